@@ -1,0 +1,117 @@
+"""Reads wrangler config files: the local runtime's only configuration.
+
+A ``WorkerConfig`` is what the runtime needs from one ``wrangler.toml``: where the code is,
+its vars (with ``[env.NAME]`` overrides), its bindings and its cron triggers. Paths in the file
+are relative to the file, as wrangler resolves them.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class D1Binding:
+    binding: str
+    database_name: str
+    database_id: str
+    migrations_dir: Path | None
+
+
+@dataclass(frozen=True)
+class KVBinding:
+    binding: str
+    id: str
+
+
+@dataclass(frozen=True)
+class R2Binding:
+    binding: str
+    bucket_name: str
+
+
+@dataclass(frozen=True)
+class DOBinding:
+    name: str
+    class_name: str
+    script_name: str  # the Worker that defines the class (this Worker when not given)
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    name: str
+    path: Path  # the wrangler.toml
+    main: Path
+    compatibility_date: str
+    compatibility_flags: tuple[str, ...]
+    vars: dict[str, Any] = field(default_factory=dict)
+    d1: tuple[D1Binding, ...] = ()
+    kv: tuple[KVBinding, ...] = ()
+    r2: tuple[R2Binding, ...] = ()
+    durable_objects: tuple[DOBinding, ...] = ()
+    crons: tuple[str, ...] = ()
+    sqlite_classes: tuple[str, ...] = ()  # DO classes this Worker defines (from [[migrations]])
+
+    @property
+    def module_root(self) -> Path:
+        """Where workerd's module names start: the folder of ``main``."""
+        return self.main.parent
+
+    @property
+    def main_module(self) -> str:
+        return self.main.stem
+
+
+def load_worker_config(path: Path | str, env: str | None = None) -> WorkerConfig:
+    path = Path(path).resolve()
+    raw = tomllib.loads(path.read_text())
+    base = path.parent
+    # Like wrangler: an [env.NAME] table overrides the top level; vars are not inherited.
+    scoped = dict(raw)
+    if env is not None:
+        # A Worker without that environment runs with its top-level settings.
+        overrides = raw.get("env", {}).get(env, {})
+        scoped.update(overrides)
+        scoped["vars"] = {**raw.get("vars", {}), **overrides.get("vars", {})}
+    name = raw["name"]
+
+    def rel(p: str | None) -> Path | None:
+        return (base / p).resolve() if p else None
+
+    d1 = tuple(
+        D1Binding(
+            binding=d["binding"],
+            database_name=d["database_name"],
+            database_id=d["database_id"],
+            migrations_dir=rel(d.get("migrations_dir", "migrations")),
+        )
+        for d in scoped.get("d1_databases", [])
+    )
+    kv = tuple(KVBinding(k["binding"], k["id"]) for k in scoped.get("kv_namespaces", []))
+    r2 = tuple(R2Binding(r["binding"], r["bucket_name"]) for r in scoped.get("r2_buckets", []))
+    dos = tuple(
+        DOBinding(b["name"], b["class_name"], b.get("script_name", name))
+        for b in scoped.get("durable_objects", {}).get("bindings", [])
+    )
+    classes: list[str] = []
+    for migration in raw.get("migrations", []):
+        classes.extend(migration.get("new_sqlite_classes", []))
+        if migration.get("new_classes"):
+            raise ValueError(f"{path}: use new_sqlite_classes; KV-backed DO classes are not supported")
+    return WorkerConfig(
+        name=name,
+        path=path,
+        main=(base / raw["main"]).resolve(),
+        compatibility_date=raw["compatibility_date"],
+        compatibility_flags=tuple(raw.get("compatibility_flags", [])),
+        vars=dict(scoped.get("vars", {})),
+        d1=d1,
+        kv=kv,
+        r2=r2,
+        durable_objects=dos,
+        crons=tuple(scoped.get("triggers", {}).get("crons", [])),
+        sqlite_classes=tuple(classes),
+    )

@@ -1,0 +1,306 @@
+"""Several Workers in one process, sharing bindings and state, on one clock.
+
+``LocalRuntime`` reads the wrangler config files, builds each binding once per resource (a D1
+database, KV namespace or R2 bucket named by two Workers is one object, as on Cloudflare),
+gives each Durable Object class one namespace owned by the Worker that defines it (others reach
+it through ``script_name``), imports each Worker's main module the way workerd does (module
+names start at the folder of ``main``), and dispatches ``fetch`` and ``scheduled`` events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import sys
+from collections.abc import Awaitable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import js
+import workers
+from local_runtime.bindings.cache import CacheStorage
+from local_runtime.bindings.d1 import D1Database
+from local_runtime.bindings.durable_objects import DurableObjectNamespace
+from local_runtime.bindings.kv import KVNamespace
+from local_runtime.bindings.r2 import R2Bucket
+from local_runtime.bindings.websockets import WebSocketPair
+from local_runtime.config import WorkerConfig, load_worker_config
+from local_runtime.cron import CronSchedule
+from local_runtime.latency import RequestTrace, current_trace
+from local_runtime.scheduler import Scheduler
+from local_runtime.services import RuntimeServices
+from workers import Request, Response
+
+log = logging.getLogger("grove.runtime")
+
+
+class Env:
+    """A Worker's ``env``: its bindings, vars and secrets as attributes."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.__dict__.update(values)
+
+    def __repr__(self) -> str:
+        return f"Env({sorted(self.__dict__)})"
+
+
+class ExecutionContext:
+    """``ctx`` of a Worker invocation: ``waitUntil`` work is tracked until the runtime drains it."""
+
+    def __init__(self, runtime: LocalRuntime) -> None:
+        self._runtime = runtime
+
+    def waitUntil(self, awaitable: Awaitable[Any]) -> None:  # noqa: N802 (JS name)
+        self._runtime._track(awaitable)
+
+    wait_until = waitUntil
+
+    def passThroughOnException(self) -> None:  # noqa: N802 (JS name)
+        pass
+
+
+@dataclass
+class ScheduledController:
+    cron: str
+    scheduledTime: int  # noqa: N815 (JS name)
+    type: str = "scheduled"
+
+    def noRetry(self) -> None:  # noqa: N802 (JS name)
+        pass
+
+
+@dataclass
+class LoadedWorker:
+    config: WorkerConfig
+    env: Env
+    module: ModuleType | None = None
+    crons: list[CronSchedule] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+
+class LocalRuntime:
+    def __init__(
+        self,
+        config_paths: Iterable[Path | str],
+        services: RuntimeServices,
+        *,
+        env_name: str | None = None,
+        secrets: dict[str, str] | None = None,
+    ) -> None:
+        self.services = services
+        self.scheduler = Scheduler(services.clock)
+        self.cache_storage = CacheStorage(services)
+        self._d1: dict[str, D1Database] = {}
+        self._kv: dict[str, KVNamespace] = {}
+        self._r2: dict[str, R2Bucket] = {}
+        self.namespaces: dict[tuple[str, str], DurableObjectNamespace] = {}
+        self._pending: set[asyncio.Task[Any]] = set()
+        self.workers: dict[str, LoadedWorker] = {}
+        for path in config_paths:
+            config = load_worker_config(path, env=env_name)
+            if config.name in self.workers:
+                raise ValueError(f"two wrangler configs name the Worker {config.name!r}")
+            self.workers[config.name] = LoadedWorker(config, Env({}))
+        for worker in self.workers.values():
+            worker.env = Env(self._env_values(worker.config, secrets or {}))
+            worker.crons = [CronSchedule.parse(expr) for expr in worker.config.crons]
+        self._bind_globals()
+
+    # --- bindings -------------------------------------------------------------------------
+
+    def _env_values(self, config: WorkerConfig, secrets: dict[str, str]) -> dict[str, Any]:
+        values: dict[str, Any] = dict(config.vars)
+        values.update(secrets)
+        for d in config.d1:
+            if d.database_id not in self._d1:
+                self._d1[d.database_id] = D1Database(self.services, d.database_name, d.database_id)
+            values[d.binding] = self._d1[d.database_id]
+        for k in config.kv:
+            if k.id not in self._kv:
+                self._kv[k.id] = KVNamespace(self.services, k.binding, k.id)
+            values[k.binding] = self._kv[k.id]
+        for r in config.r2:
+            if r.bucket_name not in self._r2:
+                self._r2[r.bucket_name] = R2Bucket(self.services, r.binding, r.bucket_name)
+            values[r.binding] = self._r2[r.bucket_name]
+        for b in config.durable_objects:
+            values[b.name] = self._namespace(b.script_name, b.class_name)
+        return values
+
+    def _namespace(self, script_name: str, class_name: str) -> DurableObjectNamespace:
+        key = (script_name, class_name)
+        if key not in self.namespaces:
+            owner = self.workers.get(script_name)
+            if owner is None:
+                raise ValueError(f"Durable Object {class_name} names script {script_name!r}, which is not loaded")
+            if class_name not in owner.config.sqlite_classes:
+                raise ValueError(f"{script_name} has no [[migrations]] new_sqlite_classes entry for {class_name}")
+            self.namespaces[key] = DurableObjectNamespace(
+                self.services,
+                self.scheduler,
+                class_name,
+                cls_resolver=lambda: self._export(script_name, class_name),
+                env_resolver=lambda: self.workers[script_name].env,
+            )
+        return self.namespaces[key]
+
+    def _bind_globals(self) -> None:
+        # Module-level globals, as production's `js` and `cloudflare:workers` provide them.
+        js.caches = self.cache_storage
+        js.WebSocketPair = WebSocketPair
+        first = next(iter(self.workers.values()), None)
+        workers._module_env = first.env if first else None
+        workers._module_wait_until = self._track
+
+    def d1(self, database_id: str | None = None) -> D1Database:
+        return self._d1[database_id] if database_id else next(iter(self._d1.values()))
+
+    def kv(self, namespace_id: str | None = None) -> KVNamespace:
+        return self._kv[namespace_id] if namespace_id else next(iter(self._kv.values()))
+
+    def r2(self, bucket_name: str | None = None) -> R2Bucket:
+        return self._r2[bucket_name] if bucket_name else next(iter(self._r2.values()))
+
+    # --- code -----------------------------------------------------------------------------
+
+    def load(self) -> None:
+        """Import every Worker's main module (as workerd would) and start its crons."""
+        for worker in self.workers.values():
+            worker.module = _import_main(worker.config)
+            for name in worker.config.sqlite_classes:
+                if not hasattr(worker.module, name):
+                    raise ImportError(f"{worker.config.main} does not export Durable Object class {name}")
+        for namespace in self.namespaces.values():
+            namespace.restore_alarms()
+        for worker in self.workers.values():
+            for expr, schedule in zip(worker.config.crons, worker.crons, strict=True):
+                self._schedule_cron(worker, expr, schedule)
+
+    def _export(self, script_name: str, name: str) -> Any:
+        worker = self.workers[script_name]
+        if worker.module is None:
+            raise RuntimeError("call LocalRuntime.load() before using Durable Objects")
+        return getattr(worker.module, name)
+
+    def worker(self, name: str | None = None) -> LoadedWorker:
+        return self.workers[name] if name else next(iter(self.workers.values()))
+
+    # --- events ---------------------------------------------------------------------------
+
+    async def fetch(
+        self, request: Request | str, *, worker: str | None = None, trace: RequestTrace | None = None, **init: Any
+    ) -> Response:
+        """Deliver one HTTP request to a Worker's ``Default.fetch``."""
+        target = self.worker(worker)
+        if not isinstance(request, Request) or init:
+            request = Request(request, **init)
+        self.services.stats.incr("worker.requests")
+        entry = self._entrypoint(target)
+        token = current_trace.set(trace or RequestTrace())
+        try:
+            response = await entry.fetch(request)
+        finally:
+            current_trace.reset(token)
+        if not isinstance(response, Response):
+            raise TypeError(f"{target.name}: fetch() returned {type(response).__name__}, not a Response")
+        return response
+
+    async def scheduled(self, cron: str, *, worker: str | None = None) -> Any:
+        """Deliver one ``scheduled`` event (what a cron trigger or `/__scheduled` does)."""
+        target = self.worker(worker) if worker else self._worker_for_cron(cron)
+        entry = self._entrypoint(target)
+        if not hasattr(entry, "scheduled"):
+            raise LookupError(f"{target.name} has no scheduled handler")
+        self.services.stats.incr("cron.runs")
+        controller = ScheduledController(cron=cron, scheduledTime=self.services.now_ms())
+        return await entry.scheduled(controller, target.env, entry.ctx)
+
+    def _worker_for_cron(self, cron: str) -> LoadedWorker:
+        for worker in self.workers.values():
+            if cron in worker.config.crons:
+                return worker
+        with_handler = [w for w in self.workers.values() if w.module and hasattr(w.module.Default, "scheduled")]
+        if len(with_handler) == 1:
+            return with_handler[0]
+        raise LookupError(f"no Worker has the cron trigger {cron!r}")
+
+    def _entrypoint(self, worker: LoadedWorker) -> Any:
+        if worker.module is None:
+            raise RuntimeError("call LocalRuntime.load() first")
+        return worker.module.Default(ExecutionContext(self), worker.env)
+
+    def _schedule_cron(self, worker: LoadedWorker, expr: str, schedule: CronSchedule) -> None:
+        at_ms = schedule.next_after_ms(self.services.now_ms())
+
+        async def fire() -> None:
+            # Re-arm first: a failing run must not stop the trigger.
+            self._schedule_cron(worker, expr, schedule)
+            try:
+                await self.scheduled(expr, worker=worker.name)
+            except Exception:
+                log.exception("scheduled handler of %s failed for %r", worker.name, expr)
+
+        self.scheduler.schedule(f"cron:{worker.name}:{expr}", at_ms, fire)
+
+    # --- background work ------------------------------------------------------------------
+
+    def _track(self, awaitable: Awaitable[Any]) -> None:
+        task = asyncio.ensure_future(awaitable)
+        self._pending.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        self._pending.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("waitUntil task failed", exc_info=task.exception())
+
+    async def drain(self) -> None:
+        """Wait for every ``waitUntil`` task (tests call this before asserting on its effects)."""
+        while self._pending:
+            await asyncio.gather(*list(self._pending), return_exceptions=True)
+
+    async def advance(self, ms: int) -> int:
+        """Simulated clock: move time, firing alarms and crons at their times."""
+        await self.drain()
+        ran = await self.scheduler.advance(ms)
+        await self.drain()
+        return ran
+
+    def evict_all(self) -> None:
+        for namespace in self.namespaces.values():
+            namespace.evict_all()
+
+    def close(self) -> None:
+        for db in self._d1.values():
+            db.close()
+
+
+def _import_main(config: WorkerConfig) -> ModuleType:
+    root = str(config.module_root)
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    name = config.main_module
+    existing = sys.modules.get(name)
+    if existing is not None and Path(getattr(existing, "__file__", "")).resolve() != config.main:
+        raise ImportError(f"module name {name!r} is already taken by {existing.__file__}")
+    return importlib.import_module(name)
+
+
+def open_runtime(
+    repo_root: Path,
+    services: RuntimeServices,
+    *,
+    env_name: str | None = None,
+    secrets: dict[str, str] | None = None,
+) -> LocalRuntime:
+    """The runtime for this repository: the main Worker plus every Worker under ``workers/``."""
+    configs = [repo_root / "wrangler.toml", *sorted((repo_root / "workers").glob("*/wrangler.toml"))]
+    runtime = LocalRuntime(configs, services, env_name=env_name, secrets=secrets)
+    runtime.load()
+    return runtime

@@ -1,0 +1,31 @@
+"""``workers.fetch`` for CPython: outbound HTTP with httpx, as an I/O point of the input gate."""
+
+from __future__ import annotations
+
+from http import HTTPMethod
+from typing import Any
+
+from workers.request import Request
+from workers.response import Response
+
+
+async def fetch(resource: str | Request, **options: Any) -> Response:
+    # Imported here so that `import workers` stays cheap and free of the runtime's modules.
+    import httpx
+
+    from local_runtime.gates import external_io
+
+    request = Request(resource, **options)
+    method = request.method.value if isinstance(request.method, HTTPMethod) else str(request.method)
+    async with external_io():
+        async with httpx.AsyncClient(follow_redirects=request.redirect == "follow") as client:
+            reply = await client.request(
+                method, request.url, headers=request._headers.raw_items(), content=request._body
+            )
+    response = Response(
+        reply.content if reply.status_code not in (101, 204, 205, 304) else None,
+        status=reply.status_code,
+        headers=[(k, v) for k, v in reply.headers.multi_items() if k.lower() != "content-encoding"],
+    )
+    response.url = str(reply.url)
+    return response

@@ -1,0 +1,56 @@
+"""What every local binding shares: the clock, the counters, the latency model, the state dir.
+
+Bindings never read time, count operations or open files on their own: they go through one
+``RuntimeServices`` so that a test or benchmark controls all of it in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from local_runtime.clock import Clock, SimulatedClock
+from local_runtime.gates import external_io
+from local_runtime.latency import LatencyProfile, current_trace
+from local_runtime.stats import Stats
+
+
+@dataclass
+class RuntimeServices:
+    state_dir: Path
+    clock: Clock = field(default_factory=SimulatedClock)
+    stats: Stats = field(default_factory=Stats)
+    # None: no modelled latency (the default for tests); a profile: benchmarks.
+    latency: LatencyProfile | None = None
+
+    def __post_init__(self) -> None:
+        self.state_dir = Path(self.state_dir)
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+
+    def path(self, *parts: str) -> Path:
+        """A file path under the state dir, creating its parent folder."""
+        p = self.state_dir.joinpath(*parts)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        return p
+
+    def now_ms(self) -> int:
+        return self.clock.now_ms()
+
+    @asynccontextmanager
+    async def io(self) -> AsyncIterator[None]:
+        """Enclose one non-storage I/O operation of a binding (see ``gates.external_io``)."""
+        async with external_io():
+            yield
+
+    def model(self, op: str) -> None:
+        """Charge the modelled latency of ``op`` (e.g. ``"d1_query"``) to the current request."""
+        if self.latency is None:
+            return
+        ms = self.latency.for_op(op)
+        trace = current_trace.get()
+        if trace is not None:
+            trace.add(op, ms)
+        if isinstance(self.clock, SimulatedClock) and ms:
+            self.clock.advance(ms)

@@ -1,0 +1,64 @@
+"""Operation counters per binding, the basis of benchmarks and cost figures.
+
+Counter names are ``binding.metric``; the full list is ``COUNTERS`` so that a snapshot
+always has every key (a zero is a figure too).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+COUNTERS: tuple[str, ...] = (
+    "d1.queries",
+    "d1.batches",
+    "d1.rows_read",
+    "d1.rows_written",
+    "kv.reads",
+    "kv.writes",
+    "kv.lists",
+    "kv.deletes",
+    "r2.class_a",  # put, list, multipart: billed as Class A
+    "r2.class_b",  # get, head: billed as Class B
+    "r2.deletes",  # free, but counted
+    "do.requests",  # fetch + RPC calls delivered to objects
+    "do.alarms",
+    "do.alarm_retries",
+    "do.storage_rows_read",
+    "do.storage_rows_written",
+    "do.instances_created",
+    "cache.hits",
+    "cache.misses",
+    "cache.puts",
+    "cache.deletes",
+    "cron.runs",
+    "worker.requests",
+)
+
+
+class Stats:
+    """Counters shared by every binding of one runtime."""
+
+    def __init__(self) -> None:
+        self._counts: Counter[str] = Counter()
+
+    def incr(self, name: str, n: int = 1) -> None:
+        if name not in COUNTERS:
+            raise KeyError(f"unknown counter {name!r}")
+        self._counts[name] += n
+
+    def get(self, name: str) -> int:
+        return self._counts[name]
+
+    def snapshot(self) -> dict[str, int]:
+        return {name: self._counts[name] for name in COUNTERS}
+
+    def reset(self) -> None:
+        self._counts.clear()
+
+    def grouped(self) -> dict[str, dict[str, int]]:
+        """``{"d1": {"queries": 3, ...}, ...}`` for `/__stats`."""
+        out: dict[str, dict[str, int]] = {}
+        for name, value in self.snapshot().items():
+            binding, metric = name.split(".", 1)
+            out.setdefault(binding, {})[metric] = value
+        return out

@@ -1,0 +1,8 @@
+"""grove-edge's Durable Objects, one module each; ``entry.py`` re-exports them."""
+
+from durable_objects.feed import FeedDO
+from durable_objects.post_content import PostContentDO
+from durable_objects.post_meta import PostMetaDO
+from durable_objects.tenant import TenantDO
+
+__all__ = ["FeedDO", "PostContentDO", "PostMetaDO", "TenantDO"]

@@ -1,0 +1,13 @@
+"""The main Worker: ``Default`` serves every HTTP route; the Durable Object classes it binds
+are exported here because workerd looks them up on the main module."""
+
+from durable_objects import FeedDO, PostContentDO, PostMetaDO, TenantDO
+from grove.app import handle_request
+from grove.platform import Request, Response, WorkerEntrypoint
+
+__all__ = ["Default", "FeedDO", "PostContentDO", "PostMetaDO", "TenantDO"]
+
+
+class Default(WorkerEntrypoint):
+    async def fetch(self, request: Request) -> Response:
+        return await handle_request(request, self.env, self.ctx)

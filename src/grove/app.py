@@ -1,0 +1,29 @@
+"""Request handling for the main Worker: route, run the handler, turn errors into responses."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import urlsplit
+
+from grove.errors import HttpError
+from grove.http import error_response
+from grove.platform import Request, Response
+from grove.router import Router
+
+log = logging.getLogger("grove")
+
+router = Router()
+
+
+async def handle_request(request: Request, env: Any, ctx: Any) -> Response:
+    path = urlsplit(request.url).path
+    try:
+        handler, params = router.resolve(str(request.method), path)
+        return await handler(request, env, ctx, **params)
+    except HttpError as error:
+        return error_response(error)
+    except Exception:
+        # Never leak internals to readers; the log keeps the traceback.
+        log.exception("unhandled error for %s %s", request.method, request.url)
+        return error_response(HttpError(500, "internal_error", "Something went wrong on our side."))

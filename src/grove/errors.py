@@ -1,0 +1,31 @@
+"""Errors the app turns into HTTP responses: one shape everywhere.
+
+``{"error": {"code": "not_found", "message": "..."}}`` with a matching status; the code is
+machine-readable and stable, the message is for people.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class HttpError(Exception):
+    def __init__(self, status: int, code: str, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details
+
+    def body(self) -> dict[str, Any]:
+        error: dict[str, Any] = {"code": self.code, "message": self.message}
+        error.update(self.details)
+        return {"error": error}
+
+
+def not_found(message: str = "Not found") -> HttpError:
+    return HttpError(404, "not_found", message)
+
+
+def method_not_allowed(allowed: list[str]) -> HttpError:
+    return HttpError(405, "method_not_allowed", f"Allowed methods: {', '.join(allowed)}")

@@ -1,0 +1,54 @@
+"""A small path router: ``/blog/{slug}`` patterns to async handlers, per method."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from grove.errors import method_not_allowed, not_found
+
+Handler = Callable[..., Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class Route:
+    pattern: re.Pattern[str]
+    handlers: dict[str, Handler]
+
+
+def _compile(path: str) -> re.Pattern[str]:
+    # `{name}` matches one path segment; everything else is literal.
+    parts = re.split(r"(\{[a-z_]+\})", path)
+    regex = "".join(
+        f"(?P<{p[1:-1]}>[^/]+)" if p.startswith("{") else re.escape(p) for p in parts
+    )
+    return re.compile(f"^{regex}$")
+
+
+class Router:
+    def __init__(self) -> None:
+        self._routes: list[Route] = []
+
+    def add(self, method: str, path: str, handler: Handler) -> None:
+        pattern = _compile(path)
+        for route in self._routes:
+            if route.pattern.pattern == pattern.pattern:
+                route.handlers[method] = handler
+                return
+        self._routes.append(Route(pattern, {method: handler}))
+
+    def resolve(self, method: str, path: str) -> tuple[Handler, dict[str, str]]:
+        """The handler and path parameters; raises 404 or 405 as an HttpError."""
+        for route in self._routes:
+            match = route.pattern.match(path)
+            if match is None:
+                continue
+            handler = route.handlers.get(method) or (
+                route.handlers.get("GET") if method == "HEAD" else None
+            )
+            if handler is None:
+                raise method_not_allowed(sorted(route.handlers))
+            return handler, match.groupdict()
+        raise not_found(f"No route for {path}")
