@@ -262,7 +262,11 @@ class LocalRuntime:
 
     async def drain(self) -> None:
         """Wait for every ``waitUntil`` task (tests call this before asserting on its effects)."""
-        while self._pending:
+        while True:
+            for namespace in self.namespaces.values():
+                await namespace.drain()
+            if not self._pending:
+                return
             await asyncio.gather(*list(self._pending), return_exceptions=True)
 
     async def advance(self, ms: int) -> int:
@@ -277,8 +281,11 @@ class LocalRuntime:
             namespace.evict_all()
 
     def close(self) -> None:
-        for db in self._d1.values():
-            db.close()
+        for binding in (*self._d1.values(), *self._kv.values(), *self._r2.values()):
+            binding.close()
+        for namespace in self.namespaces.values():
+            namespace.close()
+        self.cache_storage.close()
 
 
 def _import_main(config: WorkerConfig) -> ModuleType:

@@ -1,0 +1,430 @@
+"""Workers KV for the local runtime: one SQLite file per namespace, production's call shapes.
+
+In production ``env.KV`` is the Python SDK's ``_BindingWrapper`` around workerd's
+``KvNamespace``: keyword arguments become the trailing JS options object
+(``put(k, v, expirationTtl=60)`` is ``put(k, v, {expirationTtl: 60})``) and every result goes
+through ``python_from_rpc`` (objects -> ``JsDict``, null -> ``None``, ArrayBuffer -> a
+``memoryview``). The checks and messages below follow workerd's ``kv.c++`` (key checks, done
+before any I/O) and the KV service as miniflare reproduces it (TTL, metadata, size, list limit),
+so ``str(error)`` reads like production's.
+
+Not modelled: eventual consistency between locations (a write is visible at once, as it is in
+the location that made it), cacheTtl's edge cache (validated, then ignored), bulk
+``get([keys])``, and ReadableStream values (``type="stream"`` returns ``bytes``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+import math
+import sqlite3
+from collections.abc import Mapping
+from typing import Any
+
+from local_runtime.sdk_types import JsDict, to_js_dicts
+from local_runtime.services import RuntimeServices
+
+# Cloudflare KV limits (docs "Workers KV limits"; miniflare's KVLimits agree).
+MAX_KEY_BYTES = 512
+MAX_VALUE_BYTES = 25 * 1024 * 1024
+MAX_METADATA_BYTES = 1024
+MIN_EXPIRATION_TTL_S = 60
+# Lowered from 60 to 30 in January 2026 (KV changelog "reduced minimum cacheTtl";
+# workers-sdk PR #11391 made miniflare accept 30).
+MIN_CACHE_TTL_S = 30
+MAX_LIST_LIMIT = 1000
+
+# JS numbers are doubles; Pyodide turns a safe integer into int and anything else into float.
+_MAX_SAFE_INTEGER = 2**53 - 1
+
+_VALUE_TYPES = ("text", "json", "arrayBuffer", "stream")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS kv (
+    key TEXT PRIMARY KEY,
+    value BLOB NOT NULL,
+    expires_at_ms INTEGER,
+    metadata TEXT
+) WITHOUT ROWID
+"""
+
+
+class KVError(Exception):
+    """A failed KV operation, worded like production's ``KV PUT failed: 400 ...`` errors."""
+
+
+def _failed(method: str, status: int, text: str) -> KVError:
+    return KVError(f"KV {method} failed: {status} {text}")
+
+
+# --- JS value conversion shared with the R2 binding ------------------------------------------
+
+
+def _js_number(text: str) -> int | float:
+    number = float(text)
+    if number.is_integer() and abs(number) <= _MAX_SAFE_INTEGER:
+        return int(number)
+    return number
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"SyntaxError: Unexpected token '{name[0]}', \"{name}\" is not valid JSON")
+
+
+def js_json_loads(text: str) -> Any:
+    """``JSON.parse`` as Python code sees it through the SDK: numbers as Pyodide converts
+    them (``1.0`` -> ``1``), objects as ``JsDict``."""
+    try:
+        value = json.loads(
+            text, parse_int=_js_number, parse_float=_js_number, parse_constant=_reject_constant
+        )
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"SyntaxError: {exc.msg} in JSON at position {exc.pos}") from None
+    return to_js_dicts(value)
+
+
+def _to_js_json(value: Any) -> Any:
+    """What ``JSON.stringify`` sees after the SDK converted ``value`` to JS."""
+    if value is None or isinstance(value, bool | str | int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return None  # JSON.stringify(NaN) is "null"
+        return int(value) if value.is_integer() and abs(value) <= _MAX_SAFE_INTEGER else value
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            if isinstance(k, bool) or not isinstance(k, str | int):
+                raise TypeError(f"object keys must be strings, got {type(k).__name__}")
+            out[str(k)] = _to_js_json(v)
+        return out
+    if isinstance(value, list):
+        return [_to_js_json(v) for v in value]
+    if isinstance(value, tuple | bytearray):
+        # The SDK's python_to_rpc refuses these outright.
+        raise TypeError(f"{type(value)} cannot be sent over RPC.")
+    if isinstance(value, dt.datetime):
+        # The SDK turns a datetime into a JS Date; a Date serializes as its ISO string.
+        aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        return aware.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    raise TypeError(
+        f"{type(value).__name__} is not JSON-serializable metadata "
+        "(production would send it through JSON.stringify as something else entirely)"
+    )
+
+
+def js_json_dumps(value: Any) -> str:
+    """``JSON.stringify`` of a Python value after the SDK's conversion (compact, raw UTF-8)."""
+    return json.dumps(_to_js_json(value), separators=(",", ":"), ensure_ascii=False)
+
+
+def _utf8_len(text: str) -> int:
+    return len(text.encode("utf-8", errors="replace"))
+
+
+# --- argument handling -----------------------------------------------------------------------
+
+
+def _validate_key(method: str, key: Any) -> str:
+    # Production coerces a non-string key with JS String() (None becomes the key "null");
+    # failing loudly here is deliberate.
+    if not isinstance(key, str):
+        raise TypeError(f"KV key must be a string, got {type(key).__name__}")
+    if key == "":
+        raise TypeError("Key name cannot be empty.")
+    if key in (".", ".."):
+        raise TypeError(f'"{key}" is not allowed as a key name.')
+    size = _utf8_len(key)
+    if size > MAX_KEY_BYTES:
+        raise _failed(
+            method,
+            414,
+            f"UTF-8 encoded length of {size} exceeds key length limit of {MAX_KEY_BYTES}.",
+        )
+    return key
+
+
+def _options(options: Any, kwargs: dict[str, Any], what: str) -> Mapping[str, Any]:
+    """The JS options object: a positional dict, else the keyword arguments (as Pyodide
+    builds it). A positional object wins: Pyodide would pass kwargs as an ignored extra arg."""
+    if options is None:
+        return kwargs
+    if isinstance(options, Mapping):
+        return options
+    raise TypeError(f"{what} options must be an object (a dict or keyword arguments)")
+
+
+def _get_options(options: Any, kwargs: dict[str, Any]) -> tuple[str, int | None]:
+    if isinstance(options, str):
+        return options, None  # get(key, "json")
+    opts = _options(options, kwargs, "get()")
+    value_type = opts.get("type") or "text"
+    cache_ttl = opts.get("cacheTtl")
+    return value_type, None if cache_ttl is None else int(cache_ttl)
+
+
+def _encode_value(value: Any) -> bytes:
+    if isinstance(value, str):
+        return value.encode("utf-8", errors="replace")
+    if isinstance(value, bytes | memoryview):
+        return bytes(value)
+    if isinstance(value, bytearray | tuple):
+        raise TypeError(f"{type(value)} cannot be sent over RPC.")
+    # Production rejects objects with this message; it would coerce numbers and None with
+    # String() ("5", "null"), which is almost always a bug, so those fail here too.
+    raise TypeError(
+        "KV put() accepts only strings, ArrayBuffers, ArrayBufferViews, and ReadableStreams "
+        f"as values (got {type(value).__name__})."
+    )
+
+
+def _decode_value(value: bytes, value_type: str) -> Any:
+    if value_type == "text":
+        return value.decode("utf-8", errors="replace")
+    if value_type == "json":
+        return js_json_loads(value.decode("utf-8", errors="replace"))
+    if value_type == "arrayBuffer":
+        # python_from_rpc deep-converts an ArrayBuffer into a memoryview (a copy): code that
+        # needs bytes must say bytes(view); `.decode()` does not exist in production.
+        return memoryview(bytearray(value))
+    if value_type == "stream":
+        # Production returns a ReadableStream JsProxy (usable as a Response body); the local
+        # Response takes bytes, so the whole value stands in for the stream.
+        return value
+    raise TypeError(
+        'Unknown response type. Possible types are "text", "arrayBuffer", "json", and "stream".'
+    )
+
+
+def _expires_at_s(now_s: int, expiration: Any, expiration_ttl: Any) -> int | None:
+    # As in the KV service: expirationTtl wins when both are given.
+    if expiration_ttl is not None:
+        ttl_s = int(expiration_ttl)
+        if ttl_s <= 0:
+            raise _failed(
+                "PUT",
+                400,
+                f"Invalid expiration_ttl of {ttl_s}. Please specify integer greater than 0.",
+            )
+        if ttl_s < MIN_EXPIRATION_TTL_S:
+            raise _failed(
+                "PUT",
+                400,
+                f"Invalid expiration_ttl of {ttl_s}. "
+                f"Expiration TTL must be at least {MIN_EXPIRATION_TTL_S}.",
+            )
+        return now_s + ttl_s
+    if expiration is not None:
+        at_s = int(expiration)
+        if at_s <= now_s:
+            raise _failed(
+                "PUT",
+                400,
+                f"Invalid expiration of {at_s}. Please specify integer greater than the current "
+                "number of seconds since the UNIX epoch.",
+            )
+        if at_s < now_s + MIN_EXPIRATION_TTL_S:
+            raise _failed(
+                "PUT",
+                400,
+                f"Invalid expiration of {at_s}. "
+                f"Expiration times must be at least {MIN_EXPIRATION_TTL_S} seconds in the future.",
+            )
+        return at_s
+    return None
+
+
+def _encode_cursor(last_key: str) -> str:
+    return base64.urlsafe_b64encode(last_key.encode("utf-8")).decode("ascii").rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> str:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        return base64.urlsafe_b64decode(padded.encode("ascii")).decode("utf-8")
+    except (binascii.Error, UnicodeError, ValueError):
+        raise _failed("GET", 400, f"Invalid cursor {cursor!r}.") from None
+
+
+# --- the binding -----------------------------------------------------------------------------
+
+
+class KVNamespace:
+    """One KV namespace, stored in ``<state>/kv/<namespace_id>.sqlite3``."""
+
+    def __init__(self, services: RuntimeServices, binding: str, namespace_id: str) -> None:
+        self.services = services
+        self.binding = binding
+        self.namespace_id = namespace_id
+        self.db_path = services.path("kv", f"{namespace_id}.sqlite3")
+        # Autocommit: every write below is one statement, hence atomic on its own.
+        self._db = sqlite3.connect(self.db_path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        # WAL + NORMAL: a commit survives a process crash; only an OS crash may lose the tail.
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute(_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __repr__(self) -> str:
+        return f"<KVNamespace {self.binding} ({self.namespace_id})>"
+
+    # -- reads --
+
+    def _live_row(self, key: str) -> tuple[bytes, str | None, int | None] | None:
+        row = self._db.execute(
+            "SELECT value, metadata, expires_at_ms FROM kv WHERE key = ?", (key,)
+        ).fetchone()
+        if row is None:
+            return None
+        value, metadata, expires_at_ms = row
+        if expires_at_ms is not None and expires_at_ms <= self.services.now_ms():
+            # Purge lazily; the expiry check keeps a concurrent re-put from being deleted.
+            self._db.execute(
+                "DELETE FROM kv WHERE key = ? AND expires_at_ms = ?", (key, expires_at_ms)
+            )
+            return None
+        return bytes(value), metadata, expires_at_ms
+
+    async def _read(self, key: Any, options: Any, kwargs: dict[str, Any]) -> tuple[Any, Any]:
+        _validate_key("GET", key)
+        value_type, cache_ttl_s = _get_options(options, kwargs)
+        async with self.services.io():
+            if cache_ttl_s is not None and cache_ttl_s < MIN_CACHE_TTL_S:
+                raise _failed(
+                    "GET",
+                    400,
+                    f"Invalid cache_ttl of {cache_ttl_s}. "
+                    f"Cache TTL must be at least {MIN_CACHE_TTL_S}.",
+                )
+            self.services.stats.incr("kv.reads")
+            row = self._live_row(key)
+            self.services.model("kv_read_hit" if row is not None else "kv_read_miss")
+            if row is None:
+                # Production answers a 404 before looking at `type`, so a bad type on a
+                # missing key is not an error either.
+                return None, None
+            value, metadata, _ = row
+            decoded = _decode_value(value, value_type)
+            return decoded, None if metadata is None else js_json_loads(metadata)
+
+    async def get(self, key: str, options: Any = None, /, **kwargs: Any) -> Any:
+        """``get(key)``, ``get(key, "json")``, ``get(key, type="arrayBuffer", cacheTtl=60)``.
+
+        None when the key is missing or expired.
+        """
+        value, _ = await self._read(key, options, kwargs)
+        return value
+
+    async def getWithMetadata(self, key: str, options: Any = None, /, **kwargs: Any) -> JsDict:  # noqa: N802
+        """``{"value", "metadata", "cacheStatus"}``; every field None for a missing key.
+
+        Only the JS name exists: the SDK does not map ``get_with_metadata``, so production
+        raises AttributeError for it and so does this class.
+        """
+        value, metadata = await self._read(key, options, kwargs)
+        return JsDict(value=value, metadata=metadata, cacheStatus=None)
+
+    # -- writes --
+
+    async def put(self, key: str, value: Any, options: Any = None, /, **kwargs: Any) -> None:
+        """``put(key, value, expirationTtl=..., expiration=..., metadata=...)``.
+
+        ``value`` is str, bytes or memoryview; ``expiration`` is seconds since the epoch.
+        """
+        _validate_key("PUT", key)
+        opts = _options(options, kwargs, "put()")
+        data = _encode_value(value)
+        metadata = opts.get("metadata")
+        metadata_json = None if metadata is None else js_json_dumps(metadata)
+        async with self.services.io():
+            now_s = self.services.now_ms() // 1000
+            expires_at_s = _expires_at_s(now_s, opts.get("expiration"), opts.get("expirationTtl"))
+            if metadata_json is not None:
+                metadata_bytes = _utf8_len(metadata_json)
+                if metadata_bytes > MAX_METADATA_BYTES:
+                    raise _failed(
+                        "PUT",
+                        413,
+                        f"Metadata length of {metadata_bytes} exceeds limit of {MAX_METADATA_BYTES}.",
+                    )
+            if len(data) > MAX_VALUE_BYTES:
+                raise _failed(
+                    "PUT", 413, f"Value length of {len(data)} exceeds limit of {MAX_VALUE_BYTES}."
+                )
+            self.services.stats.incr("kv.writes")
+            self.services.model("kv_write")
+            self._db.execute(
+                "INSERT OR REPLACE INTO kv (key, value, expires_at_ms, metadata) VALUES (?, ?, ?, ?)",
+                (key, data, None if expires_at_s is None else expires_at_s * 1000, metadata_json),
+            )
+
+    async def delete(self, key: str) -> None:
+        _validate_key("DELETE", key)
+        async with self.services.io():
+            self.services.stats.incr("kv.deletes")
+            self.services.model("kv_write")
+            self._db.execute("DELETE FROM kv WHERE key = ?", (key,))
+
+    # -- listing --
+
+    async def list(self, options: Any = None, /, **kwargs: Any) -> JsDict:
+        """``list(prefix=, limit=, cursor=)`` -> ``{"keys", "list_complete", "cursor"?,
+        "cacheStatus"}``; keys in UTF-8 byte order, each ``{"name", "expiration"?,
+        "metadata"?}`` (expiration in seconds since the epoch)."""
+        opts = _options(options, kwargs, "list()")
+        prefix = opts.get("prefix") or ""
+        limit = opts.get("limit")
+        cursor = opts.get("cursor")
+        async with self.services.io():
+            # workerd only sends a positive limit; anything else means the default.
+            limit_n = MAX_LIST_LIMIT if limit is None or int(limit) <= 0 else int(limit)
+            if limit_n > MAX_LIST_LIMIT:
+                raise _failed(
+                    "GET",
+                    400,
+                    f"Invalid key_count_limit of {limit_n}. "
+                    f"Please specify an integer less than {MAX_LIST_LIMIT}.",
+                )
+            prefix_bytes = _utf8_len(prefix)
+            if prefix_bytes > MAX_KEY_BYTES:
+                raise _failed(
+                    "GET",
+                    414,
+                    f"UTF-8 encoded length of {prefix_bytes} exceeds key length limit of "
+                    f"{MAX_KEY_BYTES}.",
+                )
+            start_after = _decode_cursor(cursor) if cursor else None
+            self.services.stats.incr("kv.lists")
+            self.services.model("kv_read_miss")
+            now_ms = self.services.now_ms()
+            self._db.execute("DELETE FROM kv WHERE expires_at_ms <= ?", (now_ms,))
+            # TEXT compares with BINARY collation, i.e. by UTF-8 bytes, which is KV's order.
+            rows = self._db.execute(
+                """
+                SELECT key, expires_at_ms, metadata FROM kv
+                WHERE key >= :prefix AND substr(key, 1, length(:prefix)) = :prefix
+                  AND (:after IS NULL OR key > :after)
+                ORDER BY key LIMIT :limit
+                """,
+                {"prefix": prefix, "after": start_after, "limit": limit_n + 1},
+            ).fetchall()
+        more = len(rows) > limit_n
+        rows = rows[:limit_n]
+        keys = []
+        for name, expires_at_ms, metadata in rows:
+            entry = JsDict(name=name)
+            if expires_at_ms is not None:
+                entry["expiration"] = expires_at_ms // 1000
+            if metadata is not None:
+                entry["metadata"] = js_json_loads(metadata)
+            keys.append(entry)
+        result = JsDict(keys=keys, list_complete=not more)
+        if more:
+            result["cursor"] = _encode_cursor(rows[-1][0])
+        result["cacheStatus"] = None
+        return result

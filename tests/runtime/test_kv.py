@@ -1,0 +1,240 @@
+"""The local KV binding against real SQLite files: limits, expiry on the clock, types, paging."""
+
+from __future__ import annotations
+
+import pytest
+
+from local_runtime.bindings.kv import KVError, KVNamespace
+from local_runtime.clock import SimulatedClock
+from local_runtime.latency import LatencyProfile, RequestTrace, current_trace
+from local_runtime.sdk_types import JsDict
+from local_runtime.services import RuntimeServices
+
+
+@pytest.fixture
+def clock() -> SimulatedClock:
+    return SimulatedClock()
+
+
+@pytest.fixture
+def services(tmp_path, clock) -> RuntimeServices:
+    return RuntimeServices(state_dir=tmp_path / "state", clock=clock)
+
+
+@pytest.fixture
+def kv(services):
+    namespace = KVNamespace(services, "CACHE_KV", "ns-test")
+    yield namespace
+    namespace.close()
+
+
+async def test_data_lives_in_a_sqlite_file_and_survives_reopening(services, kv, tmp_path):
+    await kv.put("greeting", "hello", metadata={"lang": "en"})
+    assert (tmp_path / "state" / "kv" / "ns-test.sqlite3").is_file()
+    again = KVNamespace(services, "CACHE_KV", "ns-test")
+    try:
+        assert await again.get("greeting") == "hello"
+        assert (await again.getWithMetadata("greeting"))["metadata"] == {"lang": "en"}
+    finally:
+        again.close()
+
+
+async def test_expiration_ttl_below_60_is_refused_with_productions_message(kv):
+    with pytest.raises(KVError) as refused:
+        await kv.put("k", "v", expirationTtl=59)
+    assert str(refused.value) == (
+        "KV PUT failed: 400 Invalid expiration_ttl of 59. Expiration TTL must be at least 60."
+    )
+    assert await kv.get("k") is None  # nothing was written
+    await kv.put("k", "v", expirationTtl=60)
+    assert await kv.get("k") == "v"
+
+
+async def test_absolute_expiration_must_be_60_s_ahead(kv, clock):
+    now_s = clock.now_ms() // 1000
+    with pytest.raises(KVError, match="Expiration times must be at least 60 seconds in the future"):
+        await kv.put("k", "v", expiration=now_s + 59)
+    with pytest.raises(KVError, match="greater than the current number of seconds"):
+        await kv.put("k", "v", expiration=now_s)
+    await kv.put("k", "v", expiration=now_s + 60)
+    listed = await kv.list()
+    assert listed["keys"] == [{"name": "k", "expiration": now_s + 60}]
+
+
+async def test_a_key_expires_on_the_simulated_clock(kv, clock):
+    start_s = clock.now_ms() // 1000
+    await kv.put("session:1", "alive", expirationTtl=60)
+    await kv.put("forever", "here")
+
+    clock.advance(59_000)
+    assert await kv.get("session:1") == "alive"
+    listed = await kv.list(prefix="session:")
+    assert listed["keys"] == [{"name": "session:1", "expiration": start_s + 60}]
+
+    clock.advance(2_000)
+    assert await kv.get("session:1") is None
+    assert await kv.getWithMetadata("session:1") == {
+        "value": None,
+        "metadata": None,
+        "cacheStatus": None,
+    }
+    assert [k["name"] for k in (await kv.list())["keys"]] == ["forever"]
+
+
+async def test_json_type_round_trip_gives_jsdicts(kv):
+    await kv.put("post", '{"title": "Autumn", "tags": ["a", "b"], "score": 2.0, "meta": {"n": 1}}')
+    post = await kv.get("post", type="json")
+    assert isinstance(post, JsDict)
+    assert post.title == "Autumn"
+    assert post.meta.n == 1
+    assert post["tags"] == ["a", "b"]
+    # JSON.parse gives a JS number; Pyodide turns an integral one into int.
+    assert post.score == 2 and isinstance(post.score, int)
+    # The positional JS form get(key, "json") and an options dict work too.
+    assert await kv.get("post", "json") == post
+    assert await kv.get("post", {"type": "json"}) == post
+    assert await kv.get("missing", "json") is None
+
+    await kv.put("broken", "{not json")
+    with pytest.raises(ValueError, match="SyntaxError"):
+        await kv.get("broken", type="json")
+
+
+async def test_array_buffer_comes_back_as_a_memoryview(kv):
+    blob = bytes(range(256))
+    await kv.put("blob", blob)
+    view = await kv.get("blob", type="arrayBuffer")
+    assert isinstance(view, memoryview)
+    assert bytes(view) == blob
+    assert not hasattr(view, "decode")  # what production code cannot do either
+    with pytest.raises(TypeError, match="Unknown response type"):
+        await kv.get("blob", type="blob")
+
+
+async def test_values_must_be_strings_or_bytes(kv):
+    with pytest.raises(TypeError, match="KV put\\(\\) accepts only strings"):
+        await kv.put("obj", {"a": 1})
+    with pytest.raises(TypeError, match="cannot be sent over RPC"):
+        await kv.put("ba", bytearray(b"x"))
+    too_big = b"x" * (25 * 1024 * 1024 + 1)
+    with pytest.raises(KVError) as refused:
+        await kv.put("big", too_big)
+    assert (
+        str(refused.value)
+        == "KV PUT failed: 413 Value length of 26214401 exceeds limit of 26214400."
+    )
+
+
+async def test_metadata_round_trip_and_its_1024_byte_limit(kv):
+    await kv.put("k", "v", metadata={"author": "ana", "draft": False, "rev": [1, 2]})
+    got = await kv.getWithMetadata("k")
+    assert got == {
+        "value": "v",
+        "metadata": {"author": "ana", "draft": False, "rev": [1, 2]},
+        "cacheStatus": None,
+    }
+    assert got.metadata.author == "ana"
+    listed = await kv.list()
+    assert listed["keys"][0]["metadata"] == {"author": "ana", "draft": False, "rev": [1, 2]}
+
+    # {"p":"xxx..."} is 8 bytes of JSON around the string.
+    await kv.put("fits", "v", metadata={"p": "x" * (1024 - 8)})
+    with pytest.raises(KVError) as refused:
+        await kv.put("over", "v", metadata={"p": "x" * (1024 - 7)})
+    assert str(refused.value) == "KV PUT failed: 413 Metadata length of 1025 exceeds limit of 1024."
+    assert await kv.get("over") is None
+    # Only the JS name exists in production's SDK, so only it exists here.
+    assert not hasattr(kv, "get_with_metadata")
+
+
+async def test_key_limits(kv):
+    key_512 = "é" * 256  # 512 bytes of UTF-8
+    await kv.put(key_512, "ok")
+    assert await kv.get(key_512) == "ok"
+    with pytest.raises(KVError) as refused:
+        await kv.put(key_512 + "a", "no")
+    assert str(refused.value) == (
+        "KV PUT failed: 414 UTF-8 encoded length of 513 exceeds key length limit of 512."
+    )
+    with pytest.raises(KVError, match="KV GET failed: 414"):
+        await kv.get("k" * 513)
+    with pytest.raises(TypeError, match="Key name cannot be empty"):
+        await kv.get("")
+    with pytest.raises(TypeError, match='"\\.\\." is not allowed as a key name'):
+        await kv.put("..", "v")
+
+
+async def test_cache_ttl_is_validated_then_ignored(kv):
+    await kv.put("k", "v")
+    assert await kv.get("k", cacheTtl=30) == "v"
+    with pytest.raises(KVError, match="Invalid cache_ttl of 29. Cache TTL must be at least 30."):
+        await kv.get("k", cacheTtl=29)
+
+
+async def test_list_pages_through_2500_keys_with_a_cursor(kv):
+    names = [f"item:{i:05d}" for i in range(2500)]
+    for name in names:
+        await kv.put(name, "v")
+    for i in range(5):
+        await kv.put(f"other:{i}", "v")
+
+    pages = []
+    cursor = None
+    while True:
+        page = await kv.list(prefix="item:", cursor=cursor)
+        pages.append(page)
+        if page["list_complete"]:
+            assert "cursor" not in page
+            break
+        cursor = page["cursor"]
+        assert isinstance(cursor, str) and cursor
+    assert [len(p["keys"]) for p in pages] == [1000, 1000, 500]
+    assert [k["name"] for p in pages for k in p["keys"]] == names
+
+    small = await kv.list(prefix="other:", limit=2)
+    # `small.keys` is dict.keys, in production's JsDict as here: index the "keys" field.
+    assert [k.name for k in small["keys"]] == ["other:0", "other:1"]
+    assert small.list_complete is False
+    rest = await kv.list(prefix="other:", limit=2, cursor=small.cursor)
+    assert [k.name for k in rest["keys"]] == ["other:2", "other:3"]
+
+    with pytest.raises(KVError, match="Invalid key_count_limit of 1001"):
+        await kv.list(limit=1001)
+
+
+async def test_list_orders_by_utf8_bytes(kv):
+    for name in ["é", "a", "B", "z", "Z"]:
+        await kv.put(name, "v")
+    assert [k["name"] for k in (await kv.list())["keys"]] == ["B", "Z", "a", "z", "é"]
+
+
+async def test_delete_removes_the_key(kv):
+    await kv.put("k", "v")
+    await kv.delete("k")
+    await kv.delete("never-there")
+    assert await kv.get("k") is None
+    assert (await kv.list())["keys"] == []
+
+
+async def test_counters_and_modelled_latency(tmp_path, clock):
+    services = RuntimeServices(state_dir=tmp_path / "s", clock=clock, latency=LatencyProfile())
+    kv = KVNamespace(services, "KV", "counted")
+    trace = RequestTrace()
+    token = current_trace.set(trace)
+    try:
+        start_ms = clock.now_ms()
+        await kv.put("k", "v")
+        await kv.get("k")
+        await kv.getWithMetadata("missing")
+        await kv.list()
+        await kv.delete("k")
+    finally:
+        current_trace.reset(token)
+        kv.close()
+    stats = services.stats
+    assert (stats.get("kv.reads"), stats.get("kv.writes")) == (2, 1)
+    assert (stats.get("kv.lists"), stats.get("kv.deletes")) == (1, 1)
+    assert trace.ops == {"kv_write": 2, "kv_read_hit": 1, "kv_read_miss": 2}
+    # 2 writes x 30 + 1 hit x 1 + 2 misses x 30, charged to the simulated clock too.
+    assert trace.modelled_ms == 121.0
+    assert clock.now_ms() - start_ms == 121
