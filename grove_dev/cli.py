@@ -37,7 +37,7 @@ def cmd_dev(args: argparse.Namespace) -> int:
         print(f"seed: {asyncio.run(seed_demo(platform.runtime))}")
     print(f"grove-edge on http://localhost:{args.port}  (tenants: http://autumn.localhost:{args.port}/)")
     print(f"state: {args.state}   health: /__health   counters: /__stats   cron: /__scheduled?cron=EXPR")
-    uvicorn.run(LocalServer(platform.runtime), host=args.host, port=args.port, log_level="info", ws="websockets")
+    uvicorn.run(LocalServer(platform.runtime), host=args.host, port=args.port, log_level="info", ws="websockets-sansio")
     return 0
 
 

@@ -20,6 +20,7 @@ from types import ModuleType
 from typing import Any
 
 import js
+
 import workers
 from local_runtime.bindings.cache import CacheStorage
 from local_runtime.bindings.d1 import D1Database

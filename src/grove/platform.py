@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import js
+
 from workers import DurableObject, Request, Response, WorkerEntrypoint, fetch
 
 __all__ = [
