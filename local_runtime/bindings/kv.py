@@ -15,8 +15,6 @@ the location that made it), cacheTtl's edge cache (validated, then ignored), bul
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 import json
 import math
@@ -24,6 +22,7 @@ import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
+from local_runtime.bindings.cursors import decode_cursor, encode_cursor
 from local_runtime.sdk_types import JsDict, to_js_dicts
 from local_runtime.services import RuntimeServices
 
@@ -237,15 +236,10 @@ def _expires_at_s(now_s: int, expiration: Any, expiration_ttl: Any) -> int | Non
     return None
 
 
-def _encode_cursor(last_key: str) -> str:
-    return base64.urlsafe_b64encode(last_key.encode("utf-8")).decode("ascii").rstrip("=")
-
-
 def _decode_cursor(cursor: str) -> str:
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        return base64.urlsafe_b64decode(padded.encode("ascii")).decode("utf-8")
-    except (binascii.Error, UnicodeError, ValueError):
+        return decode_cursor(cursor)
+    except ValueError:
         raise _failed("GET", 400, f"Invalid cursor {cursor!r}.") from None
 
 
@@ -425,6 +419,6 @@ class KVNamespace:
             keys.append(entry)
         result = JsDict(keys=keys, list_complete=not more)
         if more:
-            result["cursor"] = _encode_cursor(rows[-1][0])
+            result["cursor"] = encode_cursor(rows[-1][0])
         result["cacheStatus"] = None
         return result

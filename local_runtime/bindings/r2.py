@@ -21,8 +21,6 @@ JsProxy whose ``uploaded`` is a JS Date): rely only on key/size/etag/httpEtag/ve
 
 from __future__ import annotations
 
-import base64
-import binascii
 import dataclasses
 import datetime as dt
 import email.utils
@@ -36,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from local_runtime.bindings.cursors import decode_cursor, encode_cursor
 from local_runtime.bindings.kv import js_json_loads
 from local_runtime.sdk_types import JsDict
 from local_runtime.services import RuntimeServices
@@ -650,15 +649,10 @@ def _expected_hashes(opts: Mapping[str, Any]) -> dict[str, bytes]:
     return expected
 
 
-def _encode_cursor(last_key: str) -> str:
-    return base64.urlsafe_b64encode(last_key.encode("utf-8")).decode("ascii").rstrip("=")
-
-
 def _decode_cursor(cursor: str) -> str:
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        return base64.urlsafe_b64decode(padded.encode("ascii")).decode("utf-8")
-    except (binascii.Error, UnicodeError, ValueError):
+        return decode_cursor(cursor)
+    except ValueError:
         raise _r2_error("list", "The specified cursor is not valid.", 10029) from None
 
 
@@ -977,6 +971,6 @@ class R2Bucket:
         result = JsDict(objects=objects, truncated=truncated)
         if truncated:
             # The cursor names the last key consumed, so a page never repeats a prefix.
-            result["cursor"] = _encode_cursor(entry_last_keys[-1])
+            result["cursor"] = encode_cursor(entry_last_keys[-1])
         result["delimitedPrefixes"] = prefixes
         return result

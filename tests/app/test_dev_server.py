@@ -53,9 +53,10 @@ def test_grove_dev_serves_health_and_stats(tmp_path):
             try:
                 status, health = _get_json(f"http://127.0.0.1:{port}/__health")
                 break
-            except OSError:
+            except OSError as exc:
                 if time.monotonic() > deadline or proc.poll() is not None:
-                    raise AssertionError(f"grove dev did not start:\n{proc.stdout.read() if proc.poll() is not None else ''}")
+                    output = proc.stdout.read() if proc.poll() is not None else ""
+                    raise AssertionError(f"grove dev did not start:\n{output}") from exc
                 time.sleep(0.2)
         assert status == 200 and health["status"] == "ok"
         assert set(health["workers"]) == {"grove-edge", "grove-post-migrator"}
@@ -81,7 +82,7 @@ async def test_websocket_bridge_reaches_a_hibernatable_durable_object(tmp_path):
     )
     serving = asyncio.create_task(server.serve())
     try:
-        while not server.started:
+        while not server.started:  # noqa: ASYNC110 (uvicorn offers no start event)
             await asyncio.sleep(0.05)
         async with websockets.connect(f"ws://127.0.0.1:{port}/ws/lobby") as ws:
             await ws.send("hello")

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from pathlib import Path
 
 import pytest
 
 import local_runtime  # noqa: F401  (puts the local `workers` SDK on sys.path)
 from local_runtime.bindings.cache import CacheStorage
-from local_runtime.clock import SimulatedClock
 from local_runtime.gates import InputGate
 from local_runtime.latency import LatencyProfile, RequestTrace, current_trace
 from local_runtime.services import RuntimeServices
@@ -19,16 +17,6 @@ from workers import Request, Response
 URL = "https://blog.example.com/feed"
 SECOND_MS = 1000
 MINUTE_MS = 60 * SECOND_MS
-
-
-@pytest.fixture
-def sim_clock() -> SimulatedClock:
-    return SimulatedClock()
-
-
-@pytest.fixture
-def services(tmp_path: Path, sim_clock: SimulatedClock) -> RuntimeServices:
-    return RuntimeServices(tmp_path / "state", clock=sim_clock)
 
 
 @pytest.fixture
@@ -106,40 +94,40 @@ async def test_status_and_status_text_are_kept(caches):
 # --- freshness --------------------------------------------------------------------------------
 
 
-async def test_s_maxage_60_is_fresh_at_59_seconds_and_gone_at_61(caches, services, sim_clock):
+async def test_s_maxage_60_is_fresh_at_59_seconds_and_gone_at_61(caches, services, clock):
     await caches.default.put(URL, resp(cache_control="s-maxage=60"))
-    sim_clock.advance(59 * SECOND_MS)
+    clock.advance(59 * SECOND_MS)
     assert await caches.default.match(URL) is not None
-    sim_clock.advance(2 * SECOND_MS)
+    clock.advance(2 * SECOND_MS)
     assert await caches.default.match(URL) is None
     # The expired entry was purged from the file, not just hidden.
     assert stored_rows(services) == 0
 
 
-async def test_s_maxage_takes_precedence_over_max_age(caches, sim_clock):
+async def test_s_maxage_takes_precedence_over_max_age(caches, clock):
     await caches.default.put(URL, resp(cache_control="max-age=10, s-maxage=100"))
     await caches.default.put(URL + "?short", resp(cache_control="max-age=100, s-maxage=10"))
-    sim_clock.advance(50 * SECOND_MS)
+    clock.advance(50 * SECOND_MS)
     assert await caches.default.match(URL) is not None
     assert await caches.default.match(URL + "?short") is None
 
 
-async def test_max_age_alone_sets_the_ttl(caches, sim_clock):
+async def test_max_age_alone_sets_the_ttl(caches, clock):
     await caches.default.put(URL, resp(cache_control="public, max-age=120"))
-    sim_clock.advance(119 * SECOND_MS)
+    clock.advance(119 * SECOND_MS)
     assert await caches.default.match(URL) is not None
-    sim_clock.advance(1 * SECOND_MS)
+    clock.advance(1 * SECOND_MS)
     assert await caches.default.match(URL) is None
 
 
-async def test_expires_relative_to_date_header(caches, sim_clock):
+async def test_expires_relative_to_date_header(caches, clock):
     await caches.default.put(
         URL,
         resp(date="Thu, 01 Jan 2026 00:00:00 GMT", expires="Thu, 01 Jan 2026 00:05:00 GMT"),
     )
-    sim_clock.advance(4 * MINUTE_MS)
+    clock.advance(4 * MINUTE_MS)
     assert await caches.default.match(URL) is not None
-    sim_clock.advance(2 * MINUTE_MS)
+    clock.advance(2 * MINUTE_MS)
     assert await caches.default.match(URL) is None
 
 
@@ -148,24 +136,24 @@ async def test_invalid_expires_means_already_expired(caches):
     assert await caches.default.match(URL) is None
 
 
-async def test_age_header_uses_up_part_of_the_lifetime(caches, sim_clock):
+async def test_age_header_uses_up_part_of_the_lifetime(caches, clock):
     await caches.default.put(URL, resp(cache_control="max-age=100", age="90"))
-    sim_clock.advance(11 * SECOND_MS)
+    clock.advance(11 * SECOND_MS)
     assert await caches.default.match(URL) is None
 
 
-async def test_default_edge_ttl_by_status_when_no_freshness_headers(caches, sim_clock):
+async def test_default_edge_ttl_by_status_when_no_freshness_headers(caches, clock):
     await caches.default.put(URL + "/ok", resp("ok"))  # 200: 120 minutes
     await caches.default.put(URL + "/missing", resp("nope", status=404))  # 404: 3 minutes
     await caches.default.put(URL + "/error", resp("boom", status=500))  # not cached by default
     assert await caches.default.match(URL + "/error") is None
-    sim_clock.advance(3 * MINUTE_MS - SECOND_MS)
+    clock.advance(3 * MINUTE_MS - SECOND_MS)
     assert await caches.default.match(URL + "/missing") is not None
-    sim_clock.advance(2 * SECOND_MS)
+    clock.advance(2 * SECOND_MS)
     assert await caches.default.match(URL + "/missing") is None
-    sim_clock.advance(116 * MINUTE_MS)
+    clock.advance(116 * MINUTE_MS)
     assert await caches.default.match(URL + "/ok") is not None
-    sim_clock.advance(2 * MINUTE_MS)
+    clock.advance(2 * MINUTE_MS)
     assert await caches.default.match(URL + "/ok") is None
 
 
@@ -175,9 +163,9 @@ async def test_explicit_max_age_caches_a_status_with_no_default_ttl(caches):
     assert hit is not None and hit.status == 500
 
 
-async def test_stale_while_revalidate_does_not_extend_a_cache_put_entry(caches, sim_clock):
+async def test_stale_while_revalidate_does_not_extend_a_cache_put_entry(caches, clock):
     await caches.default.put(URL, resp(cache_control="max-age=10, stale-while-revalidate=600"))
-    sim_clock.advance(11 * SECOND_MS)
+    clock.advance(11 * SECOND_MS)
     assert await caches.default.match(URL) is None
 
 

@@ -23,11 +23,6 @@ CREATE TABLE vals (v);
 
 
 @pytest.fixture
-def services(tmp_path: Path) -> RuntimeServices:
-    return RuntimeServices(state_dir=tmp_path)
-
-
-@pytest.fixture
 async def db(services: RuntimeServices) -> AsyncIterator[D1Database]:
     database = D1Database(services, "DB", "test-db")
     await database.exec(SCHEMA)
@@ -41,7 +36,7 @@ async def test_file_lives_under_state_dir_and_persists(services: RuntimeServices
     await first.prepare("CREATE TABLE t (x)").run()
     await first.prepare("INSERT INTO t VALUES (?)").bind(7).run()
     first.close()
-    assert (tmp_path / "d1" / "abc-123.sqlite3").is_file()
+    assert (services.state_dir / "d1" / "abc-123.sqlite3").is_file()
     again = D1Database(services, "DB", "abc-123")
     assert await again.prepare("SELECT x FROM t").first("x") == 7
     again.close()

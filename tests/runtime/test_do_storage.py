@@ -11,16 +11,10 @@ import pytest
 
 import local_runtime  # noqa: F401 (puts the `workers` SDK on sys.path)
 from local_runtime.bindings.do_storage import DurableObjectStorage, read_stored_alarm
-from local_runtime.clock import SimulatedClock
 from local_runtime.conversion import JsException
 from local_runtime.sdk_types import JsDict
 from local_runtime.services import RuntimeServices
 from workers import Request
-
-
-@pytest.fixture
-def services(tmp_path: Path) -> RuntimeServices:
-    return RuntimeServices(tmp_path / "state", SimulatedClock())
 
 
 @pytest.fixture

@@ -5,20 +5,9 @@ from __future__ import annotations
 import pytest
 
 from local_runtime.bindings.kv import KVError, KVNamespace
-from local_runtime.clock import SimulatedClock
 from local_runtime.latency import LatencyProfile, RequestTrace, current_trace
 from local_runtime.sdk_types import JsDict
 from local_runtime.services import RuntimeServices
-
-
-@pytest.fixture
-def clock() -> SimulatedClock:
-    return SimulatedClock()
-
-
-@pytest.fixture
-def services(tmp_path, clock) -> RuntimeServices:
-    return RuntimeServices(state_dir=tmp_path / "state", clock=clock)
 
 
 @pytest.fixture

@@ -17,16 +17,6 @@ from workers import Headers
 
 
 @pytest.fixture
-def clock() -> SimulatedClock:
-    return SimulatedClock()
-
-
-@pytest.fixture
-def services(tmp_path, clock) -> RuntimeServices:
-    return RuntimeServices(state_dir=tmp_path / "state", clock=clock)
-
-
-@pytest.fixture
 def bucket(services):
     b = R2Bucket(services, "CONTENT", "grove-content")
     yield b
