@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed-stamp
 NODE_STAMP := node_modules/.installed-stamp
 
-.PHONY: install dev test test-local test-deploy lint clean
+.PHONY: install dev test test-local test-deploy bench lint clean
 
 install: $(PY_STAMP) $(NODE_STAMP)
 
@@ -26,7 +26,7 @@ dev: install
 	$(BIN)/grove dev
 
 ## make test: every test lane
-test: install test-local test-deploy
+test: install lint test-local test-deploy
 
 test-local:
 	$(BIN)/pytest
@@ -39,6 +39,10 @@ test-deploy:
 	  --outdir .wrangler/dry-run/post_migrator >> .wrangler-dry-run.log 2>&1 \
 	  || (cat .wrangler-dry-run.log; exit 1)
 	@echo "wrangler dry runs: main and post_migrator configs accepted"
+
+## make bench: the blog caching benchmark (about a minute on 2 cores); its last line is JSON
+bench: install
+	$(BIN)/python bench/blog_cache.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -5,6 +5,8 @@
     grove seed [--state DIR]
     grove cron EXPR [--state DIR]
     grove stats [--url http://localhost:8787]
+    grove tenant create SUBDOMAIN --display-name NAME [--tier T] [--accent #RRGGBB] [--state DIR]
+    grove token --tenant T --user U --role owner|author|reader [--ttl-s N]
 """
 
 from __future__ import annotations
@@ -15,10 +17,16 @@ import json
 import logging
 import sys
 import urllib.request
+import uuid
 from pathlib import Path
 
-from grove_dev.platform import DEFAULT_STATE_DIR, ensure_dev_vars, start_platform
-from grove_dev.seed import seed_demo
+from grove.auth import mint_token
+from grove.clock import now_ms
+from grove.tenancy import SUBDOMAIN_PATTERN
+from grove_dev.platform import DEFAULT_STATE_DIR, DEV_VARS, ensure_dev_vars, start_platform
+from grove_dev.seed import create_tenant, seed_demo
+
+DEFAULT_TOKEN_TTL_S = 24 * 3600
 
 
 def _state_arg(parser: argparse.ArgumentParser) -> None:
@@ -75,6 +83,34 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_tenant_create(args: argparse.Namespace) -> int:
+    if not SUBDOMAIN_PATTERN.match(args.subdomain):
+        print(f"invalid subdomain {args.subdomain!r}: lower-case letters, digits and inner dashes", file=sys.stderr)
+        return 2
+    platform = start_platform(args.state)
+    theme = {"accent": args.accent} if args.accent else {}
+    try:
+        created = asyncio.run(create_tenant(platform.runtime, args.subdomain, args.display_name, tier=args.tier, theme=theme))
+    finally:
+        platform.runtime.close()
+    if not created:
+        print(f"tenant {args.subdomain!r} already exists", file=sys.stderr)
+        return 1
+    print(json.dumps({"created": args.subdomain, "display_name": args.display_name, "tier": args.tier}))
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    secret = ensure_dev_vars(args.dev_vars)["JWT_SECRET"]
+    print(
+        mint_token(
+            secret, sub=args.user, tenant=args.tenant, role=args.role, ttl_s=args.ttl_s,
+            now_ms=now_ms(), jti=uuid.uuid4().hex,
+        )
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="grove", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -99,6 +135,23 @@ def build_parser() -> argparse.ArgumentParser:
     stats = sub.add_parser("stats", help="print a running dev server's operation counters")
     stats.add_argument("--url", default="http://localhost:8787")
     stats.set_defaults(func=cmd_stats)
+
+    tenant = sub.add_parser("tenant", help="manage tenants").add_subparsers(dest="tenant_command", required=True)
+    create = tenant.add_parser("create", help="create a tenant (a blog at SUBDOMAIN.ROOT_DOMAIN)")
+    create.add_argument("subdomain")
+    create.add_argument("--display-name", required=True)
+    create.add_argument("--tier", default="seedling", choices=("seedling", "sapling", "oak", "evergreen"))
+    create.add_argument("--accent", help="theme accent colour, e.g. #b5542c")
+    _state_arg(create)
+    create.set_defaults(func=cmd_tenant_create)
+
+    token = sub.add_parser("token", help="mint a JWT for local use (signed with .dev.vars JWT_SECRET)")
+    token.add_argument("--tenant", required=True)
+    token.add_argument("--user", required=True)
+    token.add_argument("--role", required=True, choices=("owner", "author", "reader"))
+    token.add_argument("--ttl-s", type=int, default=DEFAULT_TOKEN_TTL_S, help="lifetime in seconds (default: a day)")
+    token.add_argument("--dev-vars", type=Path, default=DEV_VARS, help="where JWT_SECRET lives (default: .dev.vars)")
+    token.set_defaults(func=cmd_token)
     return parser
 
 

@@ -1,30 +1,112 @@
-"""Demo data for `grove dev`: a few tenants, written through D1 like any other row.
+"""Demo data for `grove dev`: three tenants and a few dozen posts, written through D1 and R2
+like any other rows.
 
-Idempotent: seeding twice leaves one copy of everything.
+Post ages span every storage tier; each post's ``storage_location`` comes from the same
+``grove.tiers.tier_for`` the migrator uses, and warm/cold posts have their content in R2
+only, so the read path by ``storage_location`` is exercised from the first page view.
+Idempotent: seeding twice leaves one copy of everything (ids derive from tenant and slug).
 """
 
 from __future__ import annotations
 
 import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
+from grove.markdown import render_markdown
+from grove.posts_store import r2_content_key, write_r2_content
+from grove.tenancy import insert_tenant, tenant_stub
+from grove.tiers import DAY_MS, TIER_RULES, tier_for
+from grove_dev.demo_content import DemoPost, demo_posts
 from local_runtime.runtime import LocalRuntime
 
-DEMO_TENANTS: tuple[dict[str, str], ...] = (
-    {"subdomain": "autumn", "display_name": "Autumn's Grove", "tier": "oak", "accent": "#b5542c"},
-    {"subdomain": "willow", "display_name": "Willow Notes", "tier": "sapling", "accent": "#3f6e4f"},
-    {"subdomain": "fern", "display_name": "Fern & Field", "tier": "seedling", "accent": "#5b6f2a"},
+DEMO_POSTS_PER_TENANT = 14
+
+
+@dataclass(frozen=True)
+class DemoTenant:
+    subdomain: str
+    display_name: str
+    tier: str
+    accent: str
+    tagline: str
+    content: str  # a grove_dev.demo_content theme
+
+
+DEMO_TENANTS: tuple[DemoTenant, ...] = (
+    DemoTenant("autumn", "Autumn's Grove", "oak", "#b5542c",
+               "A garden journal, kept by the back door since 2015.", "garden"),
+    DemoTenant("willow", "Willow Notes", "sapling", "#3f6e4f",
+               "Notes on building software that stays boring.", "software"),
+    DemoTenant("fern", "Fern & Field", "seedling", "#5b6f2a",
+               "Recipes, foraging and long walks.", "kitchen"),
+)
+
+_INSERT_POST = (
+    "INSERT INTO posts (id, tenant, slug, title, description, tags, status, author_id, markdown,"
+    " html, word_count, reading_time_min, storage_location, r2_key, created_at_ms, updated_at_ms,"
+    " published_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
+    " ?16, ?17) ON CONFLICT (tenant, slug) DO NOTHING"
 )
 
 
+def post_id_for(tenant: str, slug: str) -> str:
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"grove:{tenant}:{slug}").hex
+
+
+async def seed_posts(
+    db: Any, bucket: Any, tenant: str, posts: Sequence[DemoPost], *, now_ms: int, author_id: str = "demo"
+) -> int:
+    """Insert ``posts`` (content in D1 or R2 by tier); returns how many rows were new."""
+    statements = []
+    for post in posts:
+        post_id = post_id_for(tenant, post.slug)
+        published_at_ms = None if post.status == "draft" else now_ms - int(post.published_days_ago * DAY_MS)
+        updated_at_ms = now_ms - int(post.edited_days_ago * DAY_MS)
+        tier = tier_for(status=post.status, published_at_ms=published_at_ms, updated_at_ms=updated_at_ms, now_ms=now_ms)
+        location = TIER_RULES[tier].storage_location
+        rendered = render_markdown(post.markdown)
+        r2_key = None
+        if location != "d1":
+            # R2 first: a row must never point at content that is not there yet.
+            r2_key = r2_content_key(tenant, post_id, location)
+            await write_r2_content(bucket, r2_key, markdown=post.markdown, html=rendered.html, now_ms=now_ms)
+        in_d1 = location == "d1"
+        statements.append(
+            db.prepare(_INSERT_POST).bind(
+                post_id, tenant, post.slug, post.title, post.description, json.dumps(post.tags),
+                post.status, author_id, post.markdown if in_d1 else None,
+                rendered.html if in_d1 else None, rendered.word_count, rendered.reading_time_min,
+                location, r2_key, published_at_ms or updated_at_ms, updated_at_ms, published_at_ms,
+            )
+        )
+    results = await db.batch(statements) if statements else []
+    return sum(r["meta"]["changes"] for r in results)
+
+
+async def create_tenant(
+    runtime: LocalRuntime, subdomain: str, display_name: str, *, tier: str = "seedling", theme: dict[str, Any] | None = None
+) -> bool:
+    """Insert the tenant row, then have its TenantDO reload (it may remember "unknown")."""
+    created = await insert_tenant(
+        runtime.d1(), subdomain=subdomain, display_name=display_name, theme=theme or {}, tier=tier,
+        now_ms=runtime.services.now_ms(),
+    )
+    if created:
+        await tenant_stub(runtime.worker().env, subdomain).refresh_config()
+    return created
+
+
 async def seed_demo(runtime: LocalRuntime) -> dict[str, int]:
-    db = runtime.d1()
     now_ms = runtime.services.now_ms()
-    statements = [
-        db.prepare(
-            "INSERT INTO tenants (subdomain, display_name, theme, tier, limits, created_at_ms, updated_at_ms) "
-            "VALUES (?, ?, ?, ?, '{}', ?, ?) ON CONFLICT (subdomain) DO NOTHING"
-        ).bind(t["subdomain"], t["display_name"], json.dumps({"accent": t["accent"]}), t["tier"], now_ms, now_ms)
-        for t in DEMO_TENANTS
-    ]
-    results = await db.batch(statements)
-    return {"tenants_created": sum(r["meta"]["changes"] for r in results)}
+    tenants_created = posts_created = 0
+    for tenant in DEMO_TENANTS:
+        tenants_created += await create_tenant(
+            runtime, tenant.subdomain, tenant.display_name, tier=tenant.tier,
+            theme={"accent": tenant.accent, "tagline": tenant.tagline},
+        )
+        posts = demo_posts(tenant.content, DEMO_POSTS_PER_TENANT, seed="demo", drafts=1, archived=1)
+        posts_created += await seed_posts(runtime.d1(), runtime.r2(), tenant.subdomain, posts, now_ms=now_ms)
+    return {"tenants_created": tenants_created, "posts_created": posts_created}

@@ -1,7 +1,8 @@
 """The cron Worker (workers/post_migrator/wrangler.toml): moves posts between storage tiers.
 
 For now it reports what it would look at; the tier rules and the moves come with the
-migrator issue, built on ``grove.tiering`` so the main Worker and this Worker share them.
+migrator issue, built on ``grove.tiers`` (``tier_for``, ``TIER_RULES``) so the main Worker
+and this Worker share them.
 """
 
 import logging

@@ -10,10 +10,13 @@ from grove.errors import HttpError
 from grove.http import error_response
 from grove.platform import Request, Response
 from grove.router import Router
+from grove.routes import auth_api, posts_api, reader
 
 log = logging.getLogger("grove")
 
 router = Router()
+for area in (reader, posts_api, auth_api):
+    area.register(router)
 
 
 async def handle_request(request: Request, env: Any, ctx: Any) -> Response:

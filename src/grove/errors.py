@@ -29,3 +29,27 @@ def not_found(message: str = "Not found") -> HttpError:
 
 def method_not_allowed(allowed: list[str]) -> HttpError:
     return HttpError(405, "method_not_allowed", f"Allowed methods: {', '.join(allowed)}")
+
+
+def bad_request(code: str, message: str) -> HttpError:
+    return HttpError(400, code, message)
+
+
+def unauthorized(code: str, message: str) -> HttpError:
+    return HttpError(401, code, message)
+
+
+def forbidden(code: str, message: str) -> HttpError:
+    return HttpError(403, code, message)
+
+
+def conflict(code: str, message: str) -> HttpError:
+    return HttpError(409, code, message)
+
+
+def payload_too_large(max_bytes: int) -> HttpError:
+    return HttpError(413, "payload_too_large", f"The request body is larger than {max_bytes} bytes.")
+
+
+def validation_error(field: str, message: str) -> HttpError:
+    return HttpError(422, "validation_error", message, field=field)

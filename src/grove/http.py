@@ -1,22 +1,41 @@
-"""Building responses: JSON bodies, error bodies and the headers every response carries."""
+"""Building responses: JSON bodies, HTML pages, error bodies, and a request's Host."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
+from grove.cache_policy import PRIVATE_NO_STORE
 from grove.errors import HttpError
-from grove.platform import Response
+from grove.platform import Request, Response
 
-NO_STORE = "private, no-store"
+JSON_TYPE = "application/json; charset=utf-8"
+HTML_TYPE = "text/html; charset=utf-8"
+
+
+def json_body(data: Any) -> bytes:
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    merged = {"content-type": "application/json; charset=utf-8", "cache-control": NO_STORE}
+    merged = {"content-type": JSON_TYPE, "cache-control": PRIVATE_NO_STORE}
     merged.update(headers or {})
-    return Response(json.dumps(data, separators=(",", ":")), status=status, headers=merged)
+    return Response(json_body(data), status=status, headers=merged)
+
+
+def html_response(html: str, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    merged = {"content-type": HTML_TYPE, "cache-control": PRIVATE_NO_STORE}
+    merged.update(headers or {})
+    return Response(html.encode("utf-8"), status=status, headers=merged)
 
 
 def error_response(error: HttpError) -> Response:
     # Errors are never cached: a 404 today may be a post tomorrow.
-    return json_response(error.body(), status=error.status)
+    headers = {"www-authenticate": "Bearer"} if error.status == 401 else None
+    return json_response(error.body(), status=error.status, headers=headers)
+
+
+def request_host(request: Request) -> str:
+    """The host (with port) the request was sent to: the tenant is its first label."""
+    return urlsplit(request.url).netloc.lower()

@@ -20,6 +20,9 @@ __all__ = [
     "Response",
     "WorkerEntrypoint",
     "default_cache",
+    "edge_delete",
+    "edge_match",
+    "edge_put",
     "fetch",
     "new_websocket_pair",
     "to_bytes",
@@ -29,6 +32,21 @@ __all__ = [
 def default_cache() -> Any:
     """The data centre's default cache (``caches.default``)."""
     return js.caches.default
+
+
+async def edge_match(url: str) -> Response | None:
+    """The response cached under ``url`` in this data centre, as an SDK ``Response``."""
+    hit = await default_cache().match(url)
+    # Production hands back a JS Response (or undefined); the SDK's Response wraps it.
+    return None if hit is None else Response(hit)
+
+
+async def edge_put(url: str, response: Response) -> None:
+    await default_cache().put(url, response.js_object)
+
+
+async def edge_delete(url: str) -> bool:
+    return bool(await default_cache().delete(url))
 
 
 def new_websocket_pair() -> tuple[Any, Any]:

@@ -1,0 +1,57 @@
+"""Who is calling: the bearer token of a request, verified, and what it may do.
+
+No Authorization header is an anonymous reader. A header that does not verify (bad
+signature, expired, revoked, not a Bearer token) is a 401 on every route, so a client learns
+its credentials are wrong instead of silently getting the public view.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from grove.auth import WRITER_ROLES, TokenError, verify_token
+from grove.cache_keys import revoked_token_key
+from grove.clock import now_ms
+from grove.errors import HttpError, forbidden, unauthorized
+from grove.models import TokenClaims
+from grove.settings import Settings
+
+log = logging.getLogger("grove.access")
+
+
+def _secret(settings: Settings) -> str:
+    if not settings.jwt_secret:
+        log.error("JWT_SECRET is not set: no token can be verified")
+        raise HttpError(500, "auth_not_configured", "Authentication is not configured on this server.")
+    return settings.jwt_secret
+
+
+async def caller_claims(env: Any, settings: Settings, authorization: str | None) -> TokenClaims | None:
+    """The verified claims of the request's token, None without one; 401 for a bad one."""
+    if authorization is None:
+        return None
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise unauthorized("invalid_token", "Use 'Authorization: Bearer <token>'.")
+    try:
+        claims = verify_token(_secret(settings), token.strip(), now_ms=now_ms())
+    except TokenError as exc:
+        raise unauthorized(exc.code, exc.message) from None
+    if await env.CACHE_KV.get(revoked_token_key(claims.jti)) is not None:
+        raise unauthorized("token_revoked", "The token has been revoked (logged out).")
+    return claims
+
+
+def is_writer(claims: TokenClaims | None, tenant: str) -> bool:
+    return claims is not None and claims.tenant == tenant and claims.role in WRITER_ROLES
+
+
+def require_writer(claims: TokenClaims | None, tenant: str) -> TokenClaims:
+    if claims is None:
+        raise unauthorized("missing_token", "Writing needs 'Authorization: Bearer <token>'.")
+    if claims.tenant != tenant:
+        raise forbidden("wrong_tenant", "The token is for another tenant.")
+    if claims.role not in WRITER_ROLES:
+        raise forbidden("insufficient_role", "Writing needs the owner or author role.")
+    return claims

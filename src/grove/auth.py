@@ -1,0 +1,81 @@
+"""HS256 JSON Web Tokens with the standard library (hmac + hashlib): mint and verify.
+
+Claims: ``sub`` (user), ``tenant``, ``role`` (owner|author|reader), ``exp``, ``iat``, ``jti``.
+Only HS256 is accepted, whatever the header says, so ``alg: none`` or a key-confusion trick
+cannot pass. Revocation (KV ``auth:revoked:{jti}``) is checked by ``grove.access``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from typing import Any
+
+from pydantic import ValidationError
+
+from grove.models import TokenClaims
+
+WRITER_ROLES = frozenset({"owner", "author"})
+_HEADER = {"alg": "HS256", "typ": "JWT"}
+
+
+class TokenError(Exception):
+    """A token that must be refused; ``code`` is the API error code."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _b64encode(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _b64decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _sign(secret: str, signing_input: bytes) -> bytes:
+    return hmac.new(secret.encode("utf-8"), signing_input, hashlib.sha256).digest()
+
+
+def _json_part(value: dict[str, Any]) -> str:
+    return _b64encode(json.dumps(value, separators=(",", ":")).encode("utf-8"))
+
+
+def mint_token(
+    secret: str, *, sub: str, tenant: str, role: str, ttl_s: int, now_ms: int, jti: str
+) -> str:
+    now_s = now_ms // 1000
+    claims = TokenClaims(sub=sub, tenant=tenant, role=role, iat=now_s, exp=now_s + ttl_s, jti=jti)
+    signing_input = f"{_json_part(_HEADER)}.{_json_part(claims.model_dump())}"
+    return f"{signing_input}.{_b64encode(_sign(secret, signing_input.encode('ascii')))}"
+
+
+def verify_token(secret: str, token: str, *, now_ms: int) -> TokenClaims:
+    invalid = TokenError("invalid_token", "The token is malformed or its signature does not match.")
+    parts = token.split(".")
+    if len(parts) != 3:
+        raise invalid
+    header_b64, claims_b64, signature_b64 = parts
+    try:
+        header = json.loads(_b64decode(header_b64))
+        signature = _b64decode(signature_b64)
+        raw_claims = json.loads(_b64decode(claims_b64))
+    except ValueError:  # binascii.Error and JSONDecodeError are ValueErrors
+        raise invalid from None
+    if not isinstance(header, dict) or header.get("alg") != "HS256":
+        raise invalid
+    expected = _sign(secret, f"{header_b64}.{claims_b64}".encode("ascii"))
+    if not hmac.compare_digest(signature, expected):
+        raise invalid
+    try:
+        claims = TokenClaims.model_validate(raw_claims)
+    except ValidationError:
+        raise invalid from None
+    if claims.exp <= now_ms // 1000:
+        raise TokenError("token_expired", "The token has expired.")
+    return claims

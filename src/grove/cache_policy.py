@@ -1,0 +1,70 @@
+"""HTTP caching rules: Cache-Control, CDN-Cache-Control and ETag for every response kind.
+
+- Published post pages: browsers and shared caches 5 min, the zone CDN 1 h (serving stale up
+  to a day while it revalidates).
+- Lists (home, blog index, JSON list): browsers 5 min, shared caches 10 min.
+- Drafts, anything requested with credentials, errors and all API writes: private, no-store.
+
+The Cache API copy of a page carries its own Cache-Control (``edge_cache_control``) because
+its lifetime is the tier's edge TTL, longer than what browsers are told: every write purges it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from enum import Enum
+
+PRIVATE_NO_STORE = "private, no-store"
+
+
+class PageKind(Enum):
+    POST = "post"
+    LIST = "list"
+
+
+_PUBLIC_HEADERS: dict[PageKind, dict[str, str]] = {
+    PageKind.POST: {
+        "cache-control": "public, max-age=300, s-maxage=300",
+        "cdn-cache-control": "max-age=3600, stale-while-revalidate=86400",
+    },
+    PageKind.LIST: {
+        "cache-control": "public, max-age=300, s-maxage=600",
+        # The roadmap's list rule for the zone CDN.
+        "cdn-cache-control": "max-age=600, stale-while-revalidate=3600",
+    },
+}
+
+# Lists have no storage tier: their edge copy lives as long as shared caches may keep them,
+# their KV copy as long as a hot post's (every write clears both anyway).
+LIST_EDGE_TTL_S = 600
+LIST_KV_TTL_S = 300
+
+
+def public_headers(kind: PageKind) -> dict[str, str]:
+    return dict(_PUBLIC_HEADERS[kind])
+
+
+def private_headers() -> dict[str, str]:
+    return {"cache-control": PRIVATE_NO_STORE}
+
+
+def edge_cache_control(ttl_s: int) -> str:
+    """Cache-Control of the copy stored in the Cache API (never sent to readers)."""
+    return f"public, s-maxage={int(ttl_s)}"
+
+
+def etag_for(body: bytes) -> str:
+    """A strong validator: the same bytes always give the same tag, on every isolate."""
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    """RFC 9110 If-None-Match: weak comparison against a list, or ``*``."""
+    if not if_none_match:
+        return False
+    wanted = etag.removeprefix("W/")
+    for candidate in if_none_match.split(","):
+        candidate = candidate.strip()
+        if candidate == "*" or candidate.removeprefix("W/") == wanted:
+            return True
+    return False

@@ -1,0 +1,86 @@
+"""Markdown to HTML for posts: CommonMark (plus tables and strikethrough) via markdown-it-py.
+
+Safety is part of rendering, not a later filter: raw HTML in the source is shown as text,
+and a link or image reaches the page only when its URL is relative or uses an allowed scheme,
+so ``javascript:``, ``data:`` and the like never become clickable.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+from markdown_it import MarkdownIt
+
+# A typical adult silent-reading speed for prose on screens.
+WORDS_PER_MINUTE = 230
+
+_LINK_SCHEMES = frozenset({"http", "https", "mailto"})
+_IMAGE_SCHEMES = frozenset({"http", "https"})
+# Browsers ignore ASCII whitespace and control characters inside a scheme ("java\tscript:").
+_IGNORED_IN_SCHEME = re.compile(r"[\x00-\x20\x7f]+")
+_PATH_START = re.compile(r"[/?#]")
+_WORD = re.compile(r"[\w'’-]+")
+
+
+@dataclass(frozen=True)
+class RenderedMarkdown:
+    html: str
+    word_count: int
+    reading_time_min: int
+
+
+def _scheme(url: str) -> str | None:
+    """The scheme a browser would see, or None for a relative URL. Anything before a colon
+    that precedes the path counts, percent-decoded, so odd spellings are refused too."""
+    cleaned = _IGNORED_IN_SCHEME.sub("", unquote(url)).lower()
+    head = _PATH_START.split(cleaned, maxsplit=1)[0]
+    return head.split(":", 1)[0] if ":" in head else None
+
+
+class _SafeMarkdownIt(MarkdownIt):
+    def validateLink(self, url: str) -> bool:  # noqa: N802 (markdown-it-py's hook name)
+        scheme = _scheme(url)
+        return scheme is None or scheme in _LINK_SCHEMES
+
+
+def _build() -> MarkdownIt:
+    md = _SafeMarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md.enable(["table", "strikethrough"])
+
+    default_image = md.renderer.rules["image"]
+
+    def image(renderer, tokens, idx, options, env):  # type: ignore[no-untyped-def]
+        # validateLink allows mailto: for links; an image may only load over http(s) or a
+        # relative URL.
+        src = tokens[idx].attrGet("src") or ""
+        scheme = _scheme(str(src))
+        if scheme is not None and scheme not in _IMAGE_SCHEMES:
+            tokens[idx].attrSet("src", "")
+        return default_image(tokens, idx, options, env)
+
+    md.add_render_rule("image", image)
+    return md
+
+
+_MD = _build()
+
+
+def _count_words(tokens) -> int:  # type: ignore[no-untyped-def]
+    words = 0
+    for token in tokens:
+        if token.type == "inline":
+            for child in token.children or ():
+                if child.type in ("text", "code_inline"):
+                    words += len(_WORD.findall(child.content))
+    return words
+
+
+def render_markdown(source: str) -> RenderedMarkdown:
+    tokens = _MD.parse(source)
+    html = _MD.renderer.render(tokens, _MD.options, {})
+    words = _count_words(tokens)
+    minutes = math.ceil(words / WORDS_PER_MINUTE) if words else 0
+    return RenderedMarkdown(html=html, word_count=words, reading_time_min=minutes)

@@ -1,0 +1,143 @@
+"""Pydantic models for every payload the app reads or writes: post requests and responses,
+tenant config, token claims. Times are integers in milliseconds and say so (``_ms``)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from grove.slugs import SLUG_MAX_CHARS, SLUG_PATTERN
+
+PostStatus = Literal["draft", "published", "archived"]
+StorageLocation = Literal["d1", "r2", "r2_archived"]
+Role = Literal["owner", "author", "reader"]
+TenantTier = Literal["seedling", "sapling", "oak", "evergreen"]
+
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=SLUG_MAX_CHARS)]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+# Body size is capped at 1 MiB before parsing; this keeps one field from taking all of it.
+MarkdownText = Annotated[str, StringConstraints(max_length=900_000)]
+Tags = Annotated[list[Tag], Field(max_length=20)]
+
+_INPUT = ConfigDict(extra="forbid")
+
+
+# --- requests -------------------------------------------------------------------------------
+
+
+class PostCreate(BaseModel):
+    model_config = _INPUT
+
+    title: Title
+    slug: Slug | None = None  # derived from the title when absent
+    markdown: MarkdownText = ""
+    description: Description = ""
+    tags: Tags = Field(default_factory=list)
+    status: PostStatus = "draft"
+
+
+class PostUpdate(BaseModel):
+    """A partial update: only the fields sent change (``null`` is not a value for any)."""
+
+    model_config = _INPUT
+
+    title: Title | None = None
+    slug: Slug | None = None
+    markdown: MarkdownText | None = None
+    description: Description | None = None
+    tags: Tags | None = None
+    status: PostStatus | None = None
+
+    @model_validator(mode="after")
+    def _something_and_no_nulls(self) -> PostUpdate:
+        if not self.model_fields_set:
+            raise ValueError("send at least one field to change")
+        for name in self.model_fields_set:
+            if getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
+
+    def changes(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.model_fields_set}
+
+
+# --- stored and returned --------------------------------------------------------------------
+
+
+class PostSummary(BaseModel):
+    """A post as lists show it."""
+
+    id: str
+    slug: str
+    title: str
+    description: str
+    tags: list[str]
+    word_count: int
+    reading_time_min: int
+    published_at_ms: int | None
+
+
+class PublicPost(PostSummary):
+    """A post as readers get it (pages, the JSON twin, the KV copy): no markdown source."""
+
+    status: PostStatus
+    html: str
+    updated_at_ms: int
+
+
+class AuthorPost(PublicPost):
+    """A post as its authors get it (API writes, credentialed reads)."""
+
+    markdown: str
+    author_id: str
+    storage_location: StorageLocation
+    created_at_ms: int
+
+
+class CachedPost(BaseModel):
+    """The KV copy of a post: the reader view and where its content lives (for its TTLs),
+    or ``post = None``: a tombstone for a slug that readers cannot see."""
+
+    post: PublicPost | None = None
+    storage_location: StorageLocation | None = None
+
+
+class PostPage(BaseModel):
+    posts: list[PostSummary]
+    page: int
+    has_more: bool
+
+
+# --- tenants and tokens ---------------------------------------------------------------------
+
+
+class Theme(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    accent: str | None = None
+    tagline: str | None = None
+
+
+class TenantConfig(BaseModel):
+    subdomain: str
+    display_name: str
+    theme: Theme = Field(default_factory=Theme)
+    tier: TenantTier = "seedling"
+    limits: dict[str, Any] = Field(default_factory=dict)
+    updated_at_ms: int
+
+
+class TokenClaims(BaseModel):
+    """JWT claims (RFC 7519 names; ``exp``/``iat`` are NumericDate, i.e. seconds)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    sub: Annotated[str, StringConstraints(min_length=1)]
+    tenant: Annotated[str, StringConstraints(min_length=1)]
+    role: Role
+    exp: int
+    iat: int | None = None
+    jti: Annotated[str, StringConstraints(min_length=1, max_length=128)]

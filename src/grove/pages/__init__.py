@@ -1,0 +1,1 @@
+"""Server-rendered reader pages: plain HTML and one inline stylesheet, no JavaScript."""

@@ -1,0 +1,257 @@
+"""Posts in D1 and R2: every read and write of post rows and post content.
+
+D1 holds every post's metadata. Its content (markdown and rendered HTML) is in D1 while the
+post is hot (``storage_location = 'd1'``) and in an R2 object (``r2_key``) once the migrator
+moved it to the warm (``r2``) or cold (``r2_archived``) tier. ``read_post`` follows
+``storage_location``, so moves need no change here.
+
+Writes are single statements with ``RETURNING``: an edit costs one D1 query.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from grove.markdown import RenderedMarkdown
+from grove.models import AuthorPost, PostCreate, PostPage, PostSummary
+
+log = logging.getLogger("grove.posts")
+
+_POST_COLUMNS = (
+    "id, slug, title, description, tags, status, author_id, markdown, html, word_count,"
+    " reading_time_min, storage_location, r2_key, created_at_ms, updated_at_ms, published_at_ms"
+)
+_SUMMARY_COLUMNS = (
+    "id, slug, title, description, tags, word_count, reading_time_min, published_at_ms"
+)
+
+# One partial update for every field; ``?N IS NULL`` means "not sent". Editing the markdown
+# brings the content back to D1 (hot), as the roadmap decided; r2_key is kept so the caller
+# can delete the R2 copy. published_at_ms is set the first time the post is published.
+_UPDATE = f"""
+UPDATE posts SET
+  title = COALESCE(?3, title),
+  slug = COALESCE(?4, slug),
+  description = COALESCE(?5, description),
+  tags = COALESCE(?6, tags),
+  status = COALESCE(?7, status),
+  markdown = CASE WHEN ?8 IS NULL THEN markdown ELSE ?8 END,
+  html = CASE WHEN ?8 IS NULL THEN html ELSE ?9 END,
+  word_count = COALESCE(?10, word_count),
+  reading_time_min = COALESCE(?11, reading_time_min),
+  storage_location = CASE WHEN ?8 IS NULL THEN storage_location ELSE 'd1' END,
+  updated_at_ms = ?12,
+  published_at_ms = CASE
+    WHEN COALESCE(?7, status) = 'published' AND published_at_ms IS NULL THEN ?12
+    ELSE published_at_ms END
+WHERE tenant = ?1 AND slug = ?2
+RETURNING {_POST_COLUMNS}
+"""
+
+
+class SlugTaken(Exception):
+    pass
+
+
+class UnknownTenant(Exception):
+    pass
+
+
+class ContentMissing(Exception):
+    """A post's content should be in R2 and is not: an operator must look."""
+
+    def __init__(self, tenant: str, slug: str, r2_key: str | None) -> None:
+        super().__init__(f"content of post {tenant}/{slug} is missing from R2 (key {r2_key!r})")
+        self.r2_key = r2_key
+
+
+@dataclass(frozen=True)
+class DeletedPost:
+    id: str
+    slug: str
+    status: str
+    published_at_ms: int | None
+
+
+def r2_content_key(tenant: str, post_id: str, storage_location: str) -> str:
+    folder = "archive" if storage_location == "r2_archived" else "posts"
+    return f"{folder}/{tenant}/{post_id}.json"
+
+
+async def write_r2_content(bucket: Any, key: str, *, markdown: str, html: str, now_ms: int) -> None:
+    body = json.dumps({"markdown": markdown, "html": html, "stored_at_ms": now_ms})
+    await bucket.put(key, body, httpMetadata={"contentType": "application/json"})
+
+
+async def _read_r2_content(bucket: Any, key: str | None) -> dict[str, Any] | None:
+    if not key:
+        return None
+    obj = await bucket.get(key)
+    if obj is None:
+        return None
+    return json.loads(await obj.text())
+
+
+async def _write_returning(statement: Any) -> Any:
+    """Run a write with ``RETURNING``; its first row (or None). A taken slug or an unknown
+    tenant becomes ``SlugTaken`` / ``UnknownTenant``."""
+    try:
+        return await statement.first()
+    except Exception as exc:
+        # D1 reports constraint failures in the message, on CPython and on Pyodide alike.
+        text = str(exc)
+        if "UNIQUE constraint failed" in text:
+            raise SlugTaken() from exc
+        if "FOREIGN KEY constraint failed" in text:
+            raise UnknownTenant() from exc
+        raise
+
+
+def _post_from_row(row: Any, content: dict[str, Any] | None = None) -> AuthorPost:
+    data = dict(row)
+    data["tags"] = json.loads(data["tags"] or "[]")
+    if content is not None:
+        data["markdown"], data["html"] = content["markdown"], content["html"]
+    data["markdown"] = data["markdown"] or ""
+    data["html"] = data["html"] or ""
+    return AuthorPost.model_validate(data)
+
+
+async def _resolve_content(env: Any, tenant: str, row: Any) -> AuthorPost:
+    if row["storage_location"] == "d1":
+        return _post_from_row(row)
+    content = await _read_r2_content(env.CONTENT, row["r2_key"])
+    if content is None:
+        raise ContentMissing(tenant, row["slug"], row["r2_key"])
+    return _post_from_row(row, content)
+
+
+async def read_post(env: Any, tenant: str, slug: str) -> AuthorPost | None:
+    """The post with its content from wherever ``storage_location`` says (any status)."""
+    row = await (
+        env.DB.prepare(f"SELECT {_POST_COLUMNS} FROM posts WHERE tenant = ?1 AND slug = ?2")
+        .bind(tenant, slug)
+        .first()
+    )
+    return None if row is None else await _resolve_content(env, tenant, row)
+
+
+async def read_published_page(db: Any, tenant: str, page: int, page_size: int) -> PostPage:
+    """One page of published posts, newest first (one extra row tells whether more follow)."""
+    result = await (
+        db.prepare(
+            f"SELECT {_SUMMARY_COLUMNS} FROM posts WHERE tenant = ?1 AND status = 'published'"
+            " ORDER BY published_at_ms DESC, id DESC LIMIT ?2 OFFSET ?3"
+        )
+        .bind(tenant, page_size + 1, (page - 1) * page_size)
+        .all()
+    )
+    rows = result["results"]
+    posts = [
+        PostSummary.model_validate({**row, "tags": json.loads(row["tags"] or "[]")})
+        for row in rows[:page_size]
+    ]
+    return PostPage(posts=posts, page=page, has_more=len(rows) > page_size)
+
+
+async def insert_post(
+    db: Any,
+    *,
+    tenant: str,
+    post_id: str,
+    author_id: str,
+    slug: str,
+    payload: PostCreate,
+    rendered: RenderedMarkdown,
+    now_ms: int,
+) -> AuthorPost:
+    published_at_ms = now_ms if payload.status == "published" else None
+    row = await _write_returning(
+        db.prepare(
+            "INSERT INTO posts (id, tenant, slug, title, description, tags, status, author_id,"
+            " markdown, html, word_count, reading_time_min, storage_location, created_at_ms,"
+            " updated_at_ms, published_at_ms)"
+            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'd1', ?13, ?13, ?14)"
+            f" RETURNING {_POST_COLUMNS}"
+        ).bind(
+            post_id,
+            tenant,
+            slug,
+            payload.title,
+            payload.description,
+            json.dumps(payload.tags),
+            payload.status,
+            author_id,
+            payload.markdown,
+            rendered.html,
+            rendered.word_count,
+            rendered.reading_time_min,
+            now_ms,
+            published_at_ms,
+        )
+    )
+    return _post_from_row(row)
+
+
+async def update_post(
+    env: Any,
+    tenant: str,
+    slug: str,
+    changes: dict[str, Any],
+    rendered: RenderedMarkdown | None,
+    now_ms: int,
+) -> AuthorPost | None:
+    """Apply a partial update; None when there is no such post."""
+    tags = changes.get("tags")
+    row = await _write_returning(
+        env.DB.prepare(_UPDATE).bind(
+            tenant,
+            slug,
+            changes.get("title"),
+            changes.get("slug"),
+            changes.get("description"),
+            None if tags is None else json.dumps(tags),
+            changes.get("status"),
+            changes.get("markdown"),
+            rendered.html if rendered else None,
+            rendered.word_count if rendered else None,
+            rendered.reading_time_min if rendered else None,
+            now_ms,
+        )
+    )
+    if row is None:
+        return None
+    if row["storage_location"] == "d1" and row["r2_key"]:
+        # The content just came back to D1: drop the R2 copy, then forget its key (rare path:
+        # only an edit of a warm or cold post's markdown gets here).
+        await env.CONTENT.delete(row["r2_key"])
+        await (
+            env.DB.prepare(
+                "UPDATE posts SET r2_key = NULL WHERE id = ?1 AND storage_location = 'd1'"
+            )
+            .bind(row["id"])
+            .run()
+        )
+        row = {**dict(row), "r2_key": None}
+    return await _resolve_content(env, tenant, row)
+
+
+async def delete_post(env: Any, tenant: str, slug: str) -> DeletedPost | None:
+    row = await (
+        env.DB.prepare(
+            "DELETE FROM posts WHERE tenant = ?1 AND slug = ?2"
+            " RETURNING id, slug, status, published_at_ms, r2_key"
+        )
+        .bind(tenant, slug)
+        .first()
+    )
+    if row is None:
+        return None
+    if row["r2_key"]:
+        await env.CONTENT.delete(row["r2_key"])
+    return DeletedPost(
+        id=row["id"], slug=row["slug"], status=row["status"], published_at_ms=row["published_at_ms"]
+    )

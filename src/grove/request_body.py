@@ -1,0 +1,41 @@
+"""Reading a JSON request body: size cap, JSON syntax, then a pydantic model.
+
+413 over 1 MiB (checked on Content-Length before reading, and on the bytes read), 400 for
+malformed JSON, 422 naming the first invalid field.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from grove.errors import bad_request, payload_too_large, validation_error
+from grove.platform import Request
+
+MAX_BODY_BYTES = 1024 * 1024
+
+M = TypeVar("M", bound=BaseModel)
+
+
+async def read_json(request: Request, headers: Any) -> Any:
+    declared = headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise payload_too_large(MAX_BODY_BYTES)
+    body = await request.bytes()
+    if len(body) > MAX_BODY_BYTES:
+        raise payload_too_large(MAX_BODY_BYTES)
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise bad_request("malformed_json", f"The request body is not valid JSON: {exc}") from None
+
+
+def parse_model(model: type[M], data: Any) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or "body"
+        raise validation_error(field, f"{field}: {first['msg']}") from None

@@ -1,0 +1,51 @@
+"""What every route knows about its request: settings, tenant, headers, caller."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from grove.access import caller_claims
+from grove.errors import not_found
+from grove.http import request_host
+from grove.models import TokenClaims
+from grove.platform import Request
+from grove.settings import Settings, settings_from
+from grove.tenancy import tenant_from_host
+
+NO_BLOG_HERE = "There is no blog at this address."
+
+
+@dataclass
+class Visit:
+    request: Request
+    env: Any
+    ctx: Any
+    settings: Settings
+    tenant: str | None
+    headers: Any  # read once: every read of request.headers builds a fresh copy
+    claims: TokenClaims | None
+
+    @property
+    def if_none_match(self) -> str | None:
+        return self.headers.get("if-none-match")
+
+    def require_tenant(self) -> str:
+        if self.tenant is None:
+            raise not_found(NO_BLOG_HERE)
+        return self.tenant
+
+
+async def open_visit(request: Request, env: Any, ctx: Any) -> Visit:
+    """Parse the request's context; a bad token is a 401 here, before any route work."""
+    settings = settings_from(env)
+    headers = request.headers
+    return Visit(
+        request=request,
+        env=env,
+        ctx=ctx,
+        settings=settings,
+        tenant=tenant_from_host(request_host(request), settings.root_domain),
+        headers=headers,
+        claims=await caller_claims(env, settings, headers.get("authorization")),
+    )

@@ -1,0 +1,45 @@
+"""The Worker's vars and secrets, read once per request into one typed value.
+
+Everything the app reads from ``env`` that is not a binding lives here, so a missing or
+misspelt setting fails in one place with a clear message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+# Cloudflare's API; a test points CF_API_BASE_URL at a local stand-in instead.
+DEFAULT_CF_API_BASE_URL = "https://api.cloudflare.com/client/v4"
+
+
+@dataclass(frozen=True)
+class Settings:
+    root_domain: str
+    jwt_secret: str | None
+    # CACHE_MODE = "off" is the roadmap's rollback switch (and the benchmark's baseline):
+    # no edge cache, no KV, tenant config straight from D1.
+    cache_enabled: bool
+    cf_zone_id: str | None
+    cf_api_token: str | None
+    cf_api_base_url: str
+
+    @property
+    def purge_configured(self) -> bool:
+        return bool(self.cf_zone_id and self.cf_api_token)
+
+
+def _text(env: Any, name: str) -> str | None:
+    value = getattr(env, name, None)
+    return value if isinstance(value, str) and value else None
+
+
+def settings_from(env: Any) -> Settings:
+    return Settings(
+        root_domain=(_text(env, "ROOT_DOMAIN") or "localhost").lower(),
+        jwt_secret=_text(env, "JWT_SECRET"),
+        cache_enabled=(_text(env, "CACHE_MODE") or "on").lower() != "off",
+        cf_zone_id=_text(env, "CF_ZONE_ID"),
+        cf_api_token=_text(env, "CF_API_TOKEN"),
+        cf_api_base_url=(_text(env, "CF_API_BASE_URL") or DEFAULT_CF_API_BASE_URL).rstrip("/"),
+    )

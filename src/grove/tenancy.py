@@ -1,0 +1,97 @@
+"""Which tenant a request is for, and that tenant's config.
+
+The tenant is the first label of the Host when the Host ends with ``.{ROOT_DOMAIN}``
+(``autumn.grove.place``, ``autumn.localhost:8787``). Its config (display name, theme, tier,
+limits) is served by its TenantDO (``tenant:{subdomain}``), which keeps a copy refreshed from
+D1 at most every 5 minutes; D1 stays the source of truth.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from grove.models import TenantConfig
+from grove.settings import Settings
+
+TENANT_OBJECT_PREFIX = "tenant:"
+SUBDOMAIN_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+
+_SELECT_TENANT = (
+    "SELECT subdomain, display_name, theme, tier, limits, updated_at_ms "
+    "FROM tenants WHERE subdomain = ?1"
+)
+
+
+def tenant_from_host(host: str, root_domain: str) -> str | None:
+    hostname = host.lower().split(":", 1)[0].rstrip(".")
+    suffix = "." + root_domain.lower()
+    if not hostname.endswith(suffix):
+        return None
+    label = hostname[: -len(suffix)].split(".", 1)[0]
+    return label if SUBDOMAIN_PATTERN.match(label) else None
+
+
+def object_name(subdomain: str) -> str:
+    return TENANT_OBJECT_PREFIX + subdomain
+
+
+def subdomain_of(object_name_: str) -> str:
+    if not object_name_.startswith(TENANT_OBJECT_PREFIX):
+        raise ValueError(f"not a tenant object name: {object_name_!r}")
+    return object_name_[len(TENANT_OBJECT_PREFIX) :]
+
+
+def _config_from_row(row: Any) -> TenantConfig:
+    return TenantConfig(
+        subdomain=row["subdomain"],
+        display_name=row["display_name"],
+        theme=json.loads(row["theme"] or "{}"),
+        tier=row["tier"],
+        limits=json.loads(row["limits"] or "{}"),
+        updated_at_ms=row["updated_at_ms"],
+    )
+
+
+async def read_tenant(db: Any, subdomain: str) -> TenantConfig | None:
+    """The tenant's row from D1 (one query): what TenantDO caches."""
+    row = await db.prepare(_SELECT_TENANT).bind(subdomain).first()
+    return None if row is None else _config_from_row(row)
+
+
+def tenant_stub(env: Any, subdomain: str) -> Any:
+    namespace = env.TENANTS
+    return namespace.get(namespace.idFromName(object_name(subdomain)))
+
+
+async def tenant_config(env: Any, settings: Settings, subdomain: str) -> TenantConfig | None:
+    """The tenant's config, or None for an unknown tenant."""
+    if not settings.cache_enabled:
+        return await read_tenant(env.DB, subdomain)
+    data = await tenant_stub(env, subdomain).get_config()
+    return None if data is None else TenantConfig.model_validate(data)
+
+
+async def insert_tenant(
+    db: Any,
+    *,
+    subdomain: str,
+    display_name: str,
+    theme: dict[str, Any],
+    tier: str,
+    now_ms: int,
+) -> bool:
+    """Create a tenant row; False when the subdomain is taken (nothing changes then)."""
+    if not SUBDOMAIN_PATTERN.match(subdomain):
+        raise ValueError(f"invalid subdomain {subdomain!r}: lower-case letters, digits and dashes")
+    result = await (
+        db.prepare(
+            "INSERT INTO tenants (subdomain, display_name, theme, tier, limits, created_at_ms,"
+            " updated_at_ms) VALUES (?1, ?2, ?3, ?4, '{}', ?5, ?5)"
+            " ON CONFLICT (subdomain) DO NOTHING"
+        )
+        .bind(subdomain, display_name, json.dumps(theme), tier, now_ms)
+        .run()
+    )
+    return bool(result["meta"]["changes"])

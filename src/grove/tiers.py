@@ -1,0 +1,82 @@
+"""Storage tiers of a post's content and the cache lifetimes of each tier.
+
+The one definition of the roadmap's hot/warm/cold table: the read path takes KV and edge
+TTLs from here (by where the content is now), and the cron migrator decides where a post
+belongs with ``tier_for`` (by its age and status).
+
+| tier | content in          | KV TTL | edge (Cache API) TTL |
+| hot  | D1 (``d1``)         | 5 min  | 1 h                  |
+| warm | R2 (``r2``)         | 1 h    | 24 h                 |
+| cold | R2 (``r2_archived``) | 24 h   | 7 days               |
+
+Every write invalidates the cached copies explicitly; the TTLs only bound how long a copy
+can outlive an invalidation that did not reach it (another location, a failed call).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+MINUTE_S = 60
+HOUR_S = 60 * MINUTE_S
+DAY_S = 24 * HOUR_S
+DAY_MS = DAY_S * 1000
+
+# Roadmap thresholds: hot while edited in the last week or published in the last month.
+HOT_EDIT_WINDOW_MS = 7 * DAY_MS
+HOT_PUBLISH_WINDOW_MS = 30 * DAY_MS
+# Cold once published over a year ago (or archived).
+COLD_AFTER_MS = 365 * DAY_MS
+
+
+class Tier(StrEnum):
+    HOT = "hot"
+    WARM = "warm"
+    COLD = "cold"
+
+
+@dataclass(frozen=True)
+class TierRule:
+    storage_location: str
+    kv_ttl_s: int
+    edge_ttl_s: int
+
+
+TIER_RULES: dict[Tier, TierRule] = {
+    Tier.HOT: TierRule(storage_location="d1", kv_ttl_s=5 * MINUTE_S, edge_ttl_s=HOUR_S),
+    Tier.WARM: TierRule(storage_location="r2", kv_ttl_s=HOUR_S, edge_ttl_s=DAY_S),
+    Tier.COLD: TierRule(storage_location="r2_archived", kv_ttl_s=DAY_S, edge_ttl_s=7 * DAY_S),
+}
+
+STORAGE_LOCATIONS: tuple[str, ...] = tuple(rule.storage_location for rule in TIER_RULES.values())
+
+
+def tier_of_location(storage_location: str) -> Tier:
+    """The tier whose content lives at ``storage_location`` (``d1``, ``r2``, ``r2_archived``)."""
+    for tier, rule in TIER_RULES.items():
+        if rule.storage_location == storage_location:
+            return tier
+    raise ValueError(f"unknown storage_location {storage_location!r}")
+
+
+def rule_for_location(storage_location: str) -> TierRule:
+    return TIER_RULES[tier_of_location(storage_location)]
+
+
+def tier_for(
+    *, status: str, published_at_ms: int | None, updated_at_ms: int, now_ms: int
+) -> Tier:
+    """Where a post belongs now (what the migrator moves it towards)."""
+    if status == "archived":
+        return Tier.COLD
+    if status != "published" or published_at_ms is None:
+        return Tier.HOT  # drafts are being edited
+    if now_ms - updated_at_ms < HOT_EDIT_WINDOW_MS:
+        return Tier.HOT
+    age_ms = now_ms - published_at_ms
+    if age_ms < HOT_PUBLISH_WINDOW_MS:
+        return Tier.HOT
+    if age_ms >= COLD_AFTER_MS:
+        return Tier.COLD
+    return Tier.WARM

@@ -1,0 +1,26 @@
+"""The demo data `make dev` loads: a reader can open autumn's blog and read posts from every
+storage tier."""
+
+from __future__ import annotations
+
+import re
+
+from grove_dev.seed import seed_demo
+
+
+async def test_a_reader_can_browse_the_demo_blogs(platform, read):
+    await seed_demo(platform.runtime)
+    locations = await platform.runtime.d1().prepare(
+        "SELECT storage_location, COUNT(*) AS n FROM posts GROUP BY storage_location"
+    ).all()
+    assert {r["storage_location"] for r in locations["results"]} == {"d1", "r2", "r2_archived"}
+    index = await read("/blog")
+    assert index.status_code == 200 and "Autumn&#x27;s Grove" in index.text
+    slugs = re.findall(r'href="/blog/([a-z0-9-]+)"', index.text)
+    assert len(slugs) == 10 and 'href="/blog?page=2"' in index.text
+    older = re.findall(r'href="/blog/([a-z0-9-]+)"', (await read("/blog?page=2")).text)
+    for slug in slugs + older:
+        post = await read(f"/blog/{slug}")
+        assert post.status_code == 200 and '<div class="content">' in post.text and "<h2>" in post.text
+    for host in ("willow", "fern"):
+        assert (await read(f"http://{host}.localhost:8787/")).status_code == 200

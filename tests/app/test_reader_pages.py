@@ -1,0 +1,107 @@
+"""Reader pages and their JSON twins over HTTP: content, tenancy, pagination, visibility."""
+
+from __future__ import annotations
+
+import pytest
+
+from grove.cache_keys import PAGE_SIZE
+
+pytestmark = pytest.mark.usefixtures("tenants")
+
+
+async def test_post_page_is_a_readable_html_document(create_post, read):
+    await create_post("Putting the Garden to Bed", "## Mulch\n\nLeaves, *lots* of them.", description="Before the frost.", tags=["garden", "winter"])
+    reply = await read("/blog/putting-the-garden-to-bed")
+    assert reply.status_code == 200
+    assert reply.headers["content-type"] == "text/html; charset=utf-8"
+    page = reply.text
+    assert page.startswith("<!doctype html>")
+    assert "<title>Putting the Garden to Bed · Autumn&#x27;s Grove</title>" in page
+    assert "<h2>Mulch</h2>" in page and "<em>lots</em>" in page
+    assert "Before the frost." in page and "<li>garden</li>" in page
+    assert "--accent: #b5542c" in page  # the tenant's theme
+    assert "<script" not in page  # no JavaScript needed
+    assert "1 January 2026" in page and "1 min read" in page
+
+
+async def test_home_lists_recent_posts_newest_first(create_post, read, clock):
+    for n in range(1, 8):
+        await create_post(f"Note {n}")
+        clock.advance(60_000)
+    page = (await read("/")).text
+    assert "Autumn&#x27;s Grove" in page and "Recent writing" in page
+    assert page.index("Note 7") < page.index("Note 6") < page.index("Note 3")
+    assert "Note 2" not in page  # five most recent
+    assert 'href="/blog"' in page
+
+
+async def test_blog_index_paginates(create_post, read, clock):
+    for n in range(PAGE_SIZE + 3):
+        await create_post(f"Entry {n:02d}")
+        clock.advance(1000)
+    first = (await read("/blog")).text
+    assert "Entry 12" in first and "Entry 03" in first and "Entry 02" not in first
+    assert 'href="/blog?page=2"' in first
+    second = await read("/blog?page=2")
+    assert second.status_code == 200
+    assert "Entry 02" in second.text and "Entry 00" in second.text and "Older" not in second.text
+    assert (await read("/blog?page=3")).status_code == 404
+    assert (await read("/blog?page=abc")).status_code == 404
+
+
+async def test_json_twins(create_post, read):
+    created = await create_post("Cold Frames", "Lettuce in *February*.", tags=["winter"])
+    one = await read("/api/posts/cold-frames")
+    assert one.status_code == 200 and one.headers["content-type"] == "application/json; charset=utf-8"
+    body = one.json()
+    assert body["id"] == created["id"] and body["html"] == "<p>Lettuce in <em>February</em>.</p>\n"
+    assert "markdown" not in body and "storage_location" not in body  # readers get the rendered post
+    listing = (await read("/api/posts")).json()
+    assert [p["slug"] for p in listing["posts"]] == ["cold-frames"]
+    assert listing["has_more"] is False and listing["next_page"] is None and "html" not in listing["posts"][0]
+
+
+async def test_unknown_tenant_is_a_404_page(read, client):
+    reply = await client.get("http://nobody.localhost:8787/blog")
+    assert reply.status_code == 404
+    assert "text/html" in reply.headers["content-type"] and "no blog at this address" in reply.text
+    api = await client.get("http://nobody.localhost:8787/api/posts")
+    assert api.status_code == 404 and api.json()["error"]["code"] == "not_found"
+    bare = await client.get("http://localhost:8787/")
+    assert bare.status_code == 404
+
+
+async def test_unknown_post_is_a_404_page_with_the_tenant_chrome(read):
+    reply = await read("/blog/nothing-here")
+    assert reply.status_code == 404
+    assert "Autumn&#x27;s Grove" in reply.text
+    assert reply.headers["cache-control"] == "private, no-store"
+    api = await read("/api/posts/nothing-here")
+    assert api.status_code == 404 and api.json()["error"]["code"] == "not_found"
+
+
+async def test_drafts_are_invisible_to_readers(create_post, read):
+    await create_post("Half Written", status="draft")
+    assert (await read("/blog/half-written")).status_code == 404
+    assert (await read("/api/posts/half-written")).status_code == 404
+    assert "Half Written" not in (await read("/blog")).text
+
+
+async def test_archived_posts_stay_readable_but_leave_the_lists(create_post, read):
+    await create_post("Old News", status="archived")
+    page = await read("/blog/old-news")
+    assert page.status_code == 200 and "This post is archived." in page.text
+    assert "Old News" not in (await read("/blog")).text
+
+
+async def test_tenants_are_isolated(create_post, client, read):
+    await create_post("Autumn Only")
+    assert (await read("http://willow.localhost:8787/blog/autumn-only")).status_code == 404
+    assert "Autumn Only" not in (await read("http://willow.localhost:8787/blog")).text
+    assert "Willow Notes" in (await read("http://willow.localhost:8787/")).text
+
+
+async def test_head_gets_headers_without_a_body(create_post, client):
+    await create_post("Heads Up")
+    reply = await client.head("/blog/heads-up")
+    assert reply.status_code == 200 and reply.content == b"" and reply.headers["etag"]
