@@ -10,6 +10,7 @@ names start at the folder of ``main``), and dispatches ``fetch`` and ``scheduled
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import importlib
 import logging
 import sys
@@ -252,7 +253,14 @@ class LocalRuntime:
     # --- background work ------------------------------------------------------------------
 
     def _track(self, awaitable: Awaitable[Any]) -> None:
-        task = asyncio.ensure_future(awaitable)
+        # Work after the response is not part of the request's modelled latency.
+        context = contextvars.copy_context()
+        context.run(current_trace.set, None)
+        task = (
+            asyncio.get_running_loop().create_task(awaitable, context=context)
+            if asyncio.iscoroutine(awaitable)
+            else asyncio.ensure_future(awaitable)
+        )
         self._pending.add(task)
         task.add_done_callback(self._done)
 

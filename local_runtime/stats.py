@@ -14,6 +14,7 @@ COUNTERS: tuple[str, ...] = (
     "d1.rows_read",
     "d1.rows_written",
     "kv.reads",
+    "kv.read_hits",  # reads that found a live value
     "kv.writes",
     "kv.lists",
     "kv.deletes",

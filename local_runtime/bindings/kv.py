@@ -297,6 +297,8 @@ class KVNamespace:
                 )
             self.services.stats.incr("kv.reads")
             row = self._live_row(key)
+            if row is not None:
+                self.services.stats.incr("kv.read_hits")
             self.services.model("kv_read_hit" if row is not None else "kv_read_miss")
             if row is None:
                 # Production answers a 404 before looking at `type`, so a bad type on a
