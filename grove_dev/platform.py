@@ -20,6 +20,9 @@ from local_runtime.services import RuntimeServices
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_STATE_DIR = REPO_ROOT / ".grove" / "state"
 DEV_VARS = REPO_ROOT / ".dev.vars"
+# Local runs override these [vars] the way `.dev.vars` does for `wrangler dev`: tenants are
+# subdomains of localhost (autumn.localhost:8787).
+LOCAL_VARS = {"ROOT_DOMAIN": "localhost", "ENVIRONMENT": "dev"}
 
 
 @dataclass
@@ -56,12 +59,16 @@ def start_platform(
     *,
     clock: Clock | None = None,
     latency: LatencyProfile | None = None,
-    env_name: str | None = "dev",
+    env_name: str | None = None,
     secrets: dict[str, str] | None = None,
 ) -> Platform:
-    """Migrate the D1 databases, then load every Worker of the repository."""
+    """Migrate the D1 databases, then load every Worker of the repository.
+
+    ``secrets`` (default: `.dev.vars`) and ``LOCAL_VARS`` override the config's [vars].
+    """
     services = RuntimeServices(state_dir=Path(state_dir), clock=clock or RealClock(), latency=latency)
-    runtime = open_runtime(REPO_ROOT, services, env_name=env_name, secrets=secrets if secrets is not None else read_dev_vars())
+    overrides = {**LOCAL_VARS, **(secrets if secrets is not None else read_dev_vars())}
+    runtime = open_runtime(REPO_ROOT, services, env_name=env_name, secrets=overrides)
     applied: list[str] = []
     for worker in runtime.workers.values():
         for binding in worker.config.d1:

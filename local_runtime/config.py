@@ -65,18 +65,26 @@ class WorkerConfig:
         return self.main.stem
 
 
+_NOT_INHERITED = ("vars", "d1_databases", "kv_namespaces", "r2_buckets", "durable_objects", "triggers")
+
+
 def load_worker_config(path: Path | str, env: str | None = None) -> WorkerConfig:
     path = Path(path).resolve()
     raw = tomllib.loads(path.read_text())
     base = path.parent
-    # Like wrangler: an [env.NAME] table overrides the top level; vars are not inherited.
+    # Like wrangler: an [env.NAME] table overrides the top level, the Worker is named
+    # "{name}-{env}", and vars, bindings and triggers are not inherited: an environment has
+    # only the ones it declares itself.
     scoped = dict(raw)
-    if env is not None:
-        # A Worker without that environment runs with its top-level settings.
-        overrides = raw.get("env", {}).get(env, {})
-        scoped.update(overrides)
-        scoped["vars"] = {**raw.get("vars", {}), **overrides.get("vars", {})}
     name = raw["name"]
+    if env is not None:
+        overrides = raw.get("env", {}).get(env)
+        if overrides is None:
+            raise ValueError(f"{path}: no [env.{env}] section")
+        for key in _NOT_INHERITED:
+            scoped.pop(key, None)
+        scoped.update(overrides)
+        name = overrides.get("name", f"{name}-{env}")
 
     def rel(p: str | None) -> Path | None:
         return (base / p).resolve() if p else None

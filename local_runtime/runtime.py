@@ -221,7 +221,9 @@ class LocalRuntime:
             raise LookupError(f"{target.name} has no scheduled handler")
         self.services.stats.incr("cron.runs")
         controller = ScheduledController(cron=cron, scheduledTime=self.services.now_ms())
-        return await entry.scheduled(controller, target.env, entry.ctx)
+        # A class-based handler gets None for env and ctx in production (they are self.env and
+        # self.ctx; cloudflare/cloudflare-docs#30383): passing them here would hide that.
+        return await entry.scheduled(controller, None, None)
 
     def _worker_for_cron(self, cron: str) -> LoadedWorker:
         for worker in self.workers.values():

@@ -14,7 +14,8 @@ log = logging.getLogger("grove.migrator")
 
 class Default(WorkerEntrypoint):
     async def scheduled(self, controller, env, ctx):
-        row = await env.DB.prepare(
+        # Production passes env and ctx as None to class-based handlers: use self.env.
+        row = await self.env.DB.prepare(
             "SELECT storage_location, COUNT(*) AS n FROM posts GROUP BY storage_location"
         ).all()
         counts = {r["storage_location"]: r["n"] for r in row["results"]}
