@@ -18,12 +18,18 @@ database (workerd ``api/sql.c++``, ``util/sqlite.c++``, ``util/sqlite-kv.c++``,
   structured-cloned (``local_runtime.conversion.serialize``). The alarm lives in
   ``_cf_METADATA``, so it survives eviction and restart.
 - Every write is committed before the call returns (autocommit, WAL); ``transactionSync`` and
-  ``transaction`` use savepoints. Storage calls never open the input gate: they are storage.
+  ``transaction`` use savepoints.
+- Storage never lets another event in (the input gate, ``local_runtime.gates``). The async
+  methods (``get``, ``put``, ``delete``, ``list``, ``getAlarm``, ...) do all their work
+  synchronously and never yield to the event loop, like workerd's SQLite-backed storage, whose
+  promises are already resolved when returned (``actor-state.c++``): nothing else can run
+  between two storage awaits. ``transaction(fn)`` may await anything inside ``fn``, so, as in
+  workerd (which runs it through ``blockConcurrencyWhile``), ``fn`` runs as a critical section
+  of the object's input gate: no other event or I/O completion gets in until it has finished.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import inspect
 import math
@@ -42,6 +48,7 @@ from local_runtime.conversion import (
     serialize,
     to_rpc,
 )
+from local_runtime.gates import InputGate
 from local_runtime.sdk_types import JsDict
 from local_runtime.services import RuntimeServices
 
@@ -115,7 +122,7 @@ def _binding(value: Any) -> Any:
         return "true" if value else "false"  # jsg coerces a boolean to a string here
     if isinstance(value, int):
         # A JS Number is a double; a BigInt (beyond 2**53) is coerced to its decimal string.
-        return float(value) if abs(value) <= MAX_SAFE_INTEGER else str(value)
+        return float(value) if abs(value) < MAX_SAFE_INTEGER else str(value)
     if isinstance(value, float):
         return value
     return js_string(value)
@@ -320,7 +327,8 @@ class DurableObjectStorage:
 
     ``alarm_listener(at_ms | None)`` is told about every committed alarm change (the
     namespace registers it with the Scheduler); ``alarm_handler_check()`` says whether the
-    object's class has an ``alarm`` handler (``setAlarm`` refuses otherwise, as production).
+    object's class has an ``alarm`` handler (``setAlarm`` refuses otherwise, as production);
+    ``input_gate`` is the object's gate, which ``transaction`` holds while its callback runs.
     """
 
     def __init__(
@@ -330,8 +338,10 @@ class DurableObjectStorage:
         *,
         alarm_listener: AlarmListener | None = None,
         alarm_handler_check: Callable[[], bool] | None = None,
+        input_gate: InputGate | None = None,
     ) -> None:
         self.services = services
+        self._input_gate = input_gate
         self.db_path = Path(db_path)
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
         self._alarm_listener = alarm_listener
@@ -598,7 +608,6 @@ class DurableObjectStorage:
 
     async def get(self, keys: Any, **options: Any) -> Any:
         """``get(key)`` -> value or None; ``get([keys])`` -> JsDict of the keys found."""
-        await asyncio.sleep(0)  # an await on storage: yields, but the input gate stays shut
         if isinstance(keys, list):
             wanted = self._keys(keys)
             found = JsDict()
@@ -614,7 +623,6 @@ class DurableObjectStorage:
 
     async def put(self, key: Any, value: Any = _MISSING, **options: Any) -> None:
         """``put(key, value)`` or ``put({key: value, ...})`` (atomic, at most 128 entries)."""
-        await asyncio.sleep(0)
         if isinstance(key, dict):
             if value is not _MISSING:
                 raise TypeError("put() with an object of entries takes no separate value")
@@ -627,19 +635,16 @@ class DurableObjectStorage:
 
     async def delete(self, keys: Any, **options: Any) -> bool | int:
         """``delete(key)`` -> whether it existed; ``delete([keys])`` -> how many existed."""
-        await asyncio.sleep(0)
         if isinstance(keys, list):
             return self._kv_delete(self._keys(keys))
         return self._kv_delete([self._key(keys)]) > 0
 
     async def list(self, **options: Any) -> JsDict:
         """Entries ordered by key: ``start``, ``startAfter``, ``end``, ``prefix``, ``reverse``, ``limit``."""
-        await asyncio.sleep(0)
         return self._kv_list(**options)
 
     async def deleteAll(self, **options: Any) -> None:  # noqa: N802 (JS name)
         """Remove every table, index, view and key; the alarm is kept (as documented)."""
-        await asyncio.sleep(0)
         objects = self._internal(
             "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND name != '_cf_METADATA'"
         )
@@ -656,8 +661,7 @@ class DurableObjectStorage:
         self._kv_ready = False
 
     async def sync(self) -> None:
-        """Writes are already durable when they return."""
-        await asyncio.sleep(0)
+        """Writes are already durable when they return: nothing to wait for."""
 
     # --- transactions --------------------------------------------------------------------
 
@@ -675,7 +679,19 @@ class DurableObjectStorage:
         return result
 
     async def transaction(self, fn: Callable[[StorageTransaction], Any]) -> Any:
-        """Run ``fn(txn)`` atomically; an exception or ``txn.rollback()`` undoes its writes."""
+        """Run ``fn(txn)`` atomically; an exception or ``txn.rollback()`` undoes its writes.
+
+        ``fn`` runs as a critical section of the object's input gate (workerd: the callback
+        runs inside ``blockConcurrencyWhile``), so nothing else writes into the open savepoint
+        even if ``fn`` awaits I/O. Unlike ``blockConcurrencyWhile``, an exception in ``fn`` only
+        rolls back and propagates: the object is not reset.
+        """
+        gate = self._input_gate
+        if gate is None:
+            return await self._transaction(fn)
+        return await gate.run_section(gate.begin(), lambda: self._transaction(fn))
+
+    async def _transaction(self, fn: Callable[[StorageTransaction], Any]) -> Any:
         txn = StorageTransaction(self)
 
         class _RolledBack(Exception):
@@ -732,12 +748,10 @@ class DurableObjectStorage:
 
     async def getAlarm(self, **options: Any) -> int | None:  # noqa: N802 (JS name)
         """The scheduled alarm in ms since the epoch, or None."""
-        await asyncio.sleep(0)
         return self.alarm_state()[0]
 
     async def setAlarm(self, scheduled_time: Any, **options: Any) -> None:  # noqa: N802 (JS name)
         """Set the object's one alarm (ms since the epoch, or a datetime); replaces any other."""
-        await asyncio.sleep(0)
         if self._alarm_handler_check is not None and not self._alarm_handler_check():
             raise _error(
                 "Your Durable Object class must have an alarm() handler in order to call setAlarm()"
@@ -745,7 +759,6 @@ class DurableObjectStorage:
         self.set_alarm_state(_alarm_ms(scheduled_time), 0)
 
     async def deleteAlarm(self, **options: Any) -> None:  # noqa: N802 (JS name)
-        await asyncio.sleep(0)
         self.set_alarm_state(None, 0)
 
 

@@ -4,11 +4,19 @@ Production rules reproduced (Cloudflare docs "Durable Objects", the blog post "D
 Easy, Fast, Correct: Choose Three", workerd ``actor-state.c++``, the SDK's ``rpc.py``):
 
 - One live instance per id, created on its first event. The constructor runs as part of that
-  event, and nothing else is delivered until it and any ``ctx.blockConcurrencyWhile(fn)`` it
-  started have finished; while a ``blockConcurrencyWhile`` callback runs, not even I/O lets
-  another event in.
+  event; if it started ``ctx.blockConcurrencyWhile(fn)``, nothing else is delivered until that
+  has finished.
 - Every event (RPC call, ``fetch``, alarm, WebSocket message or close) goes through the
-  object's input gate: events interleave only while one awaits I/O other than storage.
+  object's input gate (``local_runtime.gates``, which states the rule and its sources). Events
+  do interleave: whenever one awaits something other than storage (I/O, a timer, a future
+  another event resolves), another may be delivered and other I/O completions may resume.
+  Storage never lets anything in (it is synchronous SQLite and its async methods never
+  yield), so a read-modify-write with only storage awaits in between is atomic.
+- ``ctx.blockConcurrencyWhile(fn)`` is a critical section: from the call until ``fn``
+  finishes no other event is delivered and no other code's I/O completion resumes, not even
+  that of the event that called it; ``fn``'s own I/O proceeds. ``storage.transaction(fn)`` is
+  one too (workerd implements it with ``blockConcurrencyWhile``). If ``fn`` raises, the object
+  is reset.
 - ``await stub.method(*args)`` is RPC: arguments and results are structured-cloned with the
   SDK's rules (``local_runtime.conversion``); keyword arguments travel as one trailing dict (how
   Pyodide calls a JS method); an exception raised in the object reaches the caller as a
@@ -28,7 +36,6 @@ Stub calls run when awaited (production starts them eagerly): fire-and-forget be
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import hashlib
 import hmac
 import inspect
@@ -44,7 +51,6 @@ from local_runtime.bindings.do_storage import DurableObjectStorage, read_stored_
 from local_runtime.bindings.websockets import WebSocket
 from local_runtime.conversion import JsException, from_rpc, remote_error, to_rpc
 from local_runtime.gates import InputGate
-from local_runtime.gates import _held as _gate_held  # which object's event is running (if any)
 from local_runtime.scheduler import Scheduler
 from local_runtime.sdk_types import JsDict
 from local_runtime.services import RuntimeServices
@@ -66,17 +72,9 @@ class DurableObjectAbort(BaseException):
     """Raised by ``ctx.abort()``: stops the handler; ``except Exception`` does not catch it."""
 
 
-def _ungated_context() -> contextvars.Context:
-    # Background work (waitUntil, blockConcurrencyWhile) must not act as the holder of the
-    # gate of the event that started it.
-    ctx = contextvars.copy_context()
-    ctx.run(_gate_held.set, None)
-    return ctx
-
-
 def _spawn(awaitable: Awaitable[Any]) -> asyncio.Future[Any]:
-    if inspect.iscoroutine(awaitable):
-        return asyncio.get_running_loop().create_task(awaitable, context=_ungated_context())
+    # Background work stays in the scope of the code that started it (its object, and its
+    # critical section if any): its I/O completions wait at that object's input gate.
     return asyncio.ensure_future(awaitable)
 
 
@@ -132,25 +130,10 @@ class _Slot:
 
     def __init__(self, hex_id: str) -> None:
         self.hex = hex_id
-        self.gate = _ObjectGate(self)
+        self.gate = InputGate()
         self.instance: _Instance | None = None
-        self.blockers: set[asyncio.Task[Any]] = set()
+        self.blockers: set[asyncio.Task[Any]] = set()  # running blockConcurrencyWhile tasks
         self.sockets: dict[WebSocket, list[str]] = {}
-
-
-class _ObjectGate(InputGate):
-    """An input gate that stays shut while a ``blockConcurrencyWhile`` callback runs."""
-
-    def __init__(self, slot: _Slot) -> None:
-        super().__init__()
-        self._slot = slot
-
-    def _release_if_holder(self, token: object) -> bool:
-        # external_io() asks the gate to open for non-storage I/O; blockConcurrencyWhile
-        # means "not even then".
-        if self._slot.blockers:
-            return False
-        return super()._release_if_holder(token)
 
 
 # --- the object's view: ctx ------------------------------------------------------------------
@@ -179,16 +162,37 @@ class DurableObjectState:
         """
         if not callable(fn):
             raise TypeError("blockConcurrencyWhile() requires a function")
+        namespace, slot, instance = self._namespace, self._slot, self._instance
+        gate = slot.gate
+        # The gate closes now, before the callback first runs (workerd starts the critical
+        # section synchronously); it runs once earlier sections of the same scope are done.
+        section = gate.begin()
+        instance.in_flight += 1  # the instance's storage stays open while the callback runs
+
+        async def body() -> Any:
+            try:
+                result = fn()
+                if inspect.isawaitable(result):
+                    result = await result
+                return result
+            except asyncio.CancelledError:
+                raise
+            except BaseException as exc:
+                # Production: a throwing blockConcurrencyWhile callback resets the object. Done
+                # before the section ends, so no event reaches the broken instance.
+                namespace._blocker_failed(slot, instance, exc)
+                raise
 
         async def run() -> Any:
-            result = fn()
-            if inspect.isawaitable(result):
-                result = await result
-            return result
+            try:
+                return await gate.run_section(section, body)
+            finally:
+                instance.in_flight -= 1
+                namespace._close_if_idle(instance)
 
-        task = asyncio.get_running_loop().create_task(run(), context=_ungated_context())
-        self._slot.blockers.add(task)
-        task.add_done_callback(self._namespace._blocker_done(self._slot, self._instance))
+        task = asyncio.get_running_loop().create_task(run())
+        slot.blockers.add(task)
+        task.add_done_callback(namespace._blocker_done(slot))
         return task
 
     def waitUntil(self, awaitable: Awaitable[Any]) -> None:  # noqa: N802 (JS name)
@@ -378,7 +382,6 @@ class DurableObjectNamespace:
         slot = self._slot(object_id._hex)
 
         async def event() -> Any:
-            await self._settle_blockers(slot)
             return (await self._ensure_instance(slot)).obj
 
         return await slot.gate.run_event(event)
@@ -441,29 +444,20 @@ class DurableObjectNamespace:
 
         future.add_done_callback(done)
 
-    def _blocker_done(
-        self, slot: _Slot, instance: _Instance
-    ) -> Callable[[asyncio.Task[Any]], None]:
+    def _blocker_failed(self, slot: _Slot, instance: _Instance, exc: BaseException) -> None:
+        log.error(
+            "blockConcurrencyWhile callback of %s failed; resetting", self.class_name, exc_info=exc
+        )
+        instance.failure = exc
+        self._reset(slot, instance)
+
+    def _blocker_done(self, slot: _Slot) -> Callable[[asyncio.Task[Any]], None]:
         def done(task: asyncio.Task[Any]) -> None:
             slot.blockers.discard(task)
-            if task.cancelled():
-                return
-            exc = task.exception()
-            if exc is not None:
-                # Production: a throwing blockConcurrencyWhile callback resets the object.
-                log.error(
-                    "blockConcurrencyWhile callback of %s failed; resetting",
-                    self.class_name,
-                    exc_info=exc,
-                )
-                instance.failure = exc
-                self._reset(slot, instance)
+            if not task.cancelled():
+                task.exception()  # reported by _blocker_failed; the caller may await it too
 
         return done
-
-    async def _settle_blockers(self, slot: _Slot) -> None:
-        while slot.blockers:
-            await asyncio.wait(list(slot.blockers))
 
     def _has_alarm_handler(self) -> bool:
         return callable(getattr(self._cls_resolver(), "alarm", None))
@@ -480,6 +474,7 @@ class DurableObjectNamespace:
             self._db_path(slot.hex),
             alarm_listener=lambda at_ms: self._alarm_changed(slot.hex, at_ms),
             alarm_handler_check=self._has_alarm_handler,
+            input_gate=slot.gate,
         )
         instance = _Instance(storage)
         state = DurableObjectState(
@@ -496,8 +491,9 @@ class DurableObjectNamespace:
             instance.in_flight += 1
             try:
                 instance.obj = cls(state, env)
-                # The constructor's blockConcurrencyWhile work is part of construction.
-                await self._settle_blockers(slot)
+                # A blockConcurrencyWhile the constructor started is part of construction: wait
+                # until it has ended (at once, without yielding, if there is none).
+                await slot.gate.wait(None)
             finally:
                 instance.in_flight -= 1
             if instance.failure is not None:
@@ -516,7 +512,6 @@ class DurableObjectNamespace:
         self.services.stats.incr("do.requests")
 
         async def event() -> T:
-            await self._settle_blockers(slot)
             instance = await self._ensure_instance(slot)
             instance.in_flight += 1
             try:
@@ -524,9 +519,9 @@ class DurableObjectNamespace:
             except DurableObjectAbort as abort:
                 raise JsException(str(abort), remote=True) from None
             finally:
+                # A blockConcurrencyWhile this event started keeps the gate closed by itself;
+                # the event's result does not wait for it (as in production).
                 instance.in_flight -= 1
-                # A blockConcurrencyWhile started by this event holds the gate until it ends.
-                await self._settle_blockers(slot)
                 self._close_if_idle(instance)
 
         return await slot.gate.run_event(event)

@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from local_runtime.conversion import JsException, deserialize, serialize
-from local_runtime.gates import InputGate
-from local_runtime.gates import _held as _gate_held  # which object's event is running (if any)
+from local_runtime.gates import InputGate, current_gate
+from local_runtime.gates import _scope as _gate_scope  # which object's code is running (if any)
 
 log = logging.getLogger("grove.websockets")
 
@@ -57,9 +57,10 @@ class CloseEvent:
 
 
 def _ungated_context() -> contextvars.Context:
-    # Work started from inside an event must not act as that event's holder of the gate.
+    # The pump belongs to no object: each record it delivers becomes an event of its own
+    # (through the gate), not a continuation of the event that accepted the socket.
     ctx = contextvars.copy_context()
-    ctx.run(_gate_held.set, None)
+    ctx.run(_gate_scope.set, None)
     return ctx
 
 
@@ -113,9 +114,8 @@ class WebSocket:
         if self._accepted and not self._runtime_end:
             raise JsException("The WebSocket has already been accepted.", name="TypeError")
         self._accepted = True
-        held = _gate_held.get()
         # Accepted inside a Durable Object: its listeners run as events of that object.
-        self._gate = held[0] if held is not None else None
+        self._gate = current_gate()
         if self._listeners:
             self._start_pump(self._dispatch_to_listeners)
 

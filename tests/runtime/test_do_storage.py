@@ -3,15 +3,18 @@ transactions, alarms, durability, and production's value-conversion quirks."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import local_runtime  # noqa: F401 (puts the `workers` SDK on sys.path)
 from local_runtime.bindings.do_storage import DurableObjectStorage, read_stored_alarm
 from local_runtime.conversion import JsException
+from local_runtime.gates import InputGate, external_io
 from local_runtime.sdk_types import JsDict
 from local_runtime.services import RuntimeServices
 from workers import Request
@@ -383,5 +386,76 @@ async def test_delete_all_keeps_the_alarm(services: RuntimeServices, db_path: Pa
         assert await store.getAlarm() == 1_900_000_000_000
         await store.put("again", 2)  # the KV table comes back on demand
         assert await store.get("again") == 2
+    finally:
+        store.close()
+
+
+# --- the input gate -----------------------------------------------------------------------------
+
+
+def _completes_without_suspending(coro: Any) -> Any:
+    """Run a coroutine one step: it must finish without ever yielding to the event loop."""
+    try:
+        coro.send(None)
+    except StopIteration as done:
+        return done.value
+    coro.close()
+    raise AssertionError("the storage call yielded to the event loop")
+
+
+def test_async_storage_methods_never_yield_to_the_event_loop(
+    storage: DurableObjectStorage,
+) -> None:
+    # Nothing else can run inside a storage call (so a read-modify-write made of storage awaits
+    # is atomic), as with workerd's SQLite-backed storage, whose promises are already resolved.
+    run = _completes_without_suspending
+    assert run(storage.put("a", 1)) is None
+    assert run(storage.put({"b": 2, "c": 3})) is None
+    assert run(storage.get("a")) == 1
+    assert run(storage.get(["a", "b", "zz"])) == {"a": 1, "b": 2}
+    assert run(storage.list(prefix="b")) == {"b": 2}
+    assert run(storage.delete("c")) is True
+    assert run(storage.delete(["a", "zz"])) == 1
+    assert run(storage.setAlarm(5_000)) is None
+    assert run(storage.getAlarm()) == 5_000
+    assert run(storage.deleteAlarm()) is None
+    assert run(storage.sync()) is None
+
+    async def body(txn: Any) -> str:
+        await txn.put("t", 1)
+        return "ok"
+
+    assert run(storage.transaction(body)) == "ok"
+    assert run(storage.deleteAll()) is None
+
+
+async def test_transaction_holds_the_objects_input_gate(
+    services: RuntimeServices, tmp_path: Path
+) -> None:
+    gate = InputGate()
+    store = DurableObjectStorage(services, tmp_path / "gated.sqlite", input_gate=gate)
+    order: list[str] = []
+
+    async def body(txn: Any) -> None:
+        order.append("txn:start")
+        await txn.put("k", 1)
+        assert gate.busy
+        async with external_io():  # I/O inside the transaction: the gate stays shut
+            await asyncio.sleep(0)
+        order.append("txn:end")
+
+    async def writer() -> None:
+        order.append("txn:begun")
+        await store.transaction(body)
+
+    async def other() -> None:
+        order.append("other")
+        await store.put("other", 2)
+
+    try:
+        await asyncio.gather(gate.run_event(writer), gate.run_event(other))
+        assert order == ["txn:begun", "txn:start", "txn:end", "other"]
+        assert not gate.busy
+        assert await store.get(["k", "other"]) == {"k": 1, "other": 2}
     finally:
         store.close()

@@ -121,6 +121,121 @@ class PeerDO(DurableObject):
         return "pong"
 
 
+class GateDO(DurableObject):
+    """Events that probe where the input gate lets other code in."""
+
+    def __init__(self, ctx: Any, env: Any) -> None:
+        super().__init__(ctx, env)
+        self.log: list[str] = []
+        self.trace: list[str] = []
+        self._ready: asyncio.Future[str] | None = None
+
+    def get_log(self) -> list[str]:
+        return self.log
+
+    def get_trace(self) -> list[str]:
+        return self.trace
+
+    def _signal(self) -> asyncio.Future[str]:
+        if self._ready is None:
+            self._ready = asyncio.get_running_loop().create_future()
+        return self._ready
+
+    async def leader(self) -> str:
+        ready = self._signal()
+        async with self.env.services.io():  # like a D1 call
+            await asyncio.sleep(0.01)
+        ready.set_result("done")
+        return "leader"
+
+    async def follower(self) -> str:
+        return await self._signal()  # resolved by another event of this object
+
+    async def pause(self, tag: str, how: str) -> None:
+        self.log.append(f"{tag}:start")
+        if how == "sleep":
+            await asyncio.sleep(0)
+        else:
+            future = asyncio.get_running_loop().create_future()
+            asyncio.get_running_loop().call_soon(future.set_result, None)
+            await future
+        self.log.append(f"{tag}:end")
+
+    async def tally(self, tag: str, rounds: int) -> None:
+        async with self.env.services.io():  # an I/O point: the other events start meanwhile
+            await asyncio.sleep(0)
+        for _ in range(rounds):
+            self.trace.append(f"{tag}:read")
+            value = await self.ctx.storage.get("n") or 0
+            await self.ctx.storage.put("n", value + 1)
+            self.trace.append(f"{tag}:write")
+            await asyncio.sleep(0)  # a non-storage await: here others may run
+
+    async def spin(self, rounds: int) -> None:
+        for _ in range(rounds):
+            self.trace.append("spin")
+            await asyncio.sleep(0)
+
+    async def count(self) -> int:
+        return await self.ctx.storage.get("n")
+
+    async def slow_io(self, tag: str) -> None:
+        self.log.append(f"{tag}:start")
+        async with self.env.services.io():
+            await asyncio.sleep(0.005)
+        self.log.append(f"{tag}:end")
+
+    async def slow_block(self, tag: str) -> None:
+        async def block() -> None:
+            self.log.append(f"{tag}:block-start")
+            async with self.env.services.io():
+                await asyncio.sleep(0.02)
+            self.log.append(f"{tag}:block-end")
+
+        await self.ctx.blockConcurrencyWhile(block)
+
+    async def two_blocks(self) -> None:
+        async def block(tag: str) -> None:
+            self.log.append(f"{tag}:start")
+            await self.env.PEER.getByName("peer").ping()
+            self.log.append(f"{tag}:end")
+
+        first = self.ctx.blockConcurrencyWhile(lambda: block("first"))
+        second = self.ctx.blockConcurrencyWhile(lambda: block("second"))
+        await asyncio.gather(first, second)
+
+    async def start_block(self) -> str:
+        async def block() -> None:
+            self.log.append("block-start")
+            async with self.env.services.io():
+                await self.env.release.wait()  # the test lets it finish
+            self.log.append("block-end")
+
+        self.ctx.blockConcurrencyWhile(block)  # not awaited
+        return "started"
+
+    async def txn(self, fail: bool) -> None:
+        async def body(txn: Any) -> None:
+            self.log.append("txn:start")
+            await txn.put("k", "from txn")
+            await self.env.PEER.getByName("peer").ping()  # I/O inside the transaction
+            self.log.append("txn:end")
+            if fail:
+                raise RuntimeError("undo")
+
+        try:
+            await self.ctx.storage.transaction(body)
+        except RuntimeError:
+            self.log.append("txn:rolled-back")
+
+    async def other_write(self) -> None:
+        self.log.append("other")
+        await self.ctx.storage.put("other", 1)
+
+    async def read(self, key: str) -> Any:
+        return await self.ctx.storage.get(key)
+
+
 class LoaderDO(DurableObject):
     def __init__(self, ctx: Any, env: Any) -> None:
         super().__init__(ctx, env)
@@ -302,6 +417,50 @@ async def test_storage_awaits_keep_the_gate_shut(harness: Harness) -> None:
     assert await stub.get_log() == ["a:start", "a:end", "b:start", "b:end"]
 
 
+async def test_an_event_awaiting_a_future_another_event_resolves_completes(
+    harness: Harness,
+) -> None:
+    # The follower awaits a future the leader resolves after its own (non-storage) I/O: the
+    # leader's I/O completion must get back in while the follower is suspended.
+    stub = harness.bind("GATE", GateDO).getByName("waiters")
+    results = await asyncio.wait_for(asyncio.gather(stub.leader(), stub.follower()), timeout=2)
+    assert results == ["leader", "done"]
+    # Delivered the other way round too.
+    stub = harness.env.GATE.getByName("waiters-2")
+    results = await asyncio.wait_for(asyncio.gather(stub.follower(), stub.leader()), timeout=2)
+    assert results == ["done", "leader"]
+
+
+@pytest.mark.parametrize("how", ["sleep", "future"])
+async def test_any_non_storage_await_lets_another_event_in(harness: Harness, how: str) -> None:
+    # Production: the gate is shut only during storage operations and critical sections, so
+    # awaiting asyncio.sleep(0) (a timer in Pyodide) or a future is a point where a second
+    # event may be delivered.
+    stub = harness.bind("GATE", GateDO).getByName("pauser")
+    await asyncio.gather(stub.pause("a", how), stub.pause("b", how))
+    log = await stub.get_log()
+    assert log.index("b:start") < log.index("a:end"), log
+
+
+async def test_tight_storage_read_modify_write_loops_never_interleave(harness: Harness) -> None:
+    stub = harness.bind("GATE", GateDO).getByName("tally")
+    rounds = 40
+    await asyncio.gather(
+        stub.tally("a", rounds), stub.tally("b", rounds), stub.tally("c", rounds), stub.spin(rounds)
+    )
+    assert await stub.count() == 3 * rounds  # no lost update
+    trace = await stub.get_trace()
+    reads = [i for i, entry in enumerate(trace) if entry.endswith(":read")]
+    assert len(reads) == 3 * rounds
+    for i in reads:
+        # Between a read and its write (two storage awaits) nothing else ran.
+        assert trace[i + 1] == trace[i].replace(":read", ":write"), trace[i - 2 : i + 3]
+    # ...while between iterations the events did interleave (the test is not vacuous).
+    first_a = trace.index("a:read")
+    last_a = len(trace) - 1 - trace[::-1].index("a:write")
+    assert {"b:read", "c:read", "spin"} <= set(trace[first_a:last_a])
+
+
 async def test_an_object_may_call_itself_through_a_stub(harness: Harness) -> None:
     stub = harness.bind("COUNTER", CounterDO).getByName("self-caller")
     assert await asyncio.wait_for(stub.call_self(), timeout=2) == 101
@@ -325,8 +484,55 @@ async def test_block_concurrency_while_blocks_even_across_io(harness: Harness) -
     stub = harness.bind("RECORDER", RecorderDO).getByName("rec")
     await asyncio.gather(stub.exclusive("a"), stub.quick("b"))
     log = await stub.get_log()
-    assert sorted(log[:-1]) == ["a:block-end", "a:block-start", "a:own-io-done"]
-    assert log[-1] == "b:quick", log
+    # The callback ran alone, across its two I/O awaits: neither "b" nor the completion of the
+    # calling event's own I/O got in (workerd: a critical section blocks its parent scope).
+    assert log[:2] == ["a:block-start", "a:block-end"], log
+    # Afterwards both resume, in the order they started waiting ("b" was queued first).
+    assert sorted(log[2:]) == ["a:own-io-done", "b:quick"], log
+
+
+async def test_block_concurrency_while_holds_other_events_io_completions(
+    harness: Harness,
+) -> None:
+    stub = harness.bind("GATE", GateDO).getByName("held")
+    # "a" is mid-I/O when "b" starts a critical section; a's I/O completes inside it.
+    await asyncio.gather(stub.slow_io("a"), stub.slow_block("b"))
+    assert await stub.get_log() == ["a:start", "b:block-start", "b:block-end", "a:end"]
+
+
+async def test_block_concurrency_while_sections_take_turns(harness: Harness) -> None:
+    harness.bind("PEER", PeerDO)
+    stub = harness.bind("GATE", GateDO).getByName("turns")
+    await stub.two_blocks()
+    assert await stub.get_log() == ["first:start", "first:end", "second:start", "second:end"]
+
+
+async def test_an_events_result_does_not_wait_for_its_block(harness: Harness) -> None:
+    # The event returns while the critical section it started is still running (the result is
+    # not held back by it); the section alone keeps the next event out.
+    harness.env.release = asyncio.Event()
+    ns = harness.bind("GATE", GateDO)
+    stub = ns.getByName("unawaited")
+    assert await asyncio.wait_for(stub.start_block(), timeout=2) == "started"
+    next_event = asyncio.ensure_future(stub.get_log())
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert not next_event.done()
+    harness.env.release.set()
+    assert await asyncio.wait_for(next_event, timeout=2) == ["block-start", "block-end"]
+
+
+@pytest.mark.parametrize("fail", [False, True])
+async def test_storage_transaction_is_a_critical_section(harness: Harness, fail: bool) -> None:
+    harness.bind("PEER", PeerDO)
+    stub = harness.bind("GATE", GateDO).getByName(f"txn-{fail}")
+    await asyncio.gather(stub.txn(fail), stub.other_write())
+    log = await stub.get_log()
+    # The other event waited for the whole transaction, I/O included...
+    assert log[:2] == ["txn:start", "txn:end"] and log[-1] == "other", log
+    # ...so its write never sat in the transaction's savepoint, even when that rolled back.
+    assert await stub.read("other") == 1
+    assert await stub.read("k") == (None if fail else "from txn")
 
 
 async def test_failing_block_concurrency_while_resets_the_object(harness: Harness) -> None:
