@@ -32,9 +32,17 @@ from typing import Any
 from local_runtime.sdk_types import JsDict
 from workers import Request, Response
 
-# Pyodide: a Python int within +-(2**53 - 1) becomes a JS Number, beyond that a BigInt; a JS
-# Number becomes a Python int when it is a safe integer.
+# Number.MAX_SAFE_INTEGER. The two directions differ by one (Pyodide 314, checked in its
+# pyodide.asm.mjs): Python -> JS, an int becomes a Number only strictly inside
+# +-(2**53 - 1) (``-MAX_SAFE_INTEGER < x < MAX_SAFE_INTEGER``), so MAX_SAFE_INTEGER itself is
+# already a BigInt; JS -> Python, a Number becomes an int when ``Number.isSafeInteger`` holds,
+# i.e. up to and including +-(2**53 - 1), and a float otherwise.
 MAX_SAFE_INTEGER = 2**53 - 1
+
+
+def becomes_bigint(value: int) -> bool:
+    """Whether Pyodide's ``to_js`` turns this Python int into a BigInt rather than a Number."""
+    return not -MAX_SAFE_INTEGER < value < MAX_SAFE_INTEGER
 
 
 class JsException(Exception):
@@ -339,7 +347,7 @@ def _encode(value: Any, stack: set[int]) -> Any:
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, int):
-        if abs(value) > MAX_SAFE_INTEGER:
+        if becomes_bigint(value):
             return {_TAG: "bigint", "v": str(value)}
         return value
     if isinstance(value, float):

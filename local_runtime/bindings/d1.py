@@ -22,19 +22,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from local_runtime.conversion import MAX_SAFE_INTEGER, JsException, becomes_bigint
 from local_runtime.sdk_types import JsDict
 from local_runtime.services import RuntimeServices
 
 # A value D1 can bind once it has crossed into JS: null, number, string, or a byte array (blob).
+# Parameters from bind() are always floats (JS numbers); the runtime's own queries may use ints.
 SqlValue = None | int | float | str | bytes
 
 SERVED_BY = "grove-local"
 MAX_STATEMENT_BYTES = 100_000  # D1 limits: "Maximum SQL statement length 100,000 bytes"
 MAX_BOUND_PARAMETERS = 100  # D1 limits: "Maximum bound parameters per query 100"
 MAX_VALUE_BYTES = 2_000_000  # D1 limits: "Maximum string, BLOB or table row size 2,000,000 bytes"
-# Pyodide turns a Python int into a JS Number only within +-2**53; beyond that it becomes a
-# BigInt, which D1's bind() refuses.
-JS_SAFE_INT = 2**53
+
+# workerd SqlStorage::allowTransactions(), which miniflare's D1 runs under: BEGIN, COMMIT,
+# ROLLBACK, SAVEPOINT and RELEASE are refused with this message (D1 adds "D1_ERROR: ").
+TRANSACTION_REFUSED = (
+    "To execute a transaction, please use the state.storage.transaction() or "
+    "state.storage.transactionSync() APIs instead of the SQL BEGIN TRANSACTION or SAVEPOINT "
+    "statements. The JavaScript API is safer because it will automatically roll back on "
+    "exceptions, and because it interacts correctly with Durable Objects' automatic atomic "
+    "write coalescing."
+)
 
 # Marks the runtime's own bookkeeping queries so they never share a cached prepared statement
 # with identical user SQL (the authorizer only runs when a statement is prepared).
@@ -45,12 +54,16 @@ _INTERNAL = " /* grove-local internal */"
 _BUSY_TIMEOUT_S = 5.0
 
 
-class D1Error(Exception):
-    """A D1 failure, message shaped like production's (``D1_ERROR: <sqlite message>: <code>``)."""
+class D1Error(JsException):
+    """A D1 failure, message shaped like production's (``D1_ERROR: <sqlite message>: <code>``).
+
+    Production's d1-api.ts throws a plain JS ``Error`` for every D1 failure, which reaches
+    Python as pyodide's ``JsException``; so this is a ``JsException`` (``name`` "Error"), and
+    neither a ``TypeError`` nor a ``ValueError``.
+    """
 
     def __init__(self, message: str, *, detail: str | None = None, query_index: int = 0) -> None:
-        super().__init__(message)
-        self.message = message
+        super().__init__(message, name="Error")
         # The upstream error without the binding's prefix (what D1 itself reported).
         self.detail = detail if detail is not None else message
         # Which query of a batch / exec failed (0 for single statements).
@@ -62,8 +75,12 @@ class D1Error(Exception):
         return cls(f"D1_ERROR: {detail}", detail=detail)
 
 
-class D1TypeError(D1Error, TypeError):
-    """``D1_TYPE_ERROR``: bind() got a value D1 cannot store. Also a TypeError for callers."""
+class D1TypeError(D1Error):
+    """``D1_TYPE_ERROR``: bind() got a value D1 cannot store.
+
+    Not a ``TypeError``: d1-api.ts throws ``new Error("D1_TYPE_ERROR: ...")``, so production
+    code sees a ``JsException`` that ``except TypeError`` does not catch.
+    """
 
 
 # ---------------------------------------------------------------------------------------------
@@ -319,26 +336,31 @@ def _type_error(js_type: str, value: Any) -> D1TypeError:
 
 
 def _number_for_js(value: float) -> SqlValue:
-    # Parameters reach D1 as JSON: NaN/Infinity serialise as null, and a float with an integral
-    # value is written without a fraction ("2"), so D1 binds it as an integer.
+    # Parameters reach D1 as JSON (d1-api.ts JSON.stringify): NaN/Infinity serialise as null
+    # and -0 as 0. D1 parses the JSON back into JS numbers and binds each one as a double
+    # (REAL), whatever its value: verified on miniflare (workerd's SQLite, the stack D1 runs on),
+    # where 2.0, 42 and true are all stored with typeof 'real'.
     if not math.isfinite(value):
         return None
-    if value.is_integer() and abs(value) <= JS_SAFE_INT:
-        return int(value)
-    return value
+    return value if value != 0 else 0.0
 
 
 def to_d1_param(value: Any) -> SqlValue:
-    """Convert one bind() argument the way Pyodide + the SDK + d1-api.ts bind() do."""
+    """Convert one bind() argument the way Pyodide + the SDK + d1-api.ts bind() + D1 do.
+
+    Every number is bound as a REAL: ``42`` is stored as 42.0 (``typeof`` 'real'; into a TEXT
+    column it reads back ``'42.0'``), ``True`` as 1.0. An INTEGER column's affinity still turns
+    such a value back into an integer.
+    """
     _sdk_to_js_check(value)
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, bool):  # before int: bool is an int subclass
-        return 1 if value else 0
+        return 1.0 if value else 0.0  # JS true/false: bind() turns them into the numbers 1/0
     if isinstance(value, int):
-        if -JS_SAFE_INT <= value <= JS_SAFE_INT:
-            return value
-        raise _type_error("bigint", value)
+        if becomes_bigint(value):  # Pyodide makes it a BigInt, which bind() refuses
+            raise _type_error("bigint", value)
+        return float(value)
     if isinstance(value, float):
         return _number_for_js(value)
     if isinstance(value, (bytes, memoryview)):
@@ -358,11 +380,14 @@ def _from_sqlite(value: Any) -> Any:
     if isinstance(value, bytes):
         # D1 returns blobs as arrays of byte values; the SDK turns the array into a list.
         return list(value)
-    if isinstance(value, float) and value.is_integer() and abs(value) <= JS_SAFE_INT:
-        # Pyodide converts an integral JS Number to int, so REAL 2.0 arrives as 2.
+    if isinstance(value, int):
+        # D1 returns an INTEGER as a JS number (a double). Pyodide makes a safe integer an int;
+        # beyond +-(2**53 - 1) the value arrives as a float, rounded as the double was
+        # (9223372036854775807 -> 9.223372036854776e+18, 2**53 + 1 -> 9007199254740992.0).
+        return value if abs(value) <= MAX_SAFE_INTEGER else float(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) <= MAX_SAFE_INTEGER:
+        # Pyodide converts an integral JS Number (Number.isSafeInteger) to int: REAL 2.0 -> 2.
         return int(value)
-    # Integers beyond +-2**53 lose precision in production (JS Numbers, converted to float by
-    # Pyodide). They are kept exact here on purpose; a conformance run will compare the two.
     return value
 
 
@@ -396,6 +421,8 @@ class D1Engine:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._trusted = True
+        # Set by the authorizer when it refuses with a message of its own (transactions).
+        self._denied: str | None = None
         conn = sqlite3.connect(
             self.path, isolation_level=None, timeout=_BUSY_TIMEOUT_S, check_same_thread=False
         )
@@ -466,7 +493,13 @@ class D1Engine:
     def _authorize(
         self, action: int, arg1: str | None, arg2: str | None, db_name: str | None, _src: str | None
     ) -> int:
-        if self._trusted or d1_authorize(action, arg1, arg2, db_name):
+        if self._trusted:
+            return sqlite3.SQLITE_OK
+        if action in (sqlite3.SQLITE_TRANSACTION, sqlite3.SQLITE_SAVEPOINT):
+            # workerd throws its own error here instead of SQLite's "not authorized".
+            self._denied = TRANSACTION_REFUSED
+            return sqlite3.SQLITE_DENY
+        if d1_authorize(action, arg1, arg2, db_name):
             return sqlite3.SQLITE_OK
         return sqlite3.SQLITE_DENY
 
@@ -500,6 +533,7 @@ class D1Engine:
         try:
             for position, statement in enumerate(statements):
                 last = position == len(statements) - 1
+                self._denied = None
                 try:
                     cursor = self._conn.execute(statement, query.params if last else ())
                 except sqlite3.ProgrammingError as exc:
@@ -520,6 +554,8 @@ class D1Engine:
                     columns = [d[0] for d in cursor.description or ()]
                     rows = [[_from_sqlite(v) for v in row] for row in fetched]
         except sqlite3.Error as exc:
+            if self._denied is not None:
+                raise D1Error.upstream(self._denied) from exc
             raise D1Error.upstream(_detail_of(exc)) from exc
         duration_ms = (time.perf_counter() - started) * 1000.0
         changes = self._conn.total_changes - before_changes

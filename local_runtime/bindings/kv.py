@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from local_runtime.bindings.cursors import decode_cursor, encode_cursor
+from local_runtime.conversion import JsException
 from local_runtime.sdk_types import JsDict, to_js_dicts
 from local_runtime.services import RuntimeServices
 
@@ -165,19 +166,29 @@ def _get_options(options: Any, kwargs: dict[str, Any]) -> tuple[str, int | None]
     return value_type, None if cache_ttl is None else int(cache_ttl)
 
 
+_PUT_VALUE_TYPES = (
+    "KV put() accepts only strings, ArrayBuffers, ArrayBufferViews, and ReadableStreams as values."
+)
+
+
 def _encode_value(value: Any) -> bytes:
     if isinstance(value, str):
         return value.encode("utf-8", errors="replace")
     if isinstance(value, bytes | memoryview):
         return bytes(value)
     if isinstance(value, bytearray | tuple):
-        raise TypeError(f"{type(value)} cannot be sent over RPC.")
-    # Production rejects objects with this message; it would coerce numbers and None with
-    # String() ("5", "null"), which is almost always a bug, so those fail here too.
-    raise TypeError(
-        "KV put() accepts only strings, ArrayBuffers, ArrayBufferViews, and ReadableStreams "
-        f"as values (got {type(value).__name__})."
-    )
+        raise TypeError(f"{type(value)} cannot be sent over RPC.")  # the SDK, in Python
+    if value is None or isinstance(value, bool | int | float):
+        # Production coerces a JS primitive with String() and stores "5" or "null", which is
+        # almost always a bug: refused here, with a message saying it is a local check.
+        raise JsException(
+            f"{_PUT_VALUE_TYPES[:-1]} (got {type(value).__name__}; production would store "
+            "String(value)).",
+            name="TypeError",
+        )
+    # Anything else reaches workerd as a JS object (dict, list, set, datetime...): kv.c++ throws
+    # a JS TypeError, which Python code sees as a JsException (not a Python TypeError).
+    raise JsException(_PUT_VALUE_TYPES, name="TypeError")
 
 
 def _decode_value(value: bytes, value_type: str) -> Any:

@@ -36,6 +36,7 @@ from typing import Any
 
 from local_runtime.bindings.cursors import decode_cursor, encode_cursor
 from local_runtime.bindings.kv import js_json_loads
+from local_runtime.conversion import JsException
 from local_runtime.sdk_types import JsDict
 from local_runtime.services import RuntimeServices
 
@@ -247,8 +248,11 @@ def _single_etag(value: Any, field: str) -> tuple[_Etag, ...]:
     if not isinstance(value, str):
         raise TypeError(f"onlyIf.{field} must be a string, got {type(value).__name__}")
     if len(value) >= 2 and value.startswith('"') and value.endswith('"'):
-        # workerd refuses quoted etags in the object form (Headers take them quoted).
-        raise TypeError(f"Conditional ETag should not be wrapped in quotes ({value}).")
+        # workerd refuses quoted etags in the object form (Headers take them quoted), with a
+        # JS TypeError: Python code sees a JsException, which `except TypeError` does not catch.
+        raise JsException(
+            f"Conditional ETag should not be wrapped in quotes ({value}).", name="TypeError"
+        )
     return (_Etag("wildcard"),) if value == "*" else (_Etag("strong", value),)
 
 

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from local_runtime.bindings.d1 import D1Database, D1Error, D1TypeError
+from local_runtime.bindings.d1 import TRANSACTION_REFUSED, D1Database, D1Error, D1TypeError
 from local_runtime.clock import SimulatedClock
+from local_runtime.conversion import JsException
 from local_runtime.latency import LatencyProfile
 from local_runtime.sdk_types import JsDict
 from local_runtime.services import RuntimeServices
@@ -106,27 +107,61 @@ async def test_first_on_no_rows_and_missing_column(db: D1Database):
 
 
 async def test_bind_types_round_trip(db: D1Database):
-    values = [None, 42, -7, 2**53, -(2**53), 1.5, 2.0, True, False, "héllo", b"\x00\xffab"]
+    largest = 2**53 - 2  # the largest int Pyodide still makes a Number (not a BigInt)
+    values = [None, 42, -7, largest, -largest, 1.5, 2.0, True, False, "héllo", b"\x00\xffab"]
     insert = db.prepare("INSERT INTO vals (v) VALUES (?)")
     await db.batch([insert.bind(v) for v in values])
     rows = await db.prepare("SELECT v, typeof(v) AS t FROM vals ORDER BY rowid").all()
     got = [(r["v"], r["t"]) for r in rows.results]
+    # Every number reaches D1 as a JS number and is bound as a double (miniflare: typeof
+    # 'real'); read back, an integral double is an int again (Pyodide: a safe integer).
     assert got == [
         (None, "null"),
-        (42, "integer"),
-        (-7, "integer"),
-        (2**53, "integer"),
-        (-(2**53), "integer"),
+        (42, "real"),
+        (-7, "real"),
+        (largest, "real"),
+        (-largest, "real"),
         (1.5, "real"),
-        # A float with an integral value reaches D1 as the JSON number 2: an integer.
-        (2, "integer"),
-        (1, "integer"),  # booleans are stored as 1/0
-        (0, "integer"),
+        (2, "real"),
+        (1, "real"),  # booleans: bind() turns true/false into the numbers 1/0
+        (0, "real"),
         ("héllo", "text"),
         # Blobs come back as lists of byte values, as D1's JSON results present them.
         ([0, 255, 97, 98], "blob"),
     ]
-    assert type(got[6][0]) is int
+    assert type(got[1][0]) is int and type(got[6][0]) is int
+
+
+async def test_numbers_bind_as_real_and_column_affinity_decides(db: D1Database):
+    # A bound int is a REAL: a TEXT column stores its text form '42.0', an INTEGER column
+    # converts it back to an integer, and comparisons with INTEGER columns still match.
+    await db.exec("CREATE TABLE typed (t TEXT, i INTEGER, r REAL)")
+    await db.prepare("INSERT INTO typed VALUES (?, ?, ?)").bind(42, 42, 42).run()
+    row = await db.prepare(
+        "SELECT t, typeof(t) AS tt, i, typeof(i) AS ti, r, typeof(r) AS tr FROM typed"
+    ).first()
+    assert row == {"t": "42.0", "tt": "text", "i": 42, "ti": "integer", "r": 42, "tr": "real"}
+    assert await db.prepare("SELECT count(*) AS n FROM typed WHERE i = ?").bind(42).first("n") == 1
+    assert await db.prepare("SELECT count(*) AS n FROM typed WHERE t = ?").bind(42).first("n") == 1
+    assert await db.prepare("SELECT ? AS v").bind(True).first("v") == 1
+    assert await db.prepare("SELECT typeof(?) AS t").bind(-0.0).first("t") == "real"
+
+
+async def test_large_integers_read_back_as_floats_like_pyodide(db: D1Database):
+    # D1 hands back an INTEGER as a JS number (a double): beyond Number.MAX_SAFE_INTEGER
+    # Pyodide makes it a float, rounded as the double was.
+    row = await db.prepare(
+        "SELECT 9223372036854775807 AS int64, 9007199254740993 AS over, "
+        "9007199254740991 AS safe, -9007199254740992 AS neg"
+    ).first()
+    assert row == {
+        "int64": 9.223372036854776e18,
+        "over": 9007199254740992.0,
+        "safe": 9007199254740991,
+        "neg": -9007199254740992.0,
+    }
+    assert type(row["int64"]) is float and type(row["over"]) is float
+    assert type(row["safe"]) is int and type(row["neg"]) is float
 
 
 async def test_real_with_integral_value_reads_as_int_like_pyodide(db: D1Database):
@@ -148,12 +183,22 @@ async def test_unsupported_bind_values_are_rejected(db: D1Database):
     assert (
         str(info.value) == "D1_TYPE_ERROR: Type 'object' not supported for value '[object Object]'"
     )
-    assert isinstance(info.value, TypeError)
+    # d1-api.ts throws a plain JS Error: production code sees a JsException, which
+    # `except TypeError` does not catch.
+    assert isinstance(info.value, JsException) and info.value.name == "Error"
+    assert not isinstance(info.value, TypeError)
     with pytest.raises(D1TypeError, match="Type 'object' not supported for value '1,300'"):
         stmt.bind([1, 300])
-    # Beyond +-2**53 Pyodide hands D1 a BigInt, which bind() refuses.
-    with pytest.raises(D1TypeError, match="Type 'bigint' not supported"):
-        stmt.bind(2**53 + 1)
+    with pytest.raises(D1TypeError, match="Type 'object' not supported for value '1,2'"):
+        stmt.bind([[1], [2]])
+    # From +-(2**53 - 1) on (Number.MAX_SAFE_INTEGER included) Pyodide hands D1 a BigInt,
+    # which bind() refuses.
+    for big in (2**53 - 1, -(2**53 - 1), 2**53 + 1):
+        with pytest.raises(
+            D1TypeError, match=f"^D1_TYPE_ERROR: Type 'bigint' not supported for value '{big}'$"
+        ):
+            stmt.bind(big)
+    stmt.bind(2**53 - 2)
     # The SDK refuses tuples and bytearrays before D1 sees them.
     with pytest.raises(TypeError, match="cannot be sent over RPC"):
         stmt.bind((1, 2))
@@ -277,8 +322,6 @@ async def test_refusal_message_matches_production(db: D1Database):
         "ATTACH DATABASE 'other.sqlite3' AS other",
         "PRAGMA journal_mode = DELETE",
         "PRAGMA writable_schema = ON",
-        "BEGIN TRANSACTION",
-        "SAVEPOINT sp",
         "CREATE TEMP TABLE scratch (x)",
         "CREATE TABLE _cf_mine (x)",
         "PRAGMA foreign_keys = maybe",
@@ -287,6 +330,18 @@ async def test_refusal_message_matches_production(db: D1Database):
 async def test_authorizer_refuses(db: D1Database, sql: str):
     with pytest.raises(D1Error, match="not authorized"):
         await db.prepare(sql).all()
+
+
+@pytest.mark.parametrize(
+    "sql", ["BEGIN TRANSACTION", "BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT sp", "RELEASE sp"]
+)
+async def test_transactions_are_refused_with_workerds_message(db: D1Database, sql: str):
+    with pytest.raises(D1Error) as info:
+        await db.prepare(sql).all()
+    assert str(info.value) == f"D1_ERROR: {TRANSACTION_REFUSED}"
+    assert TRANSACTION_REFUSED.startswith("To execute a transaction, please use the state.storage")
+    # The refusal leaves the connection usable, with no transaction left open.
+    assert await db.prepare("SELECT 1 AS one").first("one") == 1
 
 
 async def test_authorizer_allows_d1_functions_and_pragmas(db: D1Database):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from local_runtime.bindings.kv import KVError, KVNamespace
+from local_runtime.conversion import JsException
 from local_runtime.latency import LatencyProfile, RequestTrace, current_trace
 from local_runtime.sdk_types import JsDict
 from local_runtime.services import RuntimeServices
@@ -101,8 +102,19 @@ async def test_array_buffer_comes_back_as_a_memoryview(kv):
 
 
 async def test_values_must_be_strings_or_bytes(kv):
-    with pytest.raises(TypeError, match="KV put\\(\\) accepts only strings"):
-        await kv.put("obj", {"a": 1})
+    # workerd throws a JS TypeError for an object value: a JsException in Python, not a
+    # Python TypeError, with production's message word for word.
+    for value in ({"a": 1}, ["a"]):
+        with pytest.raises(JsException) as refused:
+            await kv.put("obj", value)
+        assert str(refused.value) == (
+            "KV put() accepts only strings, ArrayBuffers, ArrayBufferViews, and ReadableStreams "
+            "as values."
+        )
+        assert refused.value.name == "TypeError" and not isinstance(refused.value, TypeError)
+    # Production would store String(5) = "5"; the local runtime refuses, and says why.
+    with pytest.raises(JsException, match=r"as values \(got int; production would store"):
+        await kv.put("num", 5)
     with pytest.raises(TypeError, match="cannot be sent over RPC"):
         await kv.put("ba", bytearray(b"x"))
     too_big = b"x" * (25 * 1024 * 1024 + 1)

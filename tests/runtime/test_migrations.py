@@ -13,6 +13,7 @@ from local_runtime.migrations import (
     apply_migrations,
     migration_files,
     pending_migrations,
+    split_sql_query,
 )
 from local_runtime.services import RuntimeServices
 
@@ -207,3 +208,70 @@ def test_repository_migrations_apply_cleanly(tmp_path: Path):
     assert apply_migrations(db_file, REPO_MIGRATIONS) == expected
     assert apply_migrations(db_file, REPO_MIGRATIONS) == []
     assert {"tenants", "posts"} <= table_names(db_file)
+
+
+def test_split_sql_query_like_wrangler():
+    # Comments go (a `--` comment leaves its newline, a /* */ comment leaves nothing), quotes
+    # and BEGIN ... END bodies stay whole, semicolons are dropped, empty pieces skipped.
+    sql = (
+        "-- header\n"
+        "CREATE TABLE t (\n  a TEXT DEFAULT '--;x', -- note\n  b/* inline */INT\n);\n"
+        ";\n"
+        "CREATE TRIGGER tr AFTER INSERT ON t BEGIN\n  UPDATE t SET b = 1;\nEND;\n"
+        'SELECT "a;b", `c--d`, $tag$e;f$tag$'
+    )
+    assert split_sql_query(sql) == [
+        "CREATE TABLE t (\n  a TEXT DEFAULT '--;x', \n  bINT\n)",
+        "CREATE TRIGGER tr AFTER INSERT ON t BEGIN\n  UPDATE t SET b = 1;\nEND",
+        'SELECT "a;b", `c--d`, $tag$e;f$tag$',
+    ]
+    # No semicolon before the end: sent as it is, comments included.
+    assert split_sql_query("-- only\nSELECT 1;\n") == ["-- only\nSELECT 1;\n"]
+    # One BEGIN TRANSACTION / COMMIT pair is removed; a second transaction is refused.
+    assert split_sql_query("BEGIN TRANSACTION;\nSELECT 1;\nCOMMIT;\nSELECT 2;") == [
+        "SELECT 1",
+        "SELECT 2",
+    ]
+
+
+def test_stored_schema_has_comments_stripped_like_wrangler(tmp_path: Path):
+    folder = write(
+        tmp_path / "m",
+        {
+            "0001_commented.sql": (
+                "-- a table\n"
+                "CREATE TABLE notes (\n"
+                "  id   TEXT PRIMARY KEY, -- the id\n"
+                "  body TEXT NOT NULL DEFAULT '-- not a comment' /* kept out */\n"
+                ");\n"
+                "CREATE TRIGGER notes_touch AFTER INSERT ON notes BEGIN\n"
+                "  -- inside the trigger\n"
+                "  UPDATE notes SET body = body WHERE id = NEW.id;\n"
+                "END;\n"
+            )
+        },
+    )
+    db_file = tmp_path / "db.sqlite3"
+    assert apply_migrations(db_file, folder) == ["0001_commented.sql"]
+    schema = dict(rows(db_file, "SELECT name, sql FROM sqlite_master WHERE name LIKE 'notes%'"))
+    assert schema["notes"] == (
+        "CREATE TABLE notes (\n"
+        "  id   TEXT PRIMARY KEY, \n"
+        "  body TEXT NOT NULL DEFAULT '-- not a comment' \n"
+        ")"
+    )
+    assert schema["notes_touch"] == (
+        "CREATE TRIGGER notes_touch AFTER INSERT ON notes BEGIN\n"
+        "  \n"
+        "  UPDATE notes SET body = body WHERE id = NEW.id;\n"
+        "END"
+    )
+
+
+def test_several_transactions_are_refused_like_wrangler(tmp_path: Path):
+    folder = write(
+        tmp_path / "m",
+        {"0001_two.sql": "BEGIN TRANSACTION;\nSELECT 1;\nCOMMIT;\nBEGIN TRANSACTION;\nCOMMIT;\n"},
+    )
+    with pytest.raises(MigrationError, match="contains several transactions"):
+        apply_migrations(tmp_path / "db.sqlite3", folder)

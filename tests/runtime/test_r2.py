@@ -10,6 +10,7 @@ import pytest
 
 from local_runtime.bindings.r2 import R2Bucket, R2Error, R2Object, R2ObjectBody
 from local_runtime.clock import SimulatedClock
+from local_runtime.conversion import JsException
 from local_runtime.latency import LatencyProfile, RequestTrace, current_trace
 from local_runtime.sdk_types import JsDict
 from local_runtime.services import RuntimeServices
@@ -187,8 +188,12 @@ async def test_conditional_get(bucket, clock):
     assert not isinstance(later, R2ObjectBody)
 
     # The object form takes etags unquoted; Headers take them quoted.
-    with pytest.raises(TypeError, match="should not be wrapped in quotes"):
+    # A JS TypeError from workerd: a JsException in Python, which `except TypeError` misses.
+    with pytest.raises(
+        JsException, match=r"^Conditional ETag should not be wrapped in quotes \(\""
+    ) as quoted:
         await bucket.get("post", onlyIf={"etagMatches": put.httpEtag})
+    assert quoted.value.name == "TypeError" and not isinstance(quoted.value, TypeError)
     headers = Headers({"If-None-Match": put.httpEtag})
     assert not isinstance(await bucket.get("post", onlyIf=headers), R2ObjectBody)
 

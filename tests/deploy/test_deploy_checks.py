@@ -1,0 +1,120 @@
+"""Deploy checks: what `wrangler deploy` would upload, and the D1 schema wrangler migrates to.
+
+- Both Worker configs pass `wrangler deploy --dry-run --outdir`, and the uploaded module list is
+  the application's modules and nothing else: every `*.py` of `src/` tracked by git, and no
+  tests, local runtime, node_modules, `__pycache__`/bytecode or other stray files.
+- `wrangler d1 migrations apply DB --local` applies `migrations/` cleanly, and the schema it
+  produces (`sqlite_master`) equals the one the local runtime migrates to.
+
+Needs Node and the repository's node_modules (`npm ci`), like `make test-deploy`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from grove_dev.platform import start_platform
+from local_runtime.clock import SimulatedClock
+
+REPO = Path(__file__).resolve().parents[2]
+WRANGLER = REPO / "node_modules" / "wrangler" / "bin" / "wrangler.js"
+CONFIGS = {
+    "grove-edge": REPO / "wrangler.toml",
+    "grove-post-migrator": REPO / "workers" / "post_migrator" / "wrangler.toml",
+}
+WRANGLER_README = "This folder contains the built output assets"
+FORBIDDEN_PARTS = ("tests", "local_runtime", "grove_dev", "node_modules", "__pycache__", "pyodide_lane", ".venv")
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("node") is None or not WRANGLER.exists(), reason="needs node and npm ci (wrangler)"
+)
+
+
+def wrangler(*args: str, cwd: Path) -> str:
+    done = subprocess.run(
+        ["node", str(WRANGLER), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "CI": "1", "NO_COLOR": "1", "WRANGLER_SEND_METRICS": "false"},
+        timeout=180,
+    )
+    assert done.returncode == 0, f"wrangler {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
+    return done.stdout + done.stderr
+
+
+def app_modules() -> set[str]:
+    """The application's modules: every `*.py` under src/ that git tracks (or sees as new)."""
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "--", "*.py"],
+        cwd=REPO / "src",
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    return set(listed)
+
+
+def uploaded(outdir: Path) -> set[str]:
+    files = {p.relative_to(outdir).as_posix() for p in outdir.rglob("*") if p.is_file()}
+    readme = outdir / "README.md"
+    if readme.exists() and readme.read_text().startswith(WRANGLER_README):
+        files.discard("README.md")  # wrangler's own note about the folder, not an upload
+    return files
+
+
+@pytest.mark.parametrize("worker", sorted(CONFIGS))
+def test_dry_run_uploads_the_app_modules_and_nothing_else(worker, tmp_path):
+    config = CONFIGS[worker]
+    out = wrangler("deploy", "--dry-run", "--outdir", str(tmp_path / "out"), "--config", str(config), cwd=config.parent)
+    assert "--dry-run: exiting now." in out
+    files = uploaded(tmp_path / "out")
+    stray = sorted(f for f in files if any(part in FORBIDDEN_PARTS for part in f.split("/")) or not f.endswith(".py"))
+    assert not stray, f"{worker} would upload files that are not app modules: {stray}"
+    expected = app_modules()
+    assert files == expected, (
+        f"{worker}: uploaded but not app modules: {sorted(files - expected)}; "
+        f"app modules not uploaded: {sorted(expected - files)}"
+    )
+
+
+def _schema(path: Path) -> list[tuple[str, str, str, str]]:
+    with sqlite3.connect(path) as conn:
+        rows = conn.execute(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master "
+            "WHERE name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' ORDER BY type, name"
+        ).fetchall()
+    return [tuple(r) for r in rows]
+
+
+def test_wrangler_migrations_apply_and_match_the_local_schema(tmp_path):
+    out = wrangler("d1", "migrations", "apply", "DB", "--local", "--persist-to", str(tmp_path / "wrangler"), cwd=REPO)
+    assert "✅" in out
+    databases = [p for p in (tmp_path / "wrangler" / "v3" / "d1").rglob("*.sqlite") if p.name != "metadata.sqlite"]
+    assert len(databases) == 1, databases
+    wrangler_schema = _schema(databases[0])
+
+    platform = start_platform(tmp_path / "local", clock=SimulatedClock(), env_name=None, secrets={})
+    try:
+        local_schema = _schema(platform.runtime.d1().path)
+    finally:
+        platform.runtime.close()
+    assert [r[:3] for r in wrangler_schema] == [r[:3] for r in local_schema]
+    changed = [
+        "\n".join(
+            difflib.unified_diff(
+                (mine[3] or "").splitlines(), (theirs[3] or "").splitlines(),
+                f"local {mine[1]}", f"wrangler {theirs[1]}", lineterm="",
+            )
+        )  # fmt: skip
+        for theirs, mine in zip(wrangler_schema, local_schema, strict=True)
+        if theirs != mine
+    ]
+    assert not changed, "sqlite_master.sql differs:\n" + "\n".join(changed)
