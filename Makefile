@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed-stamp
 NODE_STAMP := node_modules/.installed-stamp
 
-.PHONY: install dev test test-local test-pyodide bench lint clean
+.PHONY: install dev test test-local test-pyodide bench lint clean browser
 
 install: $(PY_STAMP) $(NODE_STAMP)
 
@@ -26,10 +26,15 @@ dev: install
 	$(BIN)/grove dev
 
 ## make test: every test lane
-test: install lint test-local test-pyodide
+test: install lint browser test-local test-pyodide
 
 test-local:
 	$(BIN)/pytest
+
+## make browser: Debian's chromium for the editor's browser tests (Playwright drives it with an
+## explicit path and never downloads a browser); installs only when missing. CI runs as root.
+browser:
+	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
 
 ## make test-pyodide: the app under real Pyodide 314 + Cloudflare's Python SDK + miniflare's
 ## D1/KV/R2 (the first run downloads ~63 MB, pinned and hash-checked, into .cache/pyodide-lane/)
@@ -39,6 +44,7 @@ test-pyodide: install
 ## make bench: the blog caching benchmark (about a minute on 2 cores); its last line is JSON
 bench: install
 	$(BIN)/python bench/blog_cache.py
+	$(BIN)/python bench/tenant_do.py
 
 lint: install
 	$(BIN)/ruff check .

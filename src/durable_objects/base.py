@@ -3,6 +3,7 @@ alarm scheduling.
 
 A subclass declares ``SCHEMA`` (idempotent ``CREATE ... IF NOT EXISTS`` statements) and gets
 its tables created on construction. ``SCHEMA`` may only grow: storage outlives code versions.
+Batched delivery of buffered rows through the alarm lives next door (``buffered_flush``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from grove.platform import DurableObject
+
+_IDENTITY_SCHEMA = """CREATE TABLE IF NOT EXISTS object_identity (
+             id INTEGER PRIMARY KEY CHECK (id = 1),
+             name TEXT NOT NULL
+           )"""
 
 
 class GroveDurableObject(DurableObject):
@@ -21,13 +27,24 @@ class GroveDurableObject(DurableObject):
         self.storage = ctx.storage
         self.sql = ctx.storage.sql
         # SQL storage is synchronous, so no other event can run before the tables exist.
-        for statement in self.SCHEMA:
+        for statement in (_IDENTITY_SCHEMA, *self.SCHEMA):
             self.sql.exec(statement)
+        self._stored_name = self._remember_name()
+
+    def _remember_name(self) -> str | None:
+        # An alarm is not a call by name: the id it arrives with may not carry the name
+        # (always so after a restart). Keep the name from the first call that had it.
+        name = getattr(self.ctx.id, "name", None)
+        if name:
+            self.sql.exec("INSERT OR IGNORE INTO object_identity (id, name) VALUES (1, ?)", str(name))
+        rows = self.sql.exec("SELECT name FROM object_identity WHERE id = 1").toArray()
+        return str(rows[0]["name"]) if rows else None
 
     @property
     def object_name(self) -> str:
-        """The name this object was reached by (``idFromName``/``getByName``): ``ctx.id.name``."""
-        name = getattr(self.ctx.id, "name", None)
+        """The name this object was reached by (``idFromName``/``getByName``): ``ctx.id.name``,
+        or the one remembered from an earlier call."""
+        name = getattr(self.ctx.id, "name", None) or self._stored_name
         if not name:
             raise RuntimeError(f"{type(self).__name__} must be reached by name (idFromName), not by id")
         return str(name)

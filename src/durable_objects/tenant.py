@@ -1,10 +1,22 @@
-"""TenantDO (``tenant:{subdomain}``): the tenant's config, kept close to the readers.
+"""TenantDO (``tenant:{subdomain}``): the tenant's config, its authors' drafts, its analytics
+buffer.
 
-``get_config()`` answers from the object's own storage and reloads from D1 (the source of
-truth) on first use and when its copy is 5 minutes old, so config costs D1 one query per
-tenant per 5 minutes at most, however many requests ask. An unknown tenant is remembered as
-``None`` for the same 5 minutes; ``refresh_config()`` reloads at once (tenant creation calls
-it). Draft sync and the analytics buffer (their tables are below) come with issue 5.
+Config: ``get_config()`` answers from the object's own storage and reloads from D1 (the
+source of truth) on first use and when its copy is 5 minutes old, so config costs D1 one query
+per tenant per 5 minutes at most, however many requests ask. An unknown tenant is remembered
+as ``None`` for the same 5 minutes; ``refresh_config()`` reloads at once (tenant creation and
+config updates call it).
+
+Drafts: one row per slug with a version; ``grove.drafts.decide`` says whether a save lands
+(see there: conflicts are detected, never overwritten). A deleted draft leaves a tombstone
+with its last version so versions of a slug never repeat.
+
+Analytics: ``record_events()`` appends to ``analytics_buffer`` in this object's SQLite before
+it returns (an evicted object loses nothing); the alarm delivers them to D1 in batches
+(``BufferedFlush``).
+
+Every RPC answers ``{"outcome": ...}`` (``no_tenant`` for an unknown tenant) so the Worker
+maps outcomes to HTTP statuses without parsing error messages.
 """
 
 from __future__ import annotations
@@ -14,13 +26,45 @@ import logging
 from typing import Any
 
 from durable_objects.base import GroveDurableObject
+from durable_objects.buffered_flush import BufferedFlush
+from grove.analytics import buffer_row, deliver
 from grove.clock import now_ms
+from grove.drafts import Decision, Draft, DraftSave, decide, may_delete
+from grove.flush_policy import FlushPolicy
 from grove.tenancy import read_tenant, subdomain_of
 
 log = logging.getLogger("grove.tenant_do")
 
 CONFIG_MAX_AGE_MS = 5 * 60 * 1000
 _CONFIG_KEY = "tenant"
+# The issue's rule: a batch of at most 100 events, sent when 100 wait or 60 s after the first.
+ANALYTICS_FLUSH = FlushPolicy(batch_size=100, max_wait_ms=60_000)
+
+Reply = dict[str, Any]
+_NO_TENANT: Reply = {"outcome": "no_tenant"}
+_DRAFT_COLUMNS = "slug, content, metadata, device_id, version, saved_at_ms"
+
+
+def _draft_from_row(row: Any) -> Draft:
+    return Draft(
+        slug=row["slug"],
+        content=row["content"],
+        metadata=json.loads(row["metadata"]),
+        device_id=row["device_id"],
+        version=int(row["version"]),
+        saved_at_ms=int(row["saved_at_ms"]),
+    )
+
+
+def _summary(draft: Draft) -> Reply:
+    """A draft without its content: what lists and save replies carry."""
+    return {
+        "slug": draft.slug,
+        "title": draft.metadata.get("title", ""),
+        "device_id": draft.device_id,
+        "version": draft.version,
+        "saved_at_ms": draft.saved_at_ms,
+    }
 
 
 class TenantDO(GroveDurableObject):
@@ -38,11 +82,17 @@ class TenantDO(GroveDurableObject):
              version INTEGER NOT NULL,
              saved_at_ms INTEGER NOT NULL
            )""",
+        """CREATE TABLE IF NOT EXISTS draft_tombstones (
+             slug TEXT PRIMARY KEY,
+             last_version INTEGER NOT NULL,  -- the deleted draft's version
+             deleted_at_ms INTEGER NOT NULL
+           )""",
         """CREATE TABLE IF NOT EXISTS analytics_buffer (
              id TEXT PRIMARY KEY,            -- event id, also the idempotency key in D1
              event TEXT NOT NULL,            -- JSON
              received_at_ms INTEGER NOT NULL
            )""",
+        *BufferedFlush.SCHEMA,
     )
 
     def __init__(self, ctx: Any, env: Any) -> None:
@@ -52,9 +102,15 @@ class TenantDO(GroveDurableObject):
         ).toArray()
         self._config: dict[str, Any] | None = json.loads(rows[0]["value"]) if rows else None
         self._loaded_at_ms: int | None = rows[0]["loaded_at_ms"] if rows else None
+        self.analytics = BufferedFlush(
+            self,
+            table="analytics_buffer",
+            time_column="received_at_ms",
+            policy=ANALYTICS_FLUSH,
+            sink=self._deliver_events,
+        )
 
-    def _stale(self) -> bool:
-        return self._loaded_at_ms is None or now_ms() - self._loaded_at_ms >= CONFIG_MAX_AGE_MS
+    # --- RPC: config ---------------------------------------------------------------------
 
     async def get_config(self) -> dict[str, Any] | None:
         """The tenant's config (display name, theme, tier, limits), or None if unknown."""
@@ -66,6 +122,100 @@ class TenantDO(GroveDurableObject):
         """Reload from D1 now (after the tenant row changed)."""
         await self.exclusive(self._reload)
         return self._config
+
+    # --- RPC: drafts ---------------------------------------------------------------------
+
+    async def list_drafts(self) -> Reply:
+        if not await self._known_tenant():
+            return _NO_TENANT
+        rows = self.sql.exec(
+            f"SELECT {_DRAFT_COLUMNS} FROM drafts ORDER BY saved_at_ms DESC, slug"
+        ).toArray()
+        return {"outcome": "found", "drafts": [_summary(_draft_from_row(row)) for row in rows]}
+
+    async def get_draft(self, slug: str) -> Reply:
+        if not await self._known_tenant():
+            return _NO_TENANT
+        draft = self._draft(slug)
+        if draft is None:
+            return {"outcome": "missing"}
+        return {"outcome": "found", "draft": draft.as_dict()}
+
+    async def save_draft(self, slug: str, save: dict[str, Any]) -> Reply:
+        """``save``: content, metadata, device_id, base_version (None for a new draft).
+        Outcomes: ``saved`` (with ``created``), ``unchanged``, ``conflict`` (with the server's
+        draft, or None when it was deleted meanwhile)."""
+        if not await self._known_tenant():
+            return _NO_TENANT
+        # From here on no await: the read, the decision and the write are one step.
+        current = self._draft(slug)
+        request = DraftSave(
+            content=save["content"],
+            metadata=save["metadata"],
+            device_id=save["device_id"],
+            base_version=save.get("base_version"),
+        )
+        verdict = decide(current, request, last_version=self._last_version(slug, current))
+        if verdict.decision is Decision.CONFLICT:
+            return {"outcome": "conflict", "draft": current.as_dict() if current else None}
+        if verdict.decision is Decision.UNCHANGED:
+            assert current is not None
+            return {"outcome": "unchanged", "draft": _summary(current)}
+        assert verdict.version is not None
+        saved = Draft(slug, request.content, request.metadata, request.device_id, verdict.version, now_ms())
+        self.sql.exec(
+            f"INSERT OR REPLACE INTO drafts ({_DRAFT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
+            saved.slug,
+            saved.content,
+            json.dumps(saved.metadata, ensure_ascii=False),
+            saved.device_id,
+            saved.version,
+            saved.saved_at_ms,
+        )
+        return {"outcome": "saved", "created": current is None, "draft": _summary(saved)}
+
+    async def delete_draft(self, slug: str, expected_version: int | None = None) -> Reply:
+        """Outcomes: ``deleted``, ``missing``, ``conflict`` (the draft moved past
+        ``expected_version``; with the server's draft)."""
+        if not await self._known_tenant():
+            return _NO_TENANT
+        current = self._draft(slug)
+        if current is None:
+            return {"outcome": "missing"}
+        if not may_delete(current, expected_version):
+            return {"outcome": "conflict", "draft": current.as_dict()}
+        # Tombstone first: if the object stops between the two, the draft still wins.
+        self.sql.exec(
+            "INSERT OR REPLACE INTO draft_tombstones (slug, last_version, deleted_at_ms) VALUES (?, ?, ?)",
+            slug,
+            current.version,
+            now_ms(),
+        )
+        self.sql.exec("DELETE FROM drafts WHERE slug = ?", slug)
+        return {"outcome": "deleted", "draft": _summary(current)}
+
+    # --- RPC: analytics ------------------------------------------------------------------
+
+    async def record_events(self, events: list[dict[str, Any]]) -> Reply:
+        """Buffer validated events; when this returns they are in this object's storage."""
+        if not await self._known_tenant():
+            return _NO_TENANT
+        received_at_ms = now_ms()
+        await self.analytics.append([buffer_row(event, received_at_ms) for event in events])
+        return {"outcome": "accepted", "accepted": len(events), "pending": self.analytics.pending}
+
+    # --- alarm ---------------------------------------------------------------------------
+
+    async def alarm(self, alarm_info: Any = None) -> None:
+        await self.analytics.run()
+
+    # --- internals -----------------------------------------------------------------------
+
+    def _stale(self) -> bool:
+        return self._loaded_at_ms is None or now_ms() - self._loaded_at_ms >= CONFIG_MAX_AGE_MS
+
+    async def _known_tenant(self) -> bool:
+        return await self.get_config() is not None
 
     async def _reload_if_stale(self) -> None:
         # Callers that queued behind a reload find it done.
@@ -91,3 +241,16 @@ class TenantDO(GroveDurableObject):
             loaded_at_ms,
         )
         self._config, self._loaded_at_ms = data, loaded_at_ms
+
+    def _draft(self, slug: str) -> Draft | None:
+        rows = self.sql.exec(f"SELECT {_DRAFT_COLUMNS} FROM drafts WHERE slug = ?", slug).toArray()
+        return _draft_from_row(rows[0]) if rows else None
+
+    def _last_version(self, slug: str, current: Draft | None) -> int:
+        if current is not None:
+            return current.version
+        rows = self.sql.exec("SELECT last_version FROM draft_tombstones WHERE slug = ?", slug).toArray()
+        return int(rows[0]["last_version"]) if rows else 0
+
+    async def _deliver_events(self, rows: list[dict[str, Any]]) -> None:
+        await deliver(self.env.DB, subdomain_of(self.object_name), rows)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from grove.auth import WRITER_ROLES, TokenError, verify_token
+from grove.auth import OWNER_ROLES, WRITER_ROLES, TokenError, verify_token
 from grove.cache_keys import revoked_token_key
 from grove.clock import now_ms
 from grove.errors import HttpError, forbidden, unauthorized
@@ -47,11 +47,21 @@ def is_writer(claims: TokenClaims | None, tenant: str) -> bool:
     return claims is not None and claims.tenant == tenant and claims.role in WRITER_ROLES
 
 
-def require_writer(claims: TokenClaims | None, tenant: str) -> TokenClaims:
+def _require_role(claims: TokenClaims | None, tenant: str, roles: frozenset[str], needs: str) -> TokenClaims:
     if claims is None:
-        raise unauthorized("missing_token", "Writing needs 'Authorization: Bearer <token>'.")
+        raise unauthorized("missing_token", f"{needs} needs 'Authorization: Bearer <token>'.")
     if claims.tenant != tenant:
         raise forbidden("wrong_tenant", "The token is for another tenant.")
-    if claims.role not in WRITER_ROLES:
-        raise forbidden("insufficient_role", "Writing needs the owner or author role.")
+    if claims.role not in roles:
+        raise forbidden("insufficient_role", f"{needs} needs the {' or '.join(sorted(roles, reverse=True))} role.")
     return claims
+
+
+def require_writer(claims: TokenClaims | None, tenant: str) -> TokenClaims:
+    """Owners and authors of ``tenant``: posts and drafts."""
+    return _require_role(claims, tenant, WRITER_ROLES, "Writing")
+
+
+def require_owner(claims: TokenClaims | None, tenant: str, action: str) -> TokenClaims:
+    """The owner of ``tenant`` (its config, its analytics); ``action`` names what needs it."""
+    return _require_role(claims, tenant, OWNER_ROLES, action)

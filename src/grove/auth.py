@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from grove.models import TokenClaims
 
 WRITER_ROLES = frozenset({"owner", "author"})
+OWNER_ROLES = frozenset({"owner"})
 _HEADER = {"alg": "HS256", "typ": "JWT"}
 
 

@@ -45,8 +45,13 @@ def edge_url(tenant: str, root_domain: str, path: str) -> str:
     return f"https://{tenant}.{root_domain}{path}"
 
 
+def post_html_path(slug: str) -> str:
+    return f"/blog/{slug}"
+
+
 def post_paths(slug: str) -> list[str]:
-    return [f"/blog/{slug}", f"/api/posts/{slug}"]
+    """Both views of a post: the page and its JSON twin (which shows no tenant config)."""
+    return [post_html_path(slug), f"/api/posts/{slug}"]
 
 
 def list_path(base: str, page: int) -> str | None:

@@ -43,8 +43,8 @@ def forbidden(code: str, message: str) -> HttpError:
     return HttpError(403, code, message)
 
 
-def conflict(code: str, message: str) -> HttpError:
-    return HttpError(409, code, message)
+def conflict(code: str, message: str, **details: Any) -> HttpError:
+    return HttpError(409, code, message, **details)
 
 
 def payload_too_large(max_bytes: int) -> HttpError:

@@ -1,10 +1,11 @@
-"""Building responses: JSON bodies, HTML pages, error bodies, and a request's Host."""
+"""Building responses (JSON bodies, HTML pages, error bodies) and reading a request's Host and
+query parameters."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from grove.cache_policy import PRIVATE_NO_STORE
 from grove.errors import HttpError
@@ -39,3 +40,9 @@ def error_response(error: HttpError) -> Response:
 def request_host(request: Request) -> str:
     """The host (with port) the request was sent to: the tenant is its first label."""
     return urlsplit(request.url).netloc.lower()
+
+
+def query_value(request: Request, name: str) -> str | None:
+    """The first value of query parameter ``name``, or None."""
+    values = parse_qs(urlsplit(request.url).query).get(name)
+    return values[0] if values else None

@@ -1,9 +1,10 @@
 """Pydantic models for every payload the app reads or writes: post requests and responses,
-tenant config, token claims. Times are integers in milliseconds and say so (``_ms``)."""
+drafts, analytics events, tenant config and its updates, token claims. Times are integers in
+milliseconds and say so (``_ms``)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -21,6 +22,13 @@ Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length
 # Body size is capped at 1 MiB before parsing; this keeps one field from taking all of it.
 MarkdownText = Annotated[str, StringConstraints(max_length=900_000)]
 Tags = Annotated[list[Tag], Field(max_length=20)]
+# A draft may be untitled; publishing it needs a title (PostCreate says so).
+DraftTitle = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+# Device and session ids are chosen by clients: short, URL-safe, nothing to escape.
+ClientId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+HEX_COLOUR_PATTERN = r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$"
+HexColour = Annotated[str, StringConstraints(pattern=HEX_COLOUR_PATTERN)]
+Version = Annotated[int, Field(strict=True, ge=1)]
 
 _INPUT = ConfigDict(extra="forbid")
 
@@ -39,20 +47,13 @@ class PostCreate(BaseModel):
     status: PostStatus = "draft"
 
 
-class PostUpdate(BaseModel):
+class PartialUpdate(BaseModel):
     """A partial update: only the fields sent change (``null`` is not a value for any)."""
 
     model_config = _INPUT
 
-    title: Title | None = None
-    slug: Slug | None = None
-    markdown: MarkdownText | None = None
-    description: Description | None = None
-    tags: Tags | None = None
-    status: PostStatus | None = None
-
     @model_validator(mode="after")
-    def _something_and_no_nulls(self) -> PostUpdate:
+    def _something_and_no_nulls(self) -> Self:
         if not self.model_fields_set:
             raise ValueError("send at least one field to change")
         for name in self.model_fields_set:
@@ -62,6 +63,76 @@ class PostUpdate(BaseModel):
 
     def changes(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.model_fields_set}
+
+
+class PostUpdate(PartialUpdate):
+    title: Title | None = None
+    slug: Slug | None = None
+    markdown: MarkdownText | None = None
+    description: Description | None = None
+    tags: Tags | None = None
+    status: PostStatus | None = None
+
+
+class DraftMetadata(BaseModel):
+    model_config = _INPUT
+
+    title: DraftTitle = ""
+    description: Description = ""
+    tags: Tags = Field(default_factory=list)
+
+
+class DraftPut(BaseModel):
+    """``PUT /api/drafts/{slug}``: the text, and the version it was edited from (absent for
+    a draft the client believes is new). The size cap is checked on the whole draft."""
+
+    model_config = _INPUT
+
+    content: str
+    metadata: DraftMetadata = Field(default_factory=DraftMetadata)
+    device_id: ClientId
+    base_version: Version | None = None
+
+
+class DraftPublish(BaseModel):
+    """``POST /api/drafts/{slug}/publish``: optionally the version the author is looking at."""
+
+    model_config = _INPUT
+
+    version: Version | None = None
+
+
+EventType = Literal["page_view", "read_complete", "link_click"]
+
+
+class AnalyticsEvent(BaseModel):
+    model_config = _INPUT
+
+    type: EventType
+    path: Annotated[str, StringConstraints(pattern=r"^/\S*$", max_length=512)]
+    ts_ms: Annotated[int, Field(strict=True, ge=0)]
+    referrer: Annotated[str, StringConstraints(max_length=1024)] | None = None
+    session_id: ClientId | None = None
+
+
+class ThemeUpdate(BaseModel):
+    """Theme keys to change; ``null`` puts a key back to its default."""
+
+    model_config = _INPUT
+
+    accent: HexColour | None = None
+    tagline: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+
+
+class ConfigUpdate(PartialUpdate):
+    """``PUT /api/config``: what an owner may change."""
+
+    display_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
+    theme: ThemeUpdate | None = None
+
+    def theme_patch(self) -> dict[str, Any]:
+        """A JSON merge patch (RFC 7396) for the stored theme: sent keys only."""
+        return self.theme.model_dump(exclude_unset=True) if self.theme is not None else {}
 
 
 # --- stored and returned --------------------------------------------------------------------

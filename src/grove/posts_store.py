@@ -157,6 +157,21 @@ async def read_published_page(db: Any, tenant: str, page: int, page_size: int) -
     return PostPage(posts=posts, page=page, has_more=len(rows) > page_size)
 
 
+async def reader_visible_slugs(db: Any, tenant: str, limit: int) -> list[str]:
+    """Slugs of the posts readers can open (published, archived, or unpublished after being
+    published), most recently published first: the pages a tenant-wide change may have left
+    in caches."""
+    result = await (
+        db.prepare(
+            "SELECT slug FROM posts WHERE tenant = ?1 AND published_at_ms IS NOT NULL"
+            " ORDER BY published_at_ms DESC LIMIT ?2"
+        )
+        .bind(tenant, limit)
+        .all()
+    )
+    return [row["slug"] for row in result["results"]]
+
+
 async def insert_post(
     db: Any,
     *,

@@ -1,31 +1,41 @@
 """Reading a JSON request body: size cap, JSON syntax, then a pydantic model.
 
-413 over 1 MiB (checked on Content-Length before reading, and on the bytes read), 400 for
-malformed JSON, 422 naming the first invalid field.
+413 over the cap (1 MiB unless the route says otherwise; checked on Content-Length before
+reading, and on the bytes read), 400 for malformed JSON, 422 naming the first invalid field.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from grove.errors import bad_request, payload_too_large, validation_error
-from grove.platform import Request
+
+if TYPE_CHECKING:  # only for annotations: parse_model is used by platform-free rule modules
+    from grove.platform import Request
 
 MAX_BODY_BYTES = 1024 * 1024
 
 M = TypeVar("M", bound=BaseModel)
 
 
-async def read_json(request: Request, headers: Any) -> Any:
+async def read_body(request: Request, headers: Any, max_bytes: int = MAX_BODY_BYTES) -> bytes:
     declared = headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise payload_too_large(MAX_BODY_BYTES)
+    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+        raise payload_too_large(max_bytes)
     body = await request.bytes()
-    if len(body) > MAX_BODY_BYTES:
-        raise payload_too_large(MAX_BODY_BYTES)
+    if len(body) > max_bytes:
+        raise payload_too_large(max_bytes)
+    return body
+
+
+async def read_json(request: Request, headers: Any, max_bytes: int = MAX_BODY_BYTES) -> Any:
+    return parse_json(await read_body(request, headers, max_bytes))
+
+
+def parse_json(body: bytes) -> Any:
     try:
         return json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

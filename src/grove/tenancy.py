@@ -15,12 +15,17 @@ from typing import Any
 from grove.models import TenantConfig
 from grove.settings import Settings
 
+NO_BLOG_HERE = "There is no blog at this address."
 TENANT_OBJECT_PREFIX = "tenant:"
 SUBDOMAIN_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
-_SELECT_TENANT = (
-    "SELECT subdomain, display_name, theme, tier, limits, updated_at_ms "
-    "FROM tenants WHERE subdomain = ?1"
+_TENANT_COLUMNS = "subdomain, display_name, theme, tier, limits, updated_at_ms"
+_SELECT_TENANT = f"SELECT {_TENANT_COLUMNS} FROM tenants WHERE subdomain = ?1"
+# One statement: the theme is merged in D1 (json_patch is RFC 7396: a null removes a key).
+_UPDATE_TENANT = (
+    "UPDATE tenants SET display_name = COALESCE(?2, display_name),"
+    " theme = json_patch(theme, ?3), updated_at_ms = ?4"
+    f" WHERE subdomain = ?1 RETURNING {_TENANT_COLUMNS}"
 )
 
 
@@ -57,6 +62,14 @@ def _config_from_row(row: Any) -> TenantConfig:
 async def read_tenant(db: Any, subdomain: str) -> TenantConfig | None:
     """The tenant's row from D1 (one query): what TenantDO caches."""
     row = await db.prepare(_SELECT_TENANT).bind(subdomain).first()
+    return None if row is None else _config_from_row(row)
+
+
+async def update_tenant(
+    db: Any, subdomain: str, *, display_name: str | None, theme_patch: dict[str, Any], now_ms: int
+) -> TenantConfig | None:
+    """Change the tenant's row in D1 (the source of truth); None for an unknown tenant."""
+    row = await db.prepare(_UPDATE_TENANT).bind(subdomain, display_name, json.dumps(theme_patch), now_ms).first()
     return None if row is None else _config_from_row(row)
 
 

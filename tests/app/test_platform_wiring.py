@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from grove_dev.platform import REPO_ROOT
 from grove_dev.seed import seed_demo
+
+# Every migration file, in the order wrangler applies them (by name).
+MIGRATIONS = sorted(path.name for path in (REPO_ROOT / "migrations").glob("*.sql"))
 
 
 def test_both_workers_load_from_their_wrangler_configs(platform):
@@ -21,12 +25,13 @@ def test_both_workers_load_from_their_wrangler_configs(platform):
 
 
 def test_migrations_applied_once(platform, tmp_path, clock):
-    assert platform.applied_migrations == ["0001_initial.sql"]
+    assert platform.applied_migrations == MIGRATIONS
+    assert MIGRATIONS[:2] == ["0001_initial.sql", "0002_analytics_events.sql"]
 
 
 async def test_migrations_are_recorded_like_wrangler(platform):
     row = await platform.runtime.d1().prepare("SELECT name FROM d1_migrations").all()
-    assert [r["name"] for r in row["results"]] == ["0001_initial.sql"]
+    assert [r["name"] for r in row["results"]] == MIGRATIONS
 
 
 async def test_health_reports_every_binding(client):

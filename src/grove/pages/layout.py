@@ -7,11 +7,12 @@ import datetime as dt
 import re
 from html import escape
 
-from grove.models import TenantConfig
+from grove.models import HEX_COLOUR_PATTERN, TenantConfig
 
 DEFAULT_ACCENT = "#8a5a2b"
-# The accent goes into CSS: only a plain hex colour may pass, anything else is ignored.
-_HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+# The accent goes into CSS: only a plain hex colour may pass, anything else is ignored
+# (config updates refuse anything else; a row edited in D1 directly might not).
+_HEX_COLOUR = re.compile(HEX_COLOUR_PATTERN)
 
 _STYLE = """
 :root { --accent: %(accent)s; --ink: #1f1d1a; --muted: #6b655c; --paper: #fdfbf7;
@@ -90,7 +91,11 @@ def iso_date(ms: int | None) -> str:
     return "" if ms is None else dt.datetime.fromtimestamp(ms / 1000, tz=dt.UTC).date().isoformat()
 
 
-def document(config: TenantConfig | None, *, title: str, description: str, main: str) -> str:
+def document(
+    config: TenantConfig | None, *, title: str, description: str, main: str, head: str = "", main_class: str = "wrap"
+) -> str:
+    """A whole page. ``head`` is trusted markup added to the document head (a page's own
+    styles and scripts); ``main_class`` lets a page widen its main column."""
     site_name = config.display_name if config else "Grove"
     page_title = title if title == site_name else f"{title} · {site_name}"
     header = (
@@ -105,9 +110,9 @@ def document(config: TenantConfig | None, *, title: str, description: str, main:
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(page_title)}</title>"
         f'<meta name="description" content="{escape(description)}">'
-        f"<style>{_STYLE % {'accent': accent_of(config)}}</style></head>"
+        f"<style>{_STYLE % {'accent': accent_of(config)}}</style>{head}</head>"
         f'<body><header class="site"><div class="wrap">{header}</div></header>'
-        f'<main class="wrap">{main}</main>'
+        f'<main class="{main_class}">{main}</main>'
         f'<footer class="site"><div class="wrap"><p>{escape(site_name)} · grown on Grove</p>'
         "</div></footer></body></html>\n"
     )

@@ -12,7 +12,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
-from urllib.parse import parse_qs, urlsplit
 
 from grove import page_cache, serving
 from grove.access import is_writer
@@ -30,7 +29,7 @@ from grove.cache_keys import (
 )
 from grove.cache_policy import LIST_EDGE_TTL_S, LIST_KV_TTL_S, PageKind
 from grove.errors import HttpError, not_found
-from grove.http import HTML_TYPE, JSON_TYPE, error_response, html_response, json_body
+from grove.http import HTML_TYPE, JSON_TYPE, error_response, html_response, json_body, query_value
 from grove.models import CachedPost, PostPage, PublicPost, TenantConfig
 from grove.pages.reader import blog_index_page, home_page, message_page, post_page
 from grove.platform import Request, Response
@@ -152,10 +151,9 @@ async def _page_of_posts(visit: Visit, page: int, generation: int) -> PostPage:
 
 
 def _page_number(request: Request) -> int | None:
-    values = parse_qs(urlsplit(request.url).query).get("page")
-    if not values:
+    raw = query_value(request, "page")
+    if raw is None:
         return 1
-    raw = values[0]
     return int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else None
 
 

@@ -5,15 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from grove.access import caller_claims
+from grove.access import caller_claims, require_writer
 from grove.errors import not_found
 from grove.http import request_host
 from grove.models import TokenClaims
 from grove.platform import Request
 from grove.settings import Settings, settings_from
-from grove.tenancy import tenant_from_host
-
-NO_BLOG_HERE = "There is no blog at this address."
+from grove.tenancy import NO_BLOG_HERE, tenant_from_host
 
 
 @dataclass
@@ -49,3 +47,10 @@ async def open_visit(request: Request, env: Any, ctx: Any) -> Visit:
         headers=headers,
         claims=await caller_claims(env, settings, headers.get("authorization")),
     )
+
+
+async def open_writer_visit(request: Request, env: Any, ctx: Any) -> tuple[Visit, str, TokenClaims]:
+    """A visit by an owner or author of the Host's tenant (401/403/404 otherwise)."""
+    visit = await open_visit(request, env, ctx)
+    tenant = visit.require_tenant()
+    return visit, tenant, require_writer(visit.claims, tenant)

@@ -1,0 +1,127 @@
+"""Analytics events: validation, ids, the rows D1 stores, and the owner's summary.
+
+An event is validated (``AnalyticsEvent``, plus a window on ``ts_ms``), given an id when the
+tenant's Durable Object buffers it, and later inserted into D1 ``analytics_events`` by that
+id with ``ON CONFLICT DO NOTHING``: delivering a batch twice (a flush that reached D1 but was
+not marked done in the buffer) stores each event once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from typing import Annotated, Any
+
+from pydantic import Field, RootModel
+
+from grove.errors import validation_error
+from grove.models import AnalyticsEvent
+from grove.request_body import parse_model
+from grove.tiers import DAY_MS
+
+MAX_EVENTS_PER_REQUEST = 100
+# A request body of 100 events with long referrers stays far below this.
+MAX_ANALYTICS_BODY_BYTES = 256 * 1024
+# Clients send their own ts_ms: older than this is refused, as is "from the future" beyond
+# ordinary clock skew.
+MAX_EVENT_AGE_MS = 7 * DAY_MS
+MAX_CLOCK_SKEW_MS = 10 * 60_000
+
+MAX_SUMMARY_DAYS = 90
+TOP_PATHS = 10
+VIEW_TYPE = "page_view"
+
+# D1: at most 100 bound parameters per statement.
+D1_MAX_BOUND_PARAMETERS = 100
+D1_COLUMNS = ("event_id", "tenant", "type", "path", "referrer", "session_id", "ts_ms", "received_at_ms")
+_ROWS_PER_STATEMENT = D1_MAX_BOUND_PARAMETERS // len(D1_COLUMNS)
+_ROW_PLACEHOLDERS = "(" + ", ".join("?" * len(D1_COLUMNS)) + ")"
+
+
+class EventBatch(RootModel[Annotated[list[AnalyticsEvent], Field(min_length=1, max_length=MAX_EVENTS_PER_REQUEST)]]):
+    pass
+
+
+def parse_events(data: Any, now_ms: int) -> list[AnalyticsEvent]:
+    """One event (a JSON object) or several (an array); 422 naming the first bad field."""
+    events = parse_model(EventBatch, [data] if isinstance(data, dict) else data).root
+    for index, event in enumerate(events):
+        if not now_ms - MAX_EVENT_AGE_MS <= event.ts_ms <= now_ms + MAX_CLOCK_SKEW_MS:
+            raise validation_error(
+                f"{index}.ts_ms", f"{index}.ts_ms: must be within the last 7 days (milliseconds since the epoch)"
+            )
+    return events
+
+
+def new_event_id() -> str:
+    # Random, not a per-object counter: ids stay unique even if an object's storage is reset.
+    return uuid.uuid4().hex
+
+
+def buffer_row(event: dict[str, Any], received_at_ms: int) -> dict[str, Any]:
+    """The row TenantDO's ``analytics_buffer`` keeps for an event until D1 has it."""
+    return {"id": new_event_id(), "event": json.dumps(event, separators=(",", ":")), "received_at_ms": received_at_ms}
+
+
+def _d1_values(tenant: str, row: dict[str, Any]) -> list[Any]:
+    event = json.loads(row["event"])
+    return [
+        row["id"], tenant, event["type"], event["path"], event.get("referrer"),
+        event.get("session_id"), event["ts_ms"], row["received_at_ms"],
+    ]
+
+
+def insert_statements(db: Any, tenant: str, rows: list[dict[str, Any]]) -> list[Any]:
+    """Multi-row inserts of buffered rows, each within D1's parameter limit; duplicates of an
+    event already stored are ignored."""
+    statements = []
+    for start in range(0, len(rows), _ROWS_PER_STATEMENT):
+        chunk = rows[start : start + _ROWS_PER_STATEMENT]
+        sql = (
+            f"INSERT INTO analytics_events ({', '.join(D1_COLUMNS)}) VALUES "
+            + ", ".join([_ROW_PLACEHOLDERS] * len(chunk))
+            + " ON CONFLICT (event_id) DO NOTHING"
+        )
+        statements.append(db.prepare(sql).bind(*[v for row in chunk for v in _d1_values(tenant, row)]))
+    return statements
+
+
+async def deliver(db: Any, tenant: str, rows: list[dict[str, Any]]) -> None:
+    """One D1 ``batch`` (one round trip, all or nothing) for up to 100 buffered events."""
+    await db.batch(insert_statements(db, tenant, rows))
+
+
+def _day_of(ms: int) -> int:
+    return ms // DAY_MS
+
+
+async def summary(db: Any, tenant: str, *, days: int, now_ms: int) -> dict[str, Any]:
+    """Page views per UTC day (every day of the window, zeros included) and the top paths,
+    for the last ``days`` days including today. Events reach D1 within a minute or so of
+    being recorded (they are buffered first)."""
+    first_day = _day_of(now_ms) - (days - 1)
+    since_ms, until_ms = first_day * DAY_MS, (_day_of(now_ms) + 1) * DAY_MS
+    window = "tenant = ?1 AND type = ?2 AND ts_ms >= ?3 AND ts_ms < ?4"
+    per_day, top = await db.batch([
+        db.prepare(
+            f"SELECT ts_ms / {DAY_MS} AS day, COUNT(*) AS views FROM analytics_events WHERE {window}"
+            " GROUP BY day ORDER BY day"
+        ).bind(tenant, VIEW_TYPE, since_ms, until_ms),
+        db.prepare(
+            f"SELECT path, COUNT(*) AS views FROM analytics_events WHERE {window}"
+            " GROUP BY path ORDER BY views DESC, path LIMIT ?5"
+        ).bind(tenant, VIEW_TYPE, since_ms, until_ms, TOP_PATHS),
+    ])
+    counts = {int(row["day"]): int(row["views"]) for row in per_day["results"]}
+    views_per_day = [
+        {"date": dt.datetime.fromtimestamp(day * DAY_MS / 1000, tz=dt.UTC).date().isoformat(), "views": counts.get(day, 0)}
+        for day in range(first_day, first_day + days)
+    ]
+    return {
+        "days": days,
+        "since_ms": since_ms,
+        "total_views": sum(counts.values()),
+        "views_per_day": views_per_day,
+        "top_paths": [{"path": row["path"], "views": int(row["views"])} for row in top["results"]],
+    }

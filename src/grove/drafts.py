@@ -1,0 +1,94 @@
+"""Draft sync across devices: the version rule that decides whether a save may land.
+
+Every draft has a version. A save names the version it was edited from (``base_version``;
+None for a draft the client believes is new) and lands only when that is the version the
+server holds, so a device that did not see the latest save gets a conflict instead of
+silently overwriting it (last write never wins by accident). A save whose text equals what
+the server holds changes nothing and is not a conflict, which makes a retried save (its
+reply was lost) idempotent.
+
+Versions of a slug never repeat, even across deletes: a deleted draft leaves its last version
+behind (``last_version``), and a new draft with that slug continues from there, so a device
+still holding version 3 of the old draft cannot land on version 3 of a new one.
+
+Plain Python: the storage (TenantDO) asks ``decide`` and does what it says.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, NamedTuple
+
+# A draft's size: content plus its metadata as JSON, in UTF-8 bytes.
+MAX_DRAFT_BYTES = 1024 * 1024
+# The request body may be larger than the draft it carries (JSON escapes quotes, backslashes
+# and newlines), so the body cap leaves room before the draft itself is measured.
+MAX_DRAFT_BODY_BYTES = 3 * MAX_DRAFT_BYTES
+
+
+@dataclass(frozen=True)
+class Draft:
+    slug: str
+    content: str
+    metadata: dict[str, Any]  # title, description, tags
+    device_id: str
+    version: int
+    saved_at_ms: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "slug": self.slug,
+            "content": self.content,
+            "metadata": self.metadata,
+            "device_id": self.device_id,
+            "version": self.version,
+            "saved_at_ms": self.saved_at_ms,
+        }
+
+
+@dataclass(frozen=True)
+class DraftSave:
+    content: str
+    metadata: dict[str, Any]
+    device_id: str
+    base_version: int | None
+
+
+class Decision(Enum):
+    SAVE = "saved"  # store it as ``version``
+    UNCHANGED = "unchanged"  # the server already holds this text: nothing to write
+    CONFLICT = "conflict"  # edited from a version the server no longer holds
+
+
+class Verdict(NamedTuple):
+    decision: Decision
+    version: int | None  # SAVE: the new version; UNCHANGED: the current one; CONFLICT: None
+
+
+def same_text(draft: Draft, save: DraftSave) -> bool:
+    return draft.content == save.content and draft.metadata == save.metadata
+
+
+def decide(current: Draft | None, save: DraftSave, last_version: int) -> Verdict:
+    """``current``: the stored draft (None if there is none); ``last_version``: the highest
+    version this slug ever had, deleted drafts included (0 if never drafted)."""
+    if current is not None and same_text(current, save):
+        return Verdict(Decision.UNCHANGED, current.version)
+    held = current.version if current is not None else None
+    if save.base_version != held:
+        # Covers: edited from an older version; "new" while another device created it;
+        # edited from a draft that was deleted or published meanwhile.
+        return Verdict(Decision.CONFLICT, None)
+    return Verdict(Decision.SAVE, max(last_version, held or 0) + 1)
+
+
+def may_delete(current: Draft, expected_version: int | None) -> bool:
+    """A delete that names a version removes only that version (a stale device cannot drop
+    newer text); one that names none removes whatever is there."""
+    return expected_version is None or expected_version == current.version
+
+
+def draft_size_bytes(content: str, metadata: dict[str, Any]) -> int:
+    return len(content.encode("utf-8")) + len(json.dumps(metadata, ensure_ascii=False).encode("utf-8"))

@@ -1,0 +1,115 @@
+"""Post writes: the one path every write of a post takes.
+
+The post API (create, partial update, delete) and publishing a draft all come here, so each
+write is one D1 statement followed by the same cache invalidation (``grove.invalidation``),
+finished before the write is acknowledged. Errors are ``HttpError``s with the API's codes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from grove.clock import now_ms
+from grove.errors import HttpError, conflict, not_found, validation_error
+from grove.invalidation import after_post_write
+from grove.markdown import render_markdown
+from grove.models import AuthorPost, PostCreate
+from grove.posts_store import (
+    DeletedPost,
+    SlugTaken,
+    UnknownTenant,
+    delete_post,
+    insert_post,
+    update_post,
+)
+from grove.settings import Settings
+from grove.slugs import slugify
+from grove.tenancy import NO_BLOG_HERE
+
+
+def _slug_taken(slug: str) -> HttpError:
+    return conflict("slug_taken", f"The slug '{slug}' is already used by another post of this blog.")
+
+
+def _no_post(slug: str) -> HttpError:
+    return not_found(f"There is no post '{slug}'.")
+
+
+async def create(env: Any, settings: Settings, tenant: str, author_id: str, payload: PostCreate) -> AuthorPost:
+    slug = payload.slug or slugify(payload.title)
+    if not slug:
+        raise validation_error("slug", "slug: the title has no letters or digits to derive one from; send a slug")
+    try:
+        post = await insert_post(
+            env.DB,
+            tenant=tenant,
+            post_id=uuid.uuid4().hex,
+            author_id=author_id,
+            slug=slug,
+            payload=payload,
+            rendered=render_markdown(payload.markdown),
+            now_ms=now_ms(),
+        )
+    except SlugTaken:
+        raise _slug_taken(slug) from None
+    except UnknownTenant:
+        raise not_found(NO_BLOG_HERE) from None
+    await after_post_write(
+        env, settings, tenant=tenant, post_id=post.id, slugs={slug},
+        status=post.status, published_at_ms=post.published_at_ms,
+    )
+    return post
+
+
+async def update(env: Any, settings: Settings, tenant: str, slug: str, changes: dict[str, Any]) -> AuthorPost | None:
+    """Apply a partial update; None when there is no post at ``slug``."""
+    rendered = render_markdown(changes["markdown"]) if "markdown" in changes else None
+    try:
+        post = await update_post(env, tenant, slug, changes, rendered, now_ms())
+    except SlugTaken:
+        raise _slug_taken(changes["slug"]) from None
+    if post is None:
+        return None
+    # A rename leaves copies under the old slug as well as (tombstones under) the new one.
+    await after_post_write(
+        env, settings, tenant=tenant, post_id=post.id, slugs={slug, post.slug},
+        status=post.status, published_at_ms=post.published_at_ms,
+    )
+    return post
+
+
+async def update_existing(env: Any, settings: Settings, tenant: str, slug: str, changes: dict[str, Any]) -> AuthorPost:
+    post = await update(env, settings, tenant, slug, changes)
+    if post is None:
+        raise _no_post(slug)
+    return post
+
+
+async def delete(env: Any, settings: Settings, tenant: str, slug: str) -> DeletedPost:
+    deleted = await delete_post(env, tenant, slug)
+    if deleted is None:
+        raise _no_post(slug)
+    await after_post_write(
+        env, settings, tenant=tenant, post_id=deleted.id, slugs={slug},
+        status=deleted.status, published_at_ms=deleted.published_at_ms,
+    )
+    return deleted
+
+
+async def upsert(
+    env: Any, settings: Settings, tenant: str, author_id: str, slug: str, payload: PostCreate
+) -> tuple[AuthorPost, bool]:
+    """Write ``payload`` to the post at ``slug``, creating it if there is none; True when
+    created. (Publishing a draft: the post keeps its id, author and first publication time.)"""
+    changes = payload.model_dump(exclude={"slug"})
+    post = await update(env, settings, tenant, slug, changes)
+    if post is not None:
+        return post, False
+    try:
+        return await create(env, settings, tenant, author_id, payload.model_copy(update={"slug": slug})), True
+    except HttpError as error:
+        if error.code != "slug_taken":
+            raise
+    # Created by someone else between the two statements: it exists now.
+    return await update_existing(env, settings, tenant, slug, changes), False

@@ -1,0 +1,58 @@
+"""Analytics: ``POST /api/analytics`` (anyone reading the blog) and
+``GET /api/analytics/summary?days=N`` (the tenant's owner).
+
+A POST carries one event or an array of up to 100 (``type``, ``path``, ``ts_ms``, optional
+``referrer`` and ``session_id``); 422 names the first invalid field. It is answered 202 as
+soon as the tenant's TenantDO has the events in its own storage: D1 gets them later, in
+batches (see ``durable_objects.tenant``), so a reader never waits for D1.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from grove import analytics
+from grove.access import require_owner
+from grove.clock import now_ms
+from grove.errors import not_found, validation_error
+from grove.http import json_response, query_value
+from grove.platform import Request, Response
+from grove.request_body import read_json
+from grove.router import Router
+from grove.routes.visit import open_visit
+from grove.tenancy import NO_BLOG_HERE, tenant_stub
+
+DEFAULT_SUMMARY_DAYS = 7
+
+
+def register(router: Router) -> None:
+    router.add("POST", "/api/analytics", record)
+    router.add("GET", "/api/analytics/summary", summary)
+
+
+async def record(request: Request, env: Any, ctx: Any) -> Response:
+    visit = await open_visit(request, env, ctx)
+    tenant = visit.require_tenant()
+    data = await read_json(request, visit.headers, analytics.MAX_ANALYTICS_BODY_BYTES)
+    events = analytics.parse_events(data, now_ms())
+    reply = await tenant_stub(env, tenant).record_events([event.model_dump() for event in events])
+    if reply["outcome"] == "no_tenant":
+        raise not_found(NO_BLOG_HERE)
+    return json_response({"accepted": reply["accepted"]}, status=202)
+
+
+def _days(request: Request) -> int:
+    raw = query_value(request, "days")
+    if raw is None:
+        return DEFAULT_SUMMARY_DAYS
+    if not raw.isdigit() or not 1 <= int(raw) <= analytics.MAX_SUMMARY_DAYS:
+        raise validation_error("days", f"days: a whole number from 1 to {analytics.MAX_SUMMARY_DAYS}")
+    return int(raw)
+
+
+async def summary(request: Request, env: Any, ctx: Any) -> Response:
+    visit = await open_visit(request, env, ctx)
+    tenant = visit.require_tenant()
+    require_owner(visit.claims, tenant, "Reading analytics")
+    days = _days(request)
+    return json_response(await analytics.summary(env.DB, tenant, days=days, now_ms=now_ms()))

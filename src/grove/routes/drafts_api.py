@@ -1,0 +1,142 @@
+"""Draft sync: ``GET /api/drafts`` (list), ``GET|PUT|DELETE /api/drafts/{slug}`` and
+``POST /api/drafts/{slug}/publish``. Owners and authors of the Host's tenant only; every reply
+is ``private, no-store``.
+
+Drafts live in the tenant's TenantDO; ``grove.drafts`` has the version rule. A PUT carries
+``content``, ``metadata`` (title, description, tags), ``device_id`` and ``base_version`` (the
+version it was edited from; absent for a new draft): 201 when it created the draft, 200 when
+it saved a new version or the server already held that text, 409 ``draft_conflict`` with
+``error.server`` (the server's draft: content, metadata, version, device_id, saved_at_ms; null
+when it was deleted meanwhile) when it was edited from a version the server no longer holds,
+413 over 1 MiB. ``DELETE ?version=N`` removes only that version (409 otherwise).
+
+Publishing writes the draft as the post at the same slug through ``grove.post_writes`` (the
+post API's path, with its cache invalidation), then removes the draft if it is still the
+version that was published.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from grove import post_writes
+from grove.drafts import MAX_DRAFT_BODY_BYTES, MAX_DRAFT_BYTES, draft_size_bytes
+from grove.errors import HttpError, conflict, not_found, validation_error
+from grove.http import json_response, query_value
+from grove.models import DraftPublish, DraftPut, PostCreate
+from grove.platform import Request, Response
+from grove.request_body import parse_json, parse_model, read_body, read_json
+from grove.router import Router
+from grove.routes.visit import open_writer_visit
+from grove.slugs import is_valid_slug
+from grove.tenancy import NO_BLOG_HERE, tenant_stub
+
+
+def register(router: Router) -> None:
+    router.add("GET", "/api/drafts", list_drafts)
+    router.add("GET", "/api/drafts/{slug}", get_draft)
+    router.add("PUT", "/api/drafts/{slug}", put_draft)
+    router.add("DELETE", "/api/drafts/{slug}", delete_draft)
+    router.add("POST", "/api/drafts/{slug}/publish", publish_draft)
+
+
+def _draft_conflict(server: dict[str, Any] | None) -> HttpError:
+    message = (
+        "The draft changed since the version this edit started from."
+        if server is not None
+        else "The draft was deleted or published since this edit started."
+    )
+    return conflict("draft_conflict", message, server=server)
+
+
+def _no_draft(slug: str) -> HttpError:
+    return not_found(f"There is no draft '{slug}'.")
+
+
+def _answer(reply: dict[str, Any], slug: str) -> dict[str, Any]:
+    """The TenantDO's reply; 404 for an unknown tenant or a missing draft, 409 for a conflict."""
+    outcome = reply["outcome"]
+    if outcome == "no_tenant":
+        raise not_found(NO_BLOG_HERE)
+    if outcome == "missing":
+        raise _no_draft(slug)
+    if outcome == "conflict":
+        raise _draft_conflict(reply["draft"])
+    return reply
+
+
+async def list_drafts(request: Request, env: Any, ctx: Any) -> Response:
+    _, tenant, _ = await open_writer_visit(request, env, ctx)
+    reply = _answer(await tenant_stub(env, tenant).list_drafts(), "")
+    return json_response({"drafts": reply["drafts"]})
+
+
+async def get_draft(request: Request, env: Any, ctx: Any, slug: str) -> Response:
+    _, tenant, _ = await open_writer_visit(request, env, ctx)
+    if not is_valid_slug(slug):
+        raise _no_draft(slug)
+    reply = _answer(await tenant_stub(env, tenant).get_draft(slug), slug)
+    return json_response(reply["draft"])
+
+
+async def put_draft(request: Request, env: Any, ctx: Any, slug: str) -> Response:
+    visit, tenant, _ = await open_writer_visit(request, env, ctx)
+    if not is_valid_slug(slug):
+        raise validation_error("slug", "slug: lower-case letters, digits and single dashes")
+    save = parse_model(DraftPut, await read_json(request, visit.headers, MAX_DRAFT_BODY_BYTES)).model_dump()
+    if draft_size_bytes(save["content"], save["metadata"]) > MAX_DRAFT_BYTES:
+        raise HttpError(413, "draft_too_large", f"A draft (content and metadata, UTF-8) may be at most {MAX_DRAFT_BYTES} bytes.")
+    reply = _answer(await tenant_stub(env, tenant).save_draft(slug, save), slug)
+    return json_response(
+        {"outcome": reply["outcome"], **reply["draft"]}, status=201 if reply.get("created") else 200
+    )
+
+
+def _version_param(request: Request) -> int | None:
+    raw = query_value(request, "version")
+    if raw is None:
+        return None
+    if not raw.isdigit() or int(raw) < 1:
+        raise validation_error("version", "version: a positive integer (the draft version to delete)")
+    return int(raw)
+
+
+async def delete_draft(request: Request, env: Any, ctx: Any, slug: str) -> Response:
+    _, tenant, _ = await open_writer_visit(request, env, ctx)
+    version = _version_param(request)
+    if not is_valid_slug(slug):
+        raise _no_draft(slug)
+    reply = _answer(await tenant_stub(env, tenant).delete_draft(slug, version), slug)
+    return json_response({"deleted": reply["draft"]})
+
+
+async def publish_draft(request: Request, env: Any, ctx: Any, slug: str) -> Response:
+    visit, tenant, claims = await open_writer_visit(request, env, ctx)
+    body = await read_body(request, visit.headers)
+    wanted = parse_model(DraftPublish, parse_json(body) if body.strip() else {}).version
+    if not is_valid_slug(slug):
+        raise _no_draft(slug)
+    stub = tenant_stub(env, tenant)
+    draft = _answer(await stub.get_draft(slug), slug)["draft"]
+    if wanted is not None and wanted != draft["version"]:
+        raise _draft_conflict(draft)
+    metadata = draft["metadata"]
+    payload = parse_model(
+        PostCreate,
+        {
+            "title": metadata.get("title", ""),
+            "slug": slug,
+            "markdown": draft["content"],
+            "description": metadata.get("description", ""),
+            "tags": metadata.get("tags", []),
+            "status": "published",
+        },
+    )
+    post, created = await post_writes.upsert(env, visit.settings, tenant, claims.sub, slug, payload)
+    # Only the published version goes: a save made meanwhile on another device stays.
+    removed = await stub.delete_draft(slug, draft["version"])
+    return json_response(
+        {"post": post.model_dump(), "draft_removed": removed["outcome"] == "deleted"},
+        status=201 if created else 200,
+        headers={"location": f"/api/posts/{post.slug}"},
+    )

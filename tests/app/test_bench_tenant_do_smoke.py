@@ -1,0 +1,24 @@
+"""bench/tenant_do.py on a small workload: it runs end to end and its figures hold."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "tenant_do.py"
+
+
+async def test_small_benchmark_run():
+    spec = importlib.util.spec_from_file_location("tenant_do_bench", BENCH)
+    bench = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = bench
+    spec.loader.exec_module(bench)
+    summary = await bench.main_async(argparse.Namespace(events=300, views=600, saves=40))
+    assert summary["d1_write_calls_per_1000_events_busy"] <= 10  # batches of 100
+    assert summary["d1_write_calls_per_1000_events_quiet"] <= 1000 / 300 * 61  # one per minute
+    # However few or many views, the hour costs each tenant at most one reload per 5 minutes.
+    assert summary["config_d1_reads"] <= summary["config_d1_reads_target_max"] == 120
+    assert summary["config_d1_reads_per_10000_views_without_tenant_do"] == 10_000
+    assert 0 < summary["draft_save_cpu_ms_p50"] <= summary["draft_save_cpu_ms_p95"]

@@ -1,0 +1,179 @@
+"""The editor page in headless Chromium: two browser contexts are two devices.
+
+Debian's ``chromium`` (``make browser`` installs it; CI runs ``make test``, which does),
+driven by Playwright with an explicit executable path: Playwright never downloads a browser.
+The app is served by uvicorn on 127.0.0.1 from this test's own platform (simulated clock for
+the server; the page's own timers run in real time), and Chromium maps ``*.localhost`` there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from grove.tenancy import tenant_stub
+from local_runtime.server import LocalServer
+
+playwright_api = pytest.importorskip("playwright.async_api")
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--host-resolver-rules=MAP *.localhost 127.0.0.1",
+]
+SLUG = "spring-notes"
+# The page saves 2 s after typing stops; leave room for a slow CI machine.
+WAIT_MS = 15_000
+
+pytestmark = [
+    pytest.mark.usefixtures("tenants"),
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium: run `make browser`"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+async def site(platform) -> AsyncIterator[str]:
+    """The app on a real loopback port; the tenant's base URL."""
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(LocalServer(platform.runtime), host="127.0.0.1", port=port, log_level="warning"))
+    serving = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110 (uvicorn offers no start event)
+        await asyncio.sleep(0.05)
+    yield f"http://autumn.localhost:{port}"
+    server.should_exit = True
+    await serving
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[object]:
+    async with playwright_api.async_playwright() as p:
+        chromium = await p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        await chromium.close()
+
+
+async def _open_editor(context, site: str, token: str | None):
+    page = await context.new_page()
+    await page.goto(f"{site}/admin/editor/{SLUG}")
+    if token is not None:  # the first visit on this device asks for the token, once
+        await page.fill("#token", token)
+        await page.click("#token-form button")
+    await _state(page, "saved")
+    return page
+
+
+async def _state(page, state: str) -> None:
+    await playwright_api.expect(page.locator("#status")).to_have_attribute("data-state", state, timeout=WAIT_MS)
+
+
+async def _type(page, text: str) -> None:
+    await page.fill("#content", text)  # fires "input": the local copy is written at once
+
+
+async def _server_draft(platform) -> dict:
+    reply = await tenant_stub(platform.runtime.worker().env, "autumn").get_draft(SLUG)
+    return reply.get("draft") or {}
+
+
+async def test_two_devices_get_a_conflict_dialog_and_keep_mine_saves_the_right_text(site, browser, platform, mint):
+    token = mint(role="author")
+    laptop = await _open_editor(await browser.new_context(), site, token)
+    await laptop.fill("#title", "Spring Notes")
+    await _type(laptop, "# Spring\n\nFirst *light* in the garden.")
+    await _state(laptop, "saved")
+    assert "<em>light</em>" in await laptop.inner_html("#preview")
+    assert (await _server_draft(platform))["version"] == 1
+
+    phone = await _open_editor(await browser.new_context(), site, token)
+    assert await phone.input_value("#content") == "# Spring\n\nFirst *light* in the garden."
+    assert await phone.input_value("#title") == "Spring Notes"
+
+    await _type(laptop, "Laptop: the beans are in.")
+    await _state(laptop, "saved")  # version 2
+    await _type(phone, "Phone: the garlic is in.")  # still edited from version 1
+    await _state(phone, "conflict")
+    dialog = phone.locator("#conflict")
+    await playwright_api.expect(dialog).to_be_visible()
+    assert await phone.text_content("#mine") == "Phone: the garlic is in."
+    assert await phone.text_content("#theirs") == "Laptop: the beans are in."
+    assert (await _server_draft(platform))["content"] == "Laptop: the beans are in."  # not overwritten
+
+    await phone.click("#keep-mine")
+    await _state(phone, "saved")
+    await playwright_api.expect(dialog).to_be_hidden()
+    draft = await _server_draft(platform)
+    assert draft["content"] == "Phone: the garlic is in." and draft["version"] == 3
+    assert draft["metadata"]["title"] == "Spring Notes"
+
+    # The laptop is behind now: its next save shows the conflict, and "take theirs" adopts it.
+    await _type(laptop, "Laptop: and the onions.")
+    await _state(laptop, "conflict")
+    await laptop.click("#take-theirs")
+    await _state(laptop, "saved")
+    assert await laptop.input_value("#content") == "Phone: the garlic is in."
+    assert (await _server_draft(platform))["version"] == 3
+
+
+async def test_a_reload_after_going_offline_restores_the_local_copy(site, browser, platform, mint):
+    context = await browser.new_context()
+    page = await _open_editor(context, site, mint(role="author"))
+    await _type(page, "Typed while online.")
+    await _state(page, "saved")
+
+    await context.set_offline(True)
+    await _type(page, "Typed while offline: nothing may be lost.")
+    await _state(page, "offline")
+    await page.close()  # the save on page hide cannot get through either
+    assert (await _server_draft(platform))["content"] == "Typed while online."
+
+    await context.set_offline(False)
+    reloaded = await _open_editor(context, site, token=None)  # the token was kept
+    assert await reloaded.input_value("#content") == "Typed while offline: nothing may be lost."
+    # The server still held the version the local copy was edited from, so the page sent it
+    # ("saved" is shown only once the server confirmed).
+    draft = await _server_draft(platform)
+    assert draft["content"] == "Typed while offline: nothing may be lost." and draft["version"] == 2
+
+
+async def test_a_lost_reply_of_this_devices_own_save_is_not_a_conflict(site, browser, platform, mint):
+    token = mint(role="author")
+    context = await browser.new_context()
+    page = await _open_editor(context, site, token)
+    await _type(page, "one")
+    await _state(page, "saved")  # version 1
+    device_id = await page.evaluate("localStorage.getItem('grove:device')")
+
+    await context.set_offline(True)
+    await _type(page, "one two three")
+    await _state(page, "offline")
+    await page.close()
+    # Meanwhile the server got a save from this device (base 1) whose reply never came back.
+    body = json.dumps({"content": "one two", "device_id": device_id, "base_version": 1})
+    headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
+    reply = await platform.runtime.fetch(f"http://autumn.localhost/api/drafts/{SLUG}", method="PUT", headers=headers, body=body)
+    assert reply.status == 200
+
+    await context.set_offline(False)
+    reloaded = await _open_editor(context, site, token=None)
+    # Same device, one version on: the local text (which contains it) goes on top, no dialog.
+    await playwright_api.expect(reloaded.locator("#conflict")).to_be_hidden()
+    assert await reloaded.input_value("#content") == "one two three"
+    draft = await _server_draft(platform)
+    assert draft["content"] == "one two three" and draft["version"] == 3

@@ -1,0 +1,35 @@
+"""GET /admin/editor/{slug}: the editor page itself (its behaviour in a browser is
+test_editor_browser.py)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.usefixtures("tenants")
+
+
+async def test_the_page_is_private_and_runs_only_its_own_script(client):
+    reply = await client.get("/admin/editor/spring-notes")
+    assert reply.status_code == 200 and reply.headers["content-type"].startswith("text/html")
+    assert reply.headers["cache-control"] == "private, no-store"
+    nonce = re.search(r"script-src 'nonce-([^']+)'", reply.headers["content-security-policy"]).group(1)
+    scripts = re.findall(r"<script([^>]*)>", reply.text)
+    assert scripts == [' type="application/json" id="editor-config"', f' nonce="{nonce}"']
+    assert '"slug": "spring-notes"' in reply.text and "Autumn&#x27;s Grove" in reply.text
+    other = await client.get("/admin/editor/spring-notes")
+    assert other.headers["content-security-policy"] != reply.headers["content-security-policy"]
+
+
+async def test_the_page_holds_no_draft_data(client, auth):
+    body = {"content": "secret draft text", "device_id": "d"}
+    assert (await client.put("/api/drafts/spring-notes", json=body, headers=auth())).status_code == 201
+    assert "secret draft text" not in (await client.get("/admin/editor/spring-notes")).text
+
+
+async def test_unknown_tenant_and_invalid_slug_are_404_pages(client):
+    missing = await client.get("http://nobody.localhost:8787/admin/editor/x")
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
+    bad = await client.get("/admin/editor/Not%20A%20Slug")
+    assert bad.status_code == 404 and "lower-case" in bad.text
