@@ -42,6 +42,7 @@ import inspect
 import logging
 import re
 import secrets
+import sqlite3
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -295,6 +296,32 @@ class DurableObjectStub:
 # --- the namespace -----------------------------------------------------------------------------
 
 
+class _NameIndex:
+    """Which name each id was made from, kept on disk: production gives ``ctx.id.name`` to an
+    object reached by name in every event, alarms after a restart included."""
+
+    def __init__(self, path: Path) -> None:
+        self._db = sqlite3.connect(path, isolation_level=None)
+        self._db.execute("CREATE TABLE IF NOT EXISTS names (hex_id TEXT PRIMARY KEY, name TEXT NOT NULL)")
+        self._cache: dict[str, str] = {}
+
+    def remember(self, hex_id: str, name: str) -> None:
+        if self._cache.get(hex_id) != name:
+            self._db.execute("INSERT OR IGNORE INTO names (hex_id, name) VALUES (?, ?)", (hex_id, name))
+            self._cache[hex_id] = name
+
+    def get(self, hex_id: str) -> str | None:
+        if hex_id not in self._cache:
+            row = self._db.execute("SELECT name FROM names WHERE hex_id = ?", (hex_id,)).fetchone()
+            if row is None:
+                return None
+            self._cache[hex_id] = row[0]
+        return self._cache[hex_id]
+
+    def close(self) -> None:
+        self._db.close()
+
+
 class DurableObjectNamespace:
     """The binding of one Durable Object class (``env.FEED``), shared by every Worker binding it.
 
@@ -318,7 +345,7 @@ class DurableObjectNamespace:
         self._cls_resolver = cls_resolver
         self._env_resolver = env_resolver
         self._slots: dict[str, _Slot] = {}
-        self._names: dict[str, str] = {}
+        self._names = _NameIndex(services.path("do", class_name, "names.sqlite3"))
         self._pending: set[asyncio.Future[Any]] = set()
 
     def __repr__(self) -> str:
@@ -333,7 +360,7 @@ class DurableObjectNamespace:
         hex_id = hmac.new(
             self.class_name.encode("utf-8"), name.encode("utf-8"), hashlib.sha256
         ).hexdigest()
-        self._names[hex_id] = name
+        self._names.remember(hex_id, name)
         return DurableObjectId(hex_id, self.class_name, name)
 
     def newUniqueId(self, **options: Any) -> DurableObjectId:  # noqa: N802 (JS name)
@@ -378,7 +405,7 @@ class DurableObjectNamespace:
         as its first event would be) if needed. Not counted as a request."""
         object_id = target.id if isinstance(target, DurableObjectStub) else target
         if object_id.name is not None:
-            self._names.setdefault(object_id._hex, object_id.name)
+            self._names.remember(object_id._hex, object_id.name)
         slot = self._slot(object_id._hex)
 
         async def event() -> Any:
@@ -408,6 +435,7 @@ class DurableObjectNamespace:
             await asyncio.gather(*waiting, return_exceptions=True)
 
     def close(self) -> None:
+        self._names.close()
         for slot in self._slots.values():
             if slot.instance is not None:
                 slot.instance.storage.close()
@@ -531,7 +559,7 @@ class DurableObjectNamespace:
     ) -> T:
         """A call made through a stub: I/O for the caller, an event for the object."""
         if object_id.name is not None:
-            self._names.setdefault(object_id._hex, object_id.name)
+            self._names.remember(object_id._hex, object_id.name)
         slot = self._slot(object_id._hex)
         self.services.model("do_call")
         try:

@@ -282,6 +282,7 @@ class AlarmDO(DurableObject):
 
     async def alarm(self, alarm_info: Any) -> None:
         attempts = self.env.attempts
+        self.env.events.append(f"alarm for {self.ctx.id.name}")
         attempts.append(
             (
                 self.env.services.now_ms(),
@@ -693,7 +694,8 @@ async def test_alarm_survives_eviction_and_restart(harness: Harness) -> None:
     assert restarted_ns.restore_alarms() == 1
     await restarted.scheduler.advance(60_000)
     assert [at for at, *_ in restarted.env.attempts] == [due_ms]
-    assert restarted.env.events == ["construct"]  # the alarm woke a fresh instance
+    # The alarm woke a fresh instance, which knows the name it was made from (as in production).
+    assert restarted.env.events == ["construct", "alarm for durable-alarm"]
     assert harness.env.attempts == []  # the old runtime's scheduler never ran
 
 
