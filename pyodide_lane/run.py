@@ -11,6 +11,10 @@
 
 Usage: ``.venv/bin/python pyodide_lane/run.py [pytest args for the lane, e.g. -k d1 -x]``
 Exit status: non-zero if any step failed.
+
+The lane's work directory (uploaded modules, Durable Object and binding state, the report and the
+recorded observations) is ``.cache/pyodide-lane/run`` unless ``GROVE_LANE_WORK`` names another
+one: two lane runs at the same time must each have their own.
 """
 
 from __future__ import annotations
@@ -28,9 +32,10 @@ REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 import prepare  # noqa: E402
 
-WORK = prepare.CACHE / "run"
+WORK = Path(os.environ.get("GROVE_LANE_WORK") or prepare.CACHE / "run").resolve()
 REPORT = WORK / "report.json"
 OBSERVATIONS = WORK / "conformance-pyodide.json"
+CLIENT_WORK = "/lane-work"  # where harness/lane.mjs mounts WORK in the client interpreter
 LANE_TESTS = ["tests/scenarios", "pyodide_lane/tests"]
 
 
@@ -58,7 +63,7 @@ def run_lane(stamp: dict, pytest_args: list[str]) -> int:
         "--report", str(REPORT),
         *[arg for config in worker_configs() for arg in ("--config", str(config))],
         "--",
-        "-o", f"conformance_output={OBSERVATIONS.relative_to(REPO)}",
+        "-o", f"conformance_output={CLIENT_WORK}/{OBSERVATIONS.name}",
         *(pytest_args or LANE_TESTS),
     ]  # fmt: skip
     return subprocess.run(command, cwd=REPO).returncode

@@ -14,8 +14,10 @@
  * - `transactionSync(fn)`, `transaction(fn)` on savepoints; `getAlarm`/`setAlarm`/`deleteAlarm`
  *   with the alarm stored in `_cf_METADATA` (survives eviction).
  *
- * Every write is committed when the call returns. The async methods resolve at once; while one
- * is pending the object's input gate stays closed (it is storage, not I/O).
+ * Every write is committed when the call returns. The async methods resolve at once (as for a
+ * SQLite-backed object); the object's input gate stays closed until the caller has resumed (it
+ * is storage, not I/O). `transaction(fn)` runs `fn` as a critical section of the gate (workerd
+ * runs it through blockConcurrencyWhile): nothing else of the object runs until it has ended.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -146,7 +148,11 @@ export class DurableObjectStorage {
   #kvReady = false;
   #hooks;
 
-  /** hooks: {hasAlarmHandler(), alarmChanged(ms|null), storageOp(promise) -> promise} */
+  /**
+   * hooks: {hasAlarmHandler(), alarmChanged(ms|null), storageOp(promise) -> promise (an async
+   * call just made), critical(body) -> promise (run `body()` as a critical section),
+   * call(fn, ...args) (call a Python callable; in a critical section, as code of the section)}
+   */
   constructor(file, hooks) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     this.#hooks = hooks;
@@ -380,8 +386,20 @@ export class DurableObjectStorage {
       return result;
     });
   }
-  async transaction(fn) {
-    // A callback that awaits inside the savepoint: the object's gate is closed meanwhile.
+  transaction(fn) {
+    // The callback may await anything inside the savepoint: it runs as a critical section, so
+    // no other code of the object (whose writes would land in the savepoint) runs meanwhile.
+    // A Python callable is only borrowed for this call; the section may start later.
+    const callback = typeof fn?.copy === "function" ? fn.copy() : fn;
+    return this.#hooks.critical(async () => {
+      try {
+        return await this.#transaction((txn) => this.#hooks.call(callback, txn));
+      } finally {
+        callback?.destroy?.();
+      }
+    });
+  }
+  async #transaction(fn) {
     const name = `_cf_sp_${++this.#sp}`;
     this.#internal(`SAVEPOINT ${name}`);
     this.#depth++;

@@ -6,12 +6,37 @@
  *   stub on which every property is an RPC method; `stub.fetch(...)` delivers a request.
  * - One live instance per id, constructed in the Worker that defines the class (its own Pyodide)
  *   with `(DurableObjectState, env)`; the SDK wraps both as in production.
- * - Input gate: one event at a time; a second event starts only while the running one awaits
- *   I/O other than its own storage (its env bindings, other objects), or after it finished.
- *   `blockConcurrencyWhile(fn)` holds every event back until `fn` settles. Which event is
- *   running is tracked with AsyncLocalStorage, as the local runtime tracks it with contextvars.
+ * - Input gate, workerd's rule (io/io-gate.h, api/actor-state.c++; local_runtime/gates.py
+ *   states it): an object runs one piece of code at a time, but not one event at a time. The
+ *   gate is closed only (a) while a storage operation is outstanding and (b) while a critical
+ *   section runs: a `blockConcurrencyWhile(fn)` callback (one the constructor started is part of
+ *   construction) or a `storage.transaction(fn)` callback. Otherwise, whenever an event awaits
+ *   anything (I/O, a timer, a future another event resolves), other events are delivered and
+ *   other code resumes. While a section runs, only its own code (and I/O it started) proceeds;
+ *   the code that started it resumes when it has ended; sections nest and take turns.
+ *   How the lane enforces it:
+ *     - "which code is this": a strand, one per event and one per critical section. Python
+ *       code carries it in a context variable (`py/_lane_gate.py`), exactly as the local runtime
+ *       carries its scope: the event's (or section's) task has it, tasks it creates inherit it,
+ *       and a step belongs to the task it resumes, whoever woke it. JS code carries it with
+ *       AsyncLocalStorage, also the fallback for Python code outside such a task (e.g. a
+ *       coroutine handed to waitUntil).
+ *     - new events wait in `deliver` until no critical section holds the gate; every awaited
+ *       binding or stub call (`names.mjs` `gated`) resumes only once its strand may run again;
+ *     - every asyncio step of a Worker's interpreter goes through the gate of its strand
+ *       (`PythonStrands`), in order, one per macrotask as Pyodide runs them: a step runs only
+ *       when its strand may run. That holds timers and futures during a critical section (the
+ *       local runtime cannot hold those) and makes (a) hold: storage here is synchronous
+ *       `node:sqlite` whose promises are already resolved (as for SQLite-backed objects), but
+ *       Pyodide resumes the awaiting code a macrotask later, so from a storage call until the
+ *       steps that resume its caller have run, no other strand's step runs. A read-modify-write
+ *       with nothing but storage awaits in between is atomic, as in the local runtime; a storage
+ *       call nobody awaits stops holding the gate as soon as another strand's step is due.
  * - RPC: arguments and results structured-cloned (`rpc.mjs`), converted on the object's side by
  *   the SDK's `python_from_rpc`/`python_to_rpc` (the caller's SDK converts its side).
+ * - A `blockConcurrencyWhile` callback that throws resets the object (the next event constructs
+ *   it again; a constructor's failing callback fails the event that constructed it);
+ *   `storage.transaction(fn)` rolls back and does not reset.
  * - Alarms: one per object, stored with the object (survives eviction), fired on real time,
  *   cleared before `alarm(alarmInfo)` runs, retried after 2 s, 4 s, ... (6 retries) on failure.
  * - Storage: `do_storage.mjs`, one SQLite file per object under the lane's state directory.
@@ -25,52 +50,217 @@ import { gated, unwrap } from "./names.mjs";
 
 const ALARM_RETRY_BASE_MS = 2000;
 const ALARM_MAX_RETRIES = 6;
-const current = new AsyncLocalStorage(); // the event (token) whose code is running
+// The strand of the JS code running: {gate, section} (section null: the object's top level, one
+// strand per event; otherwise one strand per critical section). Undefined outside every object.
+// Python code's strand is its task's (py/_lane_gate.py): see `PythonStrands.now`.
+const current = new AsyncLocalStorage();
+
+const QUEUED = "queued";
+const RUNNING = "running";
+const DONE = "done";
+
+/** One `blockConcurrencyWhile` (or `transaction`) callback's hold on an input gate. */
+class CriticalSection {
+  constructor(parent) {
+    this.parent = parent; // the section whose code started it; null: the object's top level
+    this.state = QUEUED;
+  }
+}
+
+/** Code of a section that has ended continues in its parent's scope (workerd: "reparented"). */
+function live(section) {
+  while (section && section.state === DONE) section = section.parent;
+  return section ?? null;
+}
+
+/** Pyodide's own rule for scheduleCallback: up to 2 ms is "now" (setImmediate under Node). */
+function scheduleRaw(callback, delayMs) {
+  if (!(delayMs > 2)) setImmediate(callback);
+  else setTimeout(callback, delayMs);
+}
 
 class InputGate {
-  #holder = null;
-  #blockers = 0;
-  #waiters = [];
-  #wake() {
+  #strandNow; // () => the strand of the code running now (PythonStrands.now)
+  #holder = null; // innermost running critical section; null: no section runs
+  #sections = []; // sections waiting for their turn, in order
+  #waiters = []; // JS code waiting until its strand may run: {strand, resume}
+  #steps = []; // asyncio steps due to run, in order: {strand, callback, resumesStorage}
+  #pumping = false;
+  #running = false; // a step is running now (synchronously)
+  #storageOwner = null; // the strand that has not yet resumed after its storage operation
+
+  constructor(strandNow) {
+    this.#strandNow = strandNow;
+  }
+
+  /** Whether code of `strand` may run as far as critical sections go. */
+  #mayRun(strand) {
+    return this.#holder === live(strand?.section ?? null);
+  }
+
+  // --- critical sections ---------------------------------------------------------------
+
+  /** Open a critical section now; its parent is the scope of `caller` if it is this object's. */
+  begin(caller) {
+    const parent = caller?.gate === this ? live(caller.section) : null;
+    const section = new CriticalSection(parent);
+    this.#sections.push(section);
+    this.#advance();
+    return section;
+  }
+  end(section) {
+    if (section.state === DONE) return;
+    if (section.state === QUEUED) this.#sections.splice(this.#sections.indexOf(section), 1);
+    section.state = DONE;
+    if (this.#holder === section) this.#holder = live(section.parent);
+    this.#advance();
+  }
+  /** Start each queued section whose parent scope holds the gate; wake whoever may run now. */
+  #advance() {
+    for (;;) {
+      const ready = this.#sections.find((s) => live(s.parent) === this.#holder);
+      if (!ready) break;
+      this.#sections.splice(this.#sections.indexOf(ready), 1);
+      ready.state = RUNNING;
+      this.#holder = ready;
+    }
     const waiters = this.#waiters;
     this.#waiters = [];
-    for (const w of waiters) w();
-  }
-  #free() {
-    return this.#holder === null && this.#blockers === 0;
-  }
-  async acquire(token) {
-    while (!this.#free()) await new Promise((r) => this.#waiters.push(r));
-    this.#holder = token;
-  }
-  release(token) {
-    if (this.#holder === token) {
-      this.#holder = null;
-      this.#wake();
+    for (const w of waiters) {
+      if (this.#mayRun(w.strand)) w.resume();
+      else this.#waiters.push(w);
     }
+    this.#kick();
   }
-  /** External I/O started by the running event: the gate is open until it settles. */
-  async io(promise) {
-    const token = current.getStore();
-    if (!token || token.gate !== this || this.#holder !== token) return promise;
-    this.release(token);
-    try {
-      return await promise;
-    } finally {
-      await this.acquire(token);
-    }
+  /** Resolves once code of `strand` may run (no critical section but its own holds the gate). */
+  async wait(strand) {
+    while (!this.#mayRun(strand)) await new Promise((resume) => this.#waiters.push({ strand, resume }));
   }
-  block(promise) {
-    this.#blockers++;
-    const done = () => {
-      this.#blockers--;
-      this.#wake();
-    };
-    promise.then(done, done);
+  /**
+   * Run `body()` as a critical section opened now by the running code; ends it when settled.
+   * `body` runs with the section's strand as AsyncLocalStorage's store, so Python callables it
+   * calls through `PythonStrands.call` run as tasks of the section.
+   */
+  critical(body, onError = null) {
+    const section = this.begin(this.#strandNow());
+    const strand = { gate: this, section };
+    return current.run(strand, async () => {
+      try {
+        await this.wait(strand);
+        return await body();
+      } catch (e) {
+        onError?.(e);
+        throw e;
+      } finally {
+        this.end(section);
+      }
+    });
+  }
+
+  // --- I/O and storage -----------------------------------------------------------------
+
+  /** Non-storage I/O started by this object's code: on completion, resume once it may run. */
+  io(promise) {
+    const strand = this.#strandNow();
+    if (strand?.gate !== this) return promise;
+    return Promise.resolve(promise).then(
+      async (value) => {
+        await this.wait(strand);
+        return value;
+      },
+      async (error) => {
+        await this.wait(strand);
+        throw error;
+      },
+    );
+  }
+  /** An async storage call (already done): nothing else runs until its caller has resumed. */
+  storageOp(promise) {
+    const strand = this.#strandNow();
+    if (strand?.gate === this) this.#storageOwner = strand;
     return promise;
   }
-  async blockersSettled() {
-    while (this.#blockers > 0) await new Promise((r) => this.#waiters.push(r));
+
+  // --- asyncio steps -------------------------------------------------------------------
+
+  /** A step of this object's Python code (Pyodide's scheduleCallback), run through the gate. */
+  schedule(strand, callback, delayMs) {
+    // Scheduled by the owner's storage promise settling (a reaction, not code of a step): the
+    // owner resuming with the operation's result (Pyodide schedules the task's wakeup and the
+    // loop's bookkeeping callback of the future it awaited).
+    const resumesStorage = !this.#running && delayMs <= 2 && this.#storageOwner === strand;
+    const step = { strand, callback, resumesStorage };
+    const due = () => {
+      this.#steps.push(step);
+      this.#kick();
+    };
+    if (delayMs > 2) setTimeout(due, delayMs);
+    else due();
+  }
+  #kick() {
+    if (this.#pumping || this.#steps.length === 0) return;
+    this.#pumping = true;
+    setImmediate(() => this.#pump());
+  }
+  /** Run the first step that may run (one per macrotask, as Pyodide would); the rest wait. */
+  #pump() {
+    this.#pumping = false;
+    const i = this.#steps.findIndex((step) => this.#admits(step.strand));
+    if (i < 0) return; // kicked again when a section ends or starts
+    const [step] = this.#steps.splice(i, 1);
+    if (step.strand === this.#storageOwner && !this.#resumingStorage(step.strand)) {
+      this.#storageOwner = null; // its last resuming step runs now (a new operation sets it again)
+    }
+    this.#running = true;
+    try {
+      current.run(step.strand, step.callback);
+    } finally {
+      this.#running = false;
+      this.#kick();
+    }
+  }
+  #resumingStorage(strand) {
+    return this.#steps.some((step) => step.strand === strand && step.resumesStorage);
+  }
+  #admits(strand) {
+    if (!this.#mayRun(strand)) return false;
+    const owner = this.#storageOwner;
+    if (owner === null || owner === strand || !this.#mayRun(owner)) return true;
+    if (this.#resumingStorage(owner)) return false;
+    this.#storageOwner = null; // nothing of the caller resumes from it: it was not awaited
+    return true;
+  }
+}
+
+/**
+ * The strands of one Worker's interpreter (`py/_lane_gate.py`). Constructing it routes the
+ * interpreter's asyncio scheduling through the input gates: a step of a Durable Object's strand
+ * runs when the object's gate lets it (see above); every other step is scheduled exactly as
+ * Pyodide schedules it.
+ */
+export class PythonStrands {
+  #module;
+  constructor(py) {
+    this.#module = py.pyimport("_lane_gate");
+    this.#module.install((callback, delayMs, strand) => {
+      strand ??= current.getStore();
+      if (strand?.gate) strand.gate.schedule(strand, callback, delayMs ?? 0);
+      else scheduleRaw(callback, delayMs ?? 0);
+    });
+  }
+  /** The strand of the code running now: its Python task's if it has one, else the JS code's. */
+  now() {
+    return this.#module.current() ?? current.getStore();
+  }
+  /**
+   * Call a Python callable as workerd does (JSPI allowed: doPyCall), inside the JS code's
+   * strand if there is one: a coroutine it returns runs as a task of that strand.
+   */
+  call(fn, ...args) {
+    if (typeof fn?.callWithOptions !== "function") return fn(...args);
+    const strand = current.getStore();
+    if (!strand) return fn.callWithOptions({ promising: true }, ...args);
+    return this.#module.start.callWithOptions({ promising: true }, strand, fn, ...args);
   }
 }
 
@@ -91,15 +281,31 @@ export class DurableObjectId {
 /** `ctx` of an object (the SDK wraps it in DurableObjectContext; `storage` in _BindingWrapper). */
 export class DurableObjectState {
   #slot;
-  constructor(slot) {
+  #life;
+  constructor(slot, life) {
     this.#slot = slot;
+    this.#life = life;
     this.id = slot.id;
     this.storage = slot.storage;
   }
   blockConcurrencyWhile(fn) {
-    // Called now (a Python callable is only borrowed for this call), awaited by the gate.
-    const promise = current.run(undefined, async () => await fn());
-    return this.#slot.gate.block(promise);
+    if (typeof fn !== "function") throw new TypeError("blockConcurrencyWhile() requires a function");
+    // A Python callable is only borrowed for this call; the section may start later.
+    const callback = typeof fn.copy === "function" ? fn.copy() : fn;
+    const slot = this.#slot;
+    const life = this.#life;
+    const promise = slot.gate.critical(
+      async () => {
+        try {
+          return await slot.namespace.worker.strands.call(callback);
+        } finally {
+          callback.destroy?.();
+        }
+      },
+      (e) => slot.namespace.blockerFailed(slot, life, e),
+    );
+    slot.namespace.lane.track(promise.catch(() => undefined)); // drain() waits for it
+    return promise;
   }
   waitUntil(p) {
     if (p && typeof p.copy === "function") p = p.copy();
@@ -186,12 +392,15 @@ export class NamespaceImpl {
     let slot = this.slots.get(hex);
     if (slot && id?.name !== undefined && slot.id.name === undefined) slot.id = id;
     if (!slot) {
-      slot = { id: id ?? new DurableObjectId(hex), namespace: this, gate: new InputGate(), instance: null, sockets: new Map() };
+      const gate = new InputGate(() => this.worker.strands.now());
+      slot = { id: id ?? new DurableObjectId(hex), namespace: this, gate, life: null, sockets: new Map() };
       const file = path.join(this.lane.stateDir, "do", this.className, `${hex}.sqlite`);
       slot.storage = new DurableObjectStorage(file, {
         hasAlarmHandler: () => this.worker.classHasMethod(this.className, "alarm"),
         alarmChanged: (at) => this.#scheduleAlarm(slot, at),
-        storageOp: (p) => p,
+        storageOp: (p) => slot.gate.storageOp(p),
+        critical: (body) => slot.gate.critical(body),
+        call: (fn, ...args) => this.worker.strands.call(fn, ...args),
       });
       this.slots.set(hex, slot);
     }
@@ -205,27 +414,48 @@ export class NamespaceImpl {
     }
     return env;
   }
-  async #instance(slot) {
-    if (!slot.instance) {
-      slot.instance = (async () => {
-        const state = new DurableObjectState(slot);
-        return this.worker.construct(this.className, [state, this.#envFor(slot)]);
-      })();
-      slot.instance.catch(() => (slot.instance = null));
+  /**
+   * The live instance (constructed within the delivering event `strand`), once the event may
+   * run: a `blockConcurrencyWhile` the constructor started is part of construction.
+   */
+  async #instance(slot, strand) {
+    for (;;) {
+      let life = slot.life;
+      const constructing = !life;
+      if (constructing) {
+        life = slot.life = { failure: null };
+        life.instance = (async () => {
+          const state = new DurableObjectState(slot, life);
+          return this.worker.construct(this.className, [state, this.#envFor(slot)]);
+        })();
+        life.instance.catch(() => {
+          if (slot.life === life) slot.life = null;
+        });
+      }
+      const instance = await life.instance;
+      await slot.gate.wait(strand);
+      if (slot.life === life) return instance;
+      if (constructing && life.failure) throw life.failure;
+      // The object was reset meanwhile (a failing blockConcurrencyWhile): a new instance.
     }
-    const instance = await slot.instance;
-    await slot.gate.blockersSettled();
-    return instance;
   }
-  /** Deliver one event to the object: gate, instance, then `fn(instance)`. */
+  /** A `blockConcurrencyWhile` callback threw: reset the object before its section ends. */
+  blockerFailed(slot, life, error) {
+    const reason = String(error?.message ?? error).trim().split("\n").pop(); // a Python traceback's last line
+    this.lane.log(`blockConcurrencyWhile callback of ${this.className} failed; resetting: ${reason}`);
+    life.failure = error;
+    if (slot.life === life) slot.life = null;
+  }
+  /**
+   * Deliver one event to the object: once no critical section holds its gate, get the instance,
+   * then `fn(instance)`. The event does not hold the gate while it runs.
+   */
   async deliver(slot, fn) {
-    const token = { gate: slot.gate };
-    await slot.gate.acquire(token);
-    try {
-      return await current.run(token, async () => fn(await this.#instance(slot)));
-    } finally {
-      slot.gate.release(token);
-    }
+    const strand = { gate: slot.gate, section: null };
+    return current.run(strand, async () => {
+      await slot.gate.wait(strand);
+      return fn(await this.#instance(slot, strand));
+    });
   }
   async call(slot, method, args) {
     try {
@@ -275,7 +505,7 @@ export class NamespaceImpl {
     });
   }
   evict(slot) {
-    slot.instance = null;
+    slot.life = null;
   }
   /** Lane introspection: SQL against an object's storage, constructing it first. */
   async inspect(name, sql) {

@@ -239,6 +239,7 @@ async function main() {
     const py = lane.client;
     py.registerJsModule("grove_lane", api);
     mount(py, path.resolve(values.repo), "/repo");
+    mount(py, work, "/lane-work"); // the client writes its outputs (conformance observations) here
     py.runPython("import os, sys; sys.dont_write_bytecode = True; os.chdir('/repo')");
     const pytest = py.pyimport("pytest");
     const args = py.toPy(["-p", "_lane_pytest", "--noconftest", "-p", "no:cacheprovider", ...positionals]);

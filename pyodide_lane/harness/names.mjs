@@ -8,7 +8,8 @@
  * reports the production name (and forwards everything else) fixes that.
  *
  * `gated(...)` adds the Durable Object input-gate rule on top: a call made from inside an
- * object that returns a promise is external I/O, during which the object's gate is open.
+ * object that returns a promise is external I/O; its caller resumes only once no critical
+ * section other than its own holds the object's gate (`durable_objects.mjs`).
  */
 
 const UNWRAP = new WeakMap(); // our proxy -> the object it wraps
@@ -57,7 +58,7 @@ export function productionNamed(target, name, onPromise = null) {
   return proxy;
 }
 
-/** The binding as a Durable Object sees it: promise results are I/O that opens `gate`. */
+/** The binding as a Durable Object sees it: promise results are I/O whose completion `gate` holds. */
 export function gated(binding, name, gate) {
   const inner = UNWRAP.get(binding) ?? binding; // keep late binding (a forwarder stays one)
   return productionNamed(inner, name, (promise) => gate.io(promise));

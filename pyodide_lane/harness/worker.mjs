@@ -10,6 +10,7 @@
  * reach Python as None (cloudflare/cloudflare-docs#30383), code must use `self.env`.
  */
 import path from "node:path";
+import { PythonStrands } from "./durable_objects.mjs";
 import { compatFlags, entrypointHelper, loadPython, mount } from "./python.mjs";
 
 const MODULE_ROOT = "/session/metadata";
@@ -54,6 +55,7 @@ export class Worker {
     const flags = compatFlags(this.def.compatibilityDate, this.def.compatibilityFlags);
     const helper = entrypointHelper({ env: this.env, waitUntil: (p) => this.lane.track(Promise.resolve(p)) });
     this.py = await loadPython({ pyodideDir, wheels, helper, flags, label: this.name });
+    this.strands = new PythonStrands(this.py); // Durable Objects' asyncio steps pass their gate
     return this;
   }
 
@@ -80,26 +82,29 @@ export class Worker {
     return (this.classes.get(className) ?? []).includes(method);
   }
 
-  /** `new Class(...args)` in this Worker's interpreter, JSPI allowed (workerd's doPyCall). */
+  // Every Python call allows JSPI (workerd's doPyCall); within a Durable Object's event it runs
+  // as code of that event (its strand, durable_objects.mjs).
+
+  /** `new Class(...args)` in this Worker's interpreter. */
   async construct(className, args) {
     const cls = this.module[className];
     if (typeof cls !== "function") throw new TypeError(`There is no '${className}' class defined in the Python Worker's main module`);
-    return cls.callWithOptions({ promising: true }, ...args);
+    return this.strands.call(cls, ...args);
   }
 
   async callMethod(instance, method, args) {
     if (!this.helpers.has_method(instance, method)) throw new TypeError(`Method ${method} does not exist`);
-    return this.helpers.call_converted.callWithOptions({ promising: true }, false, instance, method, ...args);
+    return this.strands.call(this.helpers.call_converted, false, instance, method, ...args);
   }
 
   async callFetch(instance, request) {
     if (!this.helpers.has_method(instance, "fetch")) throw new TypeError("Method fetch does not exist");
-    return this.helpers.call_converted.callWithOptions({ promising: true }, true, instance, "fetch", request);
+    return this.strands.call(this.helpers.call_converted, true, instance, "fetch", request);
   }
 
   async callRaw(instance, method, args) {
     if (!this.helpers.has_method(instance, method)) throw new TypeError(`Method ${method} does not exist`);
-    return this.helpers.call_raw.callWithOptions({ promising: true }, instance, method, ...args);
+    return this.strands.call(this.helpers.call_raw, instance, method, ...args);
   }
 
   async #entrypoint() {

@@ -17,6 +17,7 @@
 Every route answers 200 ``{"ok": true, "value": ...}`` or 500 ``{"ok": false, "error": ...}``.
 """
 
+import asyncio
 import json
 from urllib.parse import urlsplit
 
@@ -24,11 +25,17 @@ from workers import DurableObject, Response, WorkerEntrypoint
 
 
 class PairDO(DurableObject):
-    """Also the lane's input-gate probe: ``trace`` records how two concurrent events interleave."""
+    """Also the lane's input-gate probe (pyodide_lane/tests/test_lane_semantics.py): ``trace``
+    and the methods after it record how concurrent events of one object interleave."""
 
     def __init__(self, ctx, env):
         super().__init__(ctx, env)
         self.events = []
+        self.log = []
+        self.steps = []
+        self._ready = None
+        self._arrived = 0
+        self._all_here = None
 
     async def trace(self, tag, kind):
         self.events.append(f"{tag}:start")
@@ -38,6 +45,135 @@ class PairDO(DurableObject):
             await self.ctx.storage.get("nothing")  # storage: the gate stays closed
         self.events.append(f"{tag}:end")
         return list(self.events)
+
+    # --- input-gate probes (mirroring tests/runtime/test_durable_objects.py's GateDO) ---------
+
+    def get_log(self):
+        return list(self.log)
+
+    def get_steps(self):
+        return list(self.steps)
+
+    def _signal(self):
+        if self._ready is None:
+            self._ready = asyncio.get_running_loop().create_future()
+        return self._ready
+
+    async def leader(self):
+        ready = self._signal()
+        await self.env.PROOF_KV.get("nothing")  # I/O: its completion must get back in
+        ready.set_result("done")
+        return "leader"
+
+    async def follower(self):
+        return await self._signal()  # resolved by another event of this object
+
+    async def pause(self, tag, how):
+        self.log.append(f"{tag}:start")
+        if how == "sleep":
+            await asyncio.sleep(0)
+        else:
+            future = asyncio.get_running_loop().create_future()
+            asyncio.get_running_loop().call_soon(future.set_result, None)
+            await future
+        self.log.append(f"{tag}:end")
+
+    async def _meet(self, parties):
+        """Wait until ``parties`` events got here (a future the last one resolves), so that
+        they go on together whatever their I/O took."""
+        if self._all_here is None:
+            self._all_here = asyncio.get_running_loop().create_future()
+        self._arrived += 1
+        if self._arrived == parties:
+            self._all_here.set_result(None)
+        await self._all_here
+
+    async def tally(self, tag, rounds, parties):
+        await self.env.PROOF_KV.get("nothing")  # an I/O point: the other events start meanwhile
+        await self._meet(parties)
+        for _ in range(rounds):
+            self.steps.append(f"{tag}:read")
+            value = await self.ctx.storage.get("n") or 0
+            await self.ctx.storage.put("n", value + 1)
+            self.steps.append(f"{tag}:write")
+            await asyncio.sleep(0)  # a non-storage await: here others may run
+
+    async def spin(self, rounds, parties):
+        await self._meet(parties)
+        for _ in range(rounds):
+            self.steps.append("spin")
+            await asyncio.sleep(0)
+
+    async def count(self):
+        return await self.ctx.storage.get("n")
+
+    async def slow_io(self, tag):
+        self.log.append(f"{tag}:start")
+        await self.env.PROOF_KV.get("nothing")
+        self.log.append(f"{tag}:end")
+
+    async def slow_block(self, tag):
+        async def block():
+            self.log.append(f"{tag}:block-start")
+            await self.env.PROOF_KV.get("nothing")  # the section's own I/O proceeds
+            await asyncio.sleep(0.05)  # long enough for the other event's I/O to complete
+            await self.env.PROOF_KV.get("nothing")
+            self.log.append(f"{tag}:block-end")
+
+        await self.ctx.blockConcurrencyWhile(block)
+
+    async def exclusive(self, tag):
+        async def block():
+            self.log.append(f"{tag}:block-start")
+            await self.env.PROOF_KV.get("nothing")  # I/O: still no other event gets in
+            await self.env.PROOF_KV.get("nothing")
+            self.log.append(f"{tag}:block-end")
+
+        blocked = self.ctx.blockConcurrencyWhile(block)
+        # This event's own I/O would let it resume, but not while the callback runs.
+        await self.env.PROOF_KV.get("nothing")
+        self.log.append(f"{tag}:own-io-done")
+        await blocked
+
+    def quick(self, tag):
+        self.log.append(f"{tag}:quick")
+
+    async def two_blocks(self):
+        async def block(tag):
+            self.log.append(f"{tag}:start")
+            await self.env.PROOF_KV.get("nothing")
+            self.log.append(f"{tag}:end")
+
+        first = self.ctx.blockConcurrencyWhile(lambda: block("first"))
+        second = self.ctx.blockConcurrencyWhile(lambda: block("second"))
+        await asyncio.gather(first, second)
+
+    async def failing_block(self):
+        async def block():
+            raise RuntimeError("load failed")
+
+        await self.ctx.blockConcurrencyWhile(block)
+
+    async def txn(self, fail):
+        async def body(txn):
+            self.log.append("txn:start")
+            await txn.put("k", "from txn")
+            await self.env.PROOF_KV.get("nothing")  # I/O inside the transaction
+            self.log.append("txn:end")
+            if fail:
+                raise RuntimeError("undo")
+
+        try:
+            await self.ctx.storage.transaction(body)
+        except Exception:
+            self.log.append("txn:rolled-back")
+
+    async def other_write(self):
+        self.log.append("other")
+        await self.ctx.storage.put("other", 1)
+
+    async def read(self, key):
+        return await self.ctx.storage.get(key)
 
     async def pair(self):
         return ("grove", 1)  # broken on purpose: tuples are not structured-cloneable
