@@ -126,8 +126,9 @@ class Lane {
 
   #freshState() {
     this.generation++;
+    // Generations restart at 1 on every run: clear all of it (DO files too), not just persist/.
+    fs.rmSync(this.stateDir, { recursive: true, force: true });
     const root = path.join(this.stateDir, "persist");
-    fs.rmSync(root, { recursive: true, force: true });
     fs.cpSync(this.template, root, { recursive: true });
     return root;
   }
