@@ -41,6 +41,13 @@ class CPythonEdge:
     def url(self, tenant: str, path: str = "/") -> str:
         return f"https://{tenant}.{self.root_domain}{path}"
 
+    def now_ms(self) -> int:
+        return self.clock.now_ms()
+
+    async def settle(self) -> None:
+        # Alarms due now fire when the simulated clock is told to run them.
+        await self.runtime.advance(0)
+
     @property
     def env(self) -> Any:
         return self.runtime.worker().env

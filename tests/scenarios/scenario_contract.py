@@ -7,6 +7,8 @@ A scenario takes the ``edge`` fixture and uses only this surface:
                                        Pyodide + SDK + miniflare)
 ``edge.root_domain``                   the main Worker's ``ROOT_DOMAIN`` (top-level config)
 ``edge.url(tenant, path)``             ``https://{tenant}.{root_domain}{path}``
+``edge.now_ms()``                      the time the Workers see (simulated or wall clock)
+``await edge.settle()``                let alarms that are due now run, and their work finish
 ``await edge.fetch(method, url,        one request to a Worker's ``Default.fetch`` (main Worker
 headers=None, body=None, worker=None)``  unless ``worker`` names another); an ``EdgeResponse``.
                                        Raises ``WorkerThrew`` if the Worker itself threw.

@@ -26,3 +26,22 @@ def post_statement(db: Any, tenant: str, slug: str, *, location: str = "d1", sta
         "created_at_ms, updated_at_ms, published_at_ms) VALUES (?, ?, ?, ?, ?, 'author-1', ?, ?, ?, ?, ?, ?)"
     ).bind(f"{tenant}-{slug}", tenant, slug, slug.replace("-", " ").title(), status, markdown, location, r2_key,
            NOW_MS, NOW_MS, NOW_MS if status == "published" else None)  # fmt: skip
+
+
+def bearer(secret: str, now_ms: int, *, tenant: str, role: str = "owner", user: str = "ada", ttl_s: int = 600) -> dict[str, str]:
+    """An Authorization header with an HS256 token, made by hand so both lanes can mint it."""
+    import base64
+    import hashlib
+    import hmac
+    import json
+    import uuid
+
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+    now_s = now_ms // 1000
+    header = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    claims = {"sub": user, "tenant": tenant, "role": role, "iat": now_s, "exp": now_s + ttl_s, "jti": uuid.uuid4().hex}
+    payload = b64(json.dumps(claims).encode())
+    signature = b64(hmac.new(secret.encode(), f"{header}.{payload}".encode(), hashlib.sha256).digest())
+    return {"authorization": f"Bearer {header}.{payload}.{signature}", "content-type": "application/json"}

@@ -9,8 +9,10 @@ app code's does.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
+import time
 from typing import Any
 
 import grove_lane
@@ -45,6 +47,16 @@ class PyodideEdge:
 
     def url(self, tenant: str, path: str = "/") -> str:
         return f"https://{tenant}.{self.root_domain}{path}"
+
+    def now_ms(self) -> int:
+        # miniflare runs on workerd's real clock, the same wall clock as this process.
+        return int(time.time() * 1000)
+
+    async def settle(self) -> None:
+        # Alarms due now fire on workerd's own timer: give them a moment, then wait for
+        # the work they started.
+        await asyncio.sleep(0.05)
+        await self.drain()
 
     @property
     def env(self) -> Any:
