@@ -42,3 +42,10 @@ async def test_a_dict_bound_into_d1_escapes_except_type_error(edge):
 async def test_scheduled_reading_bindings_from_its_env_argument_fails(edge):
     with pytest.raises(Exception, match="'NoneType' object has no attribute 'PROOF_KV'"):
         await edge.scheduled("* * * * *", worker=PROOF)
+
+
+async def test_a_dev_only_import_fails(edge):
+    status, body = await get(edge, "/dev-only-import")
+    assert status == 500
+    assert body["error"].startswith("ModuleNotFoundError") and "httpx" in body["error"]
+    assert await get(edge, "/dependency-import") == (200, {"ok": True, "value": "pydantic"})

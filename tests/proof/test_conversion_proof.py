@@ -10,8 +10,12 @@ fails as it would on Cloudflare. Here:
   (the local D1 raises a ``JsException``, not a ``TypeError``, as production does);
 - a class-based ``scheduled`` handler reading bindings from its ``env`` argument: caught
   (the local runtime passes None, as production does: cloudflare/cloudflare-docs#30383).
+- a Worker importing a dev-only package (``httpx``): NOT caught, and it cannot be: the CPython
+  lane runs in the dev venv, where the package exists. Production vendors only the project's
+  ``dependencies``; the Pyodide lane installs only those, so it fails there
+  (pyodide_lane/tests/test_conversion_proof_pyodide.py::test_a_dev_only_import_fails).
 
-Each of these was found first by the Pyodide lane; the local runtime now reproduces all four.
+The first four were found by the Pyodide lane; the local runtime now reproduces them.
 """
 
 from __future__ import annotations
@@ -65,3 +69,8 @@ async def test_dict_bound_into_d1_caught_as_type_error_is_caught(proof):
 async def test_scheduled_env_argument_is_caught(proof):
     with pytest.raises(AttributeError, match="'NoneType' object has no attribute"):
         await proof.scheduled("* * * * *")
+
+
+async def test_dev_only_import_is_not_caught(proof):
+    # The blind spot that needs the Pyodide lane: this succeeds here and fails on the edge.
+    assert await get(proof, "/dev-only-import") == (200, {"ok": True, "value": "httpx"})

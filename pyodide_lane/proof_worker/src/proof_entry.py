@@ -10,6 +10,10 @@
   refuses it in both runtimes, but production's refusal reaches Python as a ``JsException``
   (a JS TypeError), which ``except TypeError`` does not catch. ``/d1-dict-fixed`` binds the
   dict as JSON text.
+- ``/dev-only-import``: the Worker imports ``httpx``, a package of the dev extra only. On
+  CPython it imports fine (the venv has it); production vendors only the project's
+  ``dependencies``, so the import fails there. ``/dependency-import`` imports ``pydantic``, a
+  real dependency. The CPython lane cannot see this break: only the Pyodide lane can.
 - ``scheduled``: reads bindings from the ``env`` argument, which production passes as None
   to a class-based handler; ``self.env`` is the fix (the ``/env-arg`` route runs the same
   code path on demand).
@@ -223,6 +227,14 @@ class Default(WorkerEntrypoint):
                 return await self.env.PROOF_DB.prepare("SELECT ? AS v").bind({"tenant": "autumn"}).first("v")
             except TypeError:  # broken on purpose: production raises a JsException here
                 return "refused"
+        if path == "/dev-only-import":
+            import httpx  # broken on purpose: a dev-only package is never uploaded with the Worker
+
+            return httpx.__name__
+        if path == "/dependency-import":
+            import pydantic
+
+            return pydantic.__name__
         if path == "/d1-dict-fixed":
             return await self.env.PROOF_DB.prepare("SELECT ? AS v").bind(json.dumps({"tenant": "autumn"})).first("v")
         raise LookupError(path)
