@@ -39,7 +39,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from local_runtime.bindings.d1 import d1_authorize, split_statements
+from local_runtime.bindings.d1 import TRANSACTION_REFUSED, d1_authorize, split_statements
 from local_runtime.conversion import (
     MAX_SAFE_INTEGER,
     JsException,
@@ -58,14 +58,6 @@ MAX_KV_ENTRY_BYTES = 2_000_000  # DO limits (SQLite backend): "Key and value com
 MAX_KEYS_PER_CALL = 128  # Storage API: get/put/delete take at most 128 keys
 ALARM_KEY = 1  # _cf_METADATA row of the alarm (as workerd's SqliteMetadata)
 ALARM_RETRY_KEY = 2  # local only: how many retries the pending alarm is on
-
-TRANSACTION_REFUSED = (
-    "To execute a transaction, please use the state.storage.transaction() or "
-    "state.storage.transactionSync() APIs instead of the SQL BEGIN TRANSACTION or SAVEPOINT "
-    "statements. The JavaScript API is safer because it will automatically roll back on "
-    "exceptions, and because it interacts correctly with Durable Objects' automatic atomic "
-    "write coalescing."
-)
 
 # Marks the runtime's own statements, so that user SQL with the same text never reuses a
 # statement prepared (and authorized) in trusted mode from sqlite3's statement cache.
