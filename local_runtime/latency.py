@@ -5,8 +5,12 @@ operation adds its figure to the trace of the request it runs in (so a benchmark
 modelled edge latency per request beside measured CPU time) and, on a simulated clock,
 moves that clock forward by the same amount (so TTLs and alarms see time pass as they would).
 
-The defaults are taken from published Cloudflare figures; the source is named beside each.
-They are deliberately round: they model an order of magnitude, not a data centre.
+The defaults are round numbers read from published Cloudflare material, named beside each.
+Only the KV figures are quoted measurements (the 2024 KV latency post); for D1, R2, Durable
+Objects and the Cache API Cloudflare publishes architecture (where the data lives, what a call
+crosses) rather than latency tables, so those are our estimates for a Worker in the same region
+as the resource, marked "estimate". They model an order of magnitude, not a data centre: a
+benchmark reports them beside measured CPU time, never instead of it.
 """
 
 from __future__ import annotations
@@ -24,17 +28,17 @@ class LatencyProfile:
     kv_read_miss_ms: float = 30.0
     # Same post: writes go to central storage; "all KV operations faster by up to 20 ms".
     kv_write_ms: float = 30.0
-    # D1 docs, "Global read replication": a query from a Worker far from the primary pays a
-    # network round trip; co-located queries are a few ms. 10 ms is a nearby-region figure.
+    # Estimate. D1 docs "Global read replication" and the blog "Sequential consistency without
+    # borders" (2025-04-10): a query travels to the database's region (primary or replica).
     d1_query_ms: float = 10.0
-    # R2 docs/blog (R2 GA, 2022): object reads are served from the bucket's region; first byte
-    # in tens of ms. 25 ms is a nearby-region figure.
+    # Estimate. R2 docs "How R2 works": objects live in the bucket's region; a read crosses to
+    # it, a write also waits for durable replication there.
     r2_get_ms: float = 25.0
     r2_put_ms: float = 40.0
-    # Durable Objects docs ("What are Durable Objects"): an object lives in one location; a
-    # call from a Worker in the same region costs a few ms round trip.
+    # Estimate. Durable Objects docs "What are Durable Objects": an object lives in one
+    # location near where it was first used; a call is a round trip to it.
     do_call_ms: float = 3.0
-    # Cache API (per data centre, in the same process tree as the Worker): well under 1 ms.
+    # Estimate. Workers docs "Cache": the cache is local to the data centre running the Worker.
     cache_hit_ms: float = 0.5
     cache_miss_ms: float = 0.5
 
