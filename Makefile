@@ -8,13 +8,20 @@ BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed-stamp
 NODE_STAMP := node_modules/.installed-stamp
 
-.PHONY: install dev test test-local test-pyodide bench lint clean browser
+.PHONY: install dev test test-local test-pyodide bench lint clean browser vendor deploy
 
 install: $(PY_STAMP) $(NODE_STAMP)
 
-$(PY_STAMP): pyproject.toml
+# uv installs the project: the root pyproject names the durable_objects/ path package with
+# ${PROJECT_ROOT}, which uv expands and pip cannot. Its pin is read from pyproject.toml (one place).
+UV_PIN := $(shell grep -o '"uv==[^"]*"' pyproject.toml | tr -d '"')
+
+$(PY_STAMP): pyproject.toml durable_objects/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/pip install --quiet --disable-pip-version-check $(UV_PIN)
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[dev]'
+	# The DO package editable in the dev venv, so the CPython lane runs the folder as edited.
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e ./durable_objects
 	touch $@
 
 $(NODE_STAMP): package.json package-lock.json
@@ -38,8 +45,22 @@ browser:
 
 ## make test-pyodide: the app under real Pyodide 314 + Cloudflare's Python SDK + miniflare's
 ## D1/KV/R2 (the first run downloads ~63 MB, pinned and hash-checked, into .cache/pyodide-lane/)
-test-pyodide: install
+test-pyodide: install vendor
 	$(BIN)/python pyodide_lane/run.py
+
+## make vendor: python_modules/ as `pywrangler deploy` vendors it (the pinned Pyodide wheels of
+## [project].dependencies + the SDK, and the durable_objects/ path package), built offline from
+## the Pyodide lane's hash-checked wheels; copied beside each workers/*/wrangler.toml
+vendor: install
+	$(BIN)/python pyodide_lane/vendor.py
+
+## make deploy: production. pywrangler resolves and vendors python_modules/ itself (needs
+## Cloudflare credentials and Pyodide's package index), then each Worker is deployed.
+deploy: install
+	$(BIN)/pywrangler sync
+	$(BIN)/python pyodide_lane/vendor.py --copy-only
+	$(BIN)/pywrangler deploy
+	cd workers/post_migrator && ../../$(BIN)/pywrangler deploy
 
 ## make bench: the blog caching benchmark (about a minute on 2 cores); its last line is JSON
 bench: install
@@ -50,4 +71,4 @@ lint: install
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) node_modules .wrangler .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules .wrangler .pytest_cache .ruff_cache python_modules workers/*/python_modules

@@ -59,7 +59,8 @@ def log(message: str) -> None:
 def wanted_requirements() -> list[str]:
     """Top-level pins: the app's dependencies, the SDK, and the pytest the CPython lane uses."""
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    deps = list(project.get("dependencies", []))
+    # Local path packages (``name @ file:///${PROJECT_ROOT}/...``) are not wheels: vendor.py builds them.
+    deps = [d for d in project.get("dependencies", []) if " @ " not in d]
     pytest_pins = [d for d in project.get("optional-dependencies", {}).get("dev", []) if d.startswith("pytest==")]
     for dep in deps + pytest_pins:
         if "==" not in dep:

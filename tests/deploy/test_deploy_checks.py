@@ -1,8 +1,11 @@
 """Deploy checks: what `wrangler deploy` would upload, and the D1 schema wrangler migrates to.
 
 - Both Worker configs pass `wrangler deploy --dry-run --outdir`, and the uploaded module list is
-  the application's modules and nothing else: every `*.py` of `src/` tracked by git, and no
-  tests, local runtime, node_modules, `__pycache__`/bytecode or other stray files.
+  the application's modules and nothing else: every `*.py` of `src/` tracked by git, plus the
+  `python_modules/` tree that `make vendor` builds as `pywrangler deploy` does, in which the
+  Durable Objects are `python_modules/durable_objects/*.py` (the top-level `durable_objects/`
+  path package, byte for byte); no tests, local runtime, dev tooling, benchmarks, Pyodide lane,
+  node_modules, `__pycache__`/bytecode or other stray files.
 - `wrangler d1 migrations apply DB --local` applies `migrations/` cleanly, and the schema it
   produces (`sqlite_master`) equals the one the local runtime migrates to.
 
@@ -16,6 +19,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -30,7 +34,9 @@ CONFIGS = {
     "grove-post-migrator": REPO / "workers" / "post_migrator" / "wrangler.toml",
 }
 WRANGLER_README = "This folder contains the built output assets"
-FORBIDDEN_PARTS = ("tests", "local_runtime", "grove_dev", "node_modules", "__pycache__", "pyodide_lane", ".venv")
+FORBIDDEN_PARTS = (
+    "tests", "local_runtime", "grove_dev", "bench", "node_modules", "__pycache__", "pyodide_lane", ".venv",
+)  # fmt: skip
 
 pytestmark = pytest.mark.skipif(
     shutil.which("node") is None or not WRANGLER.exists(), reason="needs node and npm ci (wrangler)"
@@ -50,16 +56,26 @@ def wrangler(*args: str, cwd: Path) -> str:
     return done.stdout + done.stderr
 
 
-def app_modules() -> set[str]:
-    """The application's modules: every `*.py` under src/ that git tracks (or sees as new)."""
+def tracked_modules(folder: Path) -> set[str]:
+    """Every `*.py` under ``folder`` that git tracks (or sees as new), relative to it."""
     listed = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard", "--", "*.py"],
-        cwd=REPO / "src",
+        cwd=folder,
         capture_output=True,
         text=True,
         check=True,
     ).stdout.split()
     return set(listed)
+
+
+@pytest.fixture(scope="module")
+def vendored() -> Path:
+    """`make vendor`: python_modules/ (and its copies beside workers/*/wrangler.toml)."""
+    done = subprocess.run(
+        [sys.executable, str(REPO / "pyodide_lane" / "vendor.py")], capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return REPO / "python_modules"
 
 
 def uploaded(outdir: Path) -> set[str]:
@@ -71,18 +87,30 @@ def uploaded(outdir: Path) -> set[str]:
 
 
 @pytest.mark.parametrize("worker", sorted(CONFIGS))
-def test_dry_run_uploads_the_app_modules_and_nothing_else(worker, tmp_path):
+def test_dry_run_uploads_the_app_modules_and_nothing_else(worker, tmp_path, vendored):
     config = CONFIGS[worker]
     out = wrangler("deploy", "--dry-run", "--outdir", str(tmp_path / "out"), "--config", str(config), cwd=config.parent)
     assert "--dry-run: exiting now." in out
     files = uploaded(tmp_path / "out")
-    stray = sorted(f for f in files if any(part in FORBIDDEN_PARTS for part in f.split("/")) or not f.endswith(".py"))
+    stray = sorted(f for f in files if any(part in FORBIDDEN_PARTS for part in f.split("/")))
     assert not stray, f"{worker} would upload files that are not app modules: {stray}"
-    expected = app_modules()
-    assert files == expected, (
-        f"{worker}: uploaded but not app modules: {sorted(files - expected)}; "
-        f"app modules not uploaded: {sorted(expected - files)}"
+    app = {f for f in files if not f.startswith("python_modules/")}
+    assert app == tracked_modules(REPO / "src"), (
+        f"{worker}: uploaded but not app modules: {sorted(app - tracked_modules(REPO / 'src'))}; "
+        f"app modules not uploaded: {sorted(tracked_modules(REPO / 'src') - app)}"
     )
+    vendored_files = {
+        f"python_modules/{p.relative_to(vendored).as_posix()}"
+        for p in vendored.rglob("*")
+        if p.is_file() and p.suffix != ".pyc"
+    }
+    assert files - app == vendored_files
+    # The Durable Objects reach production as the vendored path package, byte for byte.
+    do_sources = tracked_modules(REPO / "durable_objects")
+    assert {"__init__.py", "base.py", "buffered_flush.py", "tenant.py"} <= do_sources
+    for module in do_sources:
+        uploaded_do = tmp_path / "out" / "python_modules" / "durable_objects" / module
+        assert uploaded_do.read_bytes() == (REPO / "durable_objects" / module).read_bytes(), module
 
 
 def _schema(path: Path) -> list[tuple[str, str, str, str]]:
