@@ -62,10 +62,11 @@ deploy: install
 	$(BIN)/pywrangler deploy
 	cd workers/post_migrator && ../../$(BIN)/pywrangler deploy
 
-## make bench: the blog caching benchmark (about a minute on 2 cores); its last line is JSON
+## make bench: every benchmark (a few minutes on 2 cores); each one's last line is JSON
 bench: install
 	$(BIN)/python bench/blog_cache.py
 	$(BIN)/python bench/tenant_do.py
+	$(BIN)/python bench/pyodide_import.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import uuid
 from typing import Annotated, Any
 
-from pydantic import Field, RootModel
+from pydantic import Field
 
 from grove.errors import validation_error
-from grove.models import AnalyticsEvent
+from grove.ids import new_id
+from grove.models import AnalyticsEvent, GroveModel
 from grove.request_body import parse_model
 from grove.tiers import DAY_MS
 
@@ -39,13 +39,18 @@ _ROWS_PER_STATEMENT = D1_MAX_BOUND_PARAMETERS // len(D1_COLUMNS)
 _ROW_PLACEHOLDERS = "(" + ", ".join("?" * len(D1_COLUMNS)) + ")"
 
 
-class EventBatch(RootModel[Annotated[list[AnalyticsEvent], Field(min_length=1, max_length=MAX_EVENTS_PER_REQUEST)]]):
-    pass
+class EventBatch(GroveModel):
+    """The body's events, wrapped in a field. Not a ``RootModel``: importing pydantic's
+    root_model loads its plugin machinery (importlib.metadata over every installed package),
+    a large share of the app's import time under Pyodide (``bench/pyodide_import.py``)."""
+
+    events: Annotated[list[AnalyticsEvent], Field(min_length=1, max_length=MAX_EVENTS_PER_REQUEST)]
 
 
 def parse_events(data: Any, now_ms: int) -> list[AnalyticsEvent]:
     """One event (a JSON object) or several (an array); 422 naming the first bad field."""
-    events = parse_model(EventBatch, [data] if isinstance(data, dict) else data).root
+    body = [data] if isinstance(data, dict) else data
+    events = parse_model(EventBatch, {"events": body}, wrapped_in="events").events
     for index, event in enumerate(events):
         if not now_ms - MAX_EVENT_AGE_MS <= event.ts_ms <= now_ms + MAX_CLOCK_SKEW_MS:
             raise validation_error(
@@ -54,14 +59,9 @@ def parse_events(data: Any, now_ms: int) -> list[AnalyticsEvent]:
     return events
 
 
-def new_event_id() -> str:
-    # Random, not a per-object counter: ids stay unique even if an object's storage is reset.
-    return uuid.uuid4().hex
-
-
 def buffer_row(event: dict[str, Any], received_at_ms: int) -> dict[str, Any]:
     """The row TenantDO's ``analytics_buffer`` keeps for an event until D1 has it."""
-    return {"id": new_event_id(), "event": json.dumps(event, separators=(",", ":")), "received_at_ms": received_at_ms}
+    return {"id": new_id(), "event": json.dumps(event, separators=(",", ":")), "received_at_ms": received_at_ms}
 
 
 def _d1_values(tenant: str, row: dict[str, Any]) -> list[Any]:

@@ -7,12 +7,15 @@ so ``javascript:``, ``data:`` and the like never become clickable.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-from markdown_it import MarkdownIt
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 # A typical adult silent-reading speed for prose on screens.
 WORDS_PER_MINUTE = 230
@@ -40,13 +43,18 @@ def _scheme(url: str) -> str | None:
     return head.split(":", 1)[0] if ":" in head else None
 
 
-class _SafeMarkdownIt(MarkdownIt):
-    def validateLink(self, url: str) -> bool:  # noqa: N802 (markdown-it-py's hook name)
-        scheme = _scheme(url)
-        return scheme is None or scheme in _LINK_SCHEMES
+@functools.cache
+def _renderer() -> MarkdownIt:
+    """The one configured renderer, built on first use. markdown-it-py is imported here, not at
+    module level: only writes render markdown, and its import was a large share of the app's
+    import time under Pyodide (``bench/pyodide_import.py``), which every cold isolate pays."""
+    from markdown_it import MarkdownIt
 
+    class _SafeMarkdownIt(MarkdownIt):
+        def validateLink(self, url: str) -> bool:  # noqa: N802 (markdown-it-py's hook name)
+            scheme = _scheme(url)
+            return scheme is None or scheme in _LINK_SCHEMES
 
-def _build() -> MarkdownIt:
     md = _SafeMarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.enable(["table", "strikethrough"])
 
@@ -65,9 +73,6 @@ def _build() -> MarkdownIt:
     return md
 
 
-_MD = _build()
-
-
 def _count_words(tokens) -> int:  # type: ignore[no-untyped-def]
     words = 0
     for token in tokens:
@@ -79,8 +84,9 @@ def _count_words(tokens) -> int:  # type: ignore[no-untyped-def]
 
 
 def render_markdown(source: str) -> RenderedMarkdown:
-    tokens = _MD.parse(source)
-    html = _MD.renderer.render(tokens, _MD.options, {})
+    md = _renderer()
+    tokens = md.parse(source)
+    html = md.renderer.render(tokens, md.options, {})
     words = _count_words(tokens)
     minutes = math.ceil(words / WORDS_PER_MINUTE) if words else 0
     return RenderedMarkdown(html=html, word_count=words, reading_time_min=minutes)

@@ -33,10 +33,19 @@ Version = Annotated[int, Field(strict=True, ge=1)]
 _INPUT = ConfigDict(extra="forbid")
 
 
+class GroveModel(BaseModel):
+    """Every payload model's base. ``defer_build``: pydantic builds a model's validator and
+    serializer on first use instead of at class creation. Building them all at import was most
+    of the app's own import time under Pyodide (``bench/pyodide_import.py``), paid by every cold
+    isolate, while a request uses only a few models. Subclasses' configs merge with this one."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
 # --- requests -------------------------------------------------------------------------------
 
 
-class PostCreate(BaseModel):
+class PostCreate(GroveModel):
     model_config = _INPUT
 
     title: Title
@@ -47,7 +56,7 @@ class PostCreate(BaseModel):
     status: PostStatus = "draft"
 
 
-class PartialUpdate(BaseModel):
+class PartialUpdate(GroveModel):
     """A partial update: only the fields sent change (``null`` is not a value for any)."""
 
     model_config = _INPUT
@@ -74,7 +83,7 @@ class PostUpdate(PartialUpdate):
     status: PostStatus | None = None
 
 
-class DraftMetadata(BaseModel):
+class DraftMetadata(GroveModel):
     model_config = _INPUT
 
     title: DraftTitle = ""
@@ -82,7 +91,7 @@ class DraftMetadata(BaseModel):
     tags: Tags = Field(default_factory=list)
 
 
-class DraftPut(BaseModel):
+class DraftPut(GroveModel):
     """``PUT /api/drafts/{slug}``: the text, and the version it was edited from (absent for
     a draft the client believes is new). The size cap is checked on the whole draft."""
 
@@ -94,7 +103,7 @@ class DraftPut(BaseModel):
     base_version: Version | None = None
 
 
-class DraftPublish(BaseModel):
+class DraftPublish(GroveModel):
     """``POST /api/drafts/{slug}/publish``: optionally the version the author is looking at."""
 
     model_config = _INPUT
@@ -105,7 +114,7 @@ class DraftPublish(BaseModel):
 EventType = Literal["page_view", "read_complete", "link_click"]
 
 
-class AnalyticsEvent(BaseModel):
+class AnalyticsEvent(GroveModel):
     model_config = _INPUT
 
     type: EventType
@@ -115,7 +124,7 @@ class AnalyticsEvent(BaseModel):
     session_id: ClientId | None = None
 
 
-class ThemeUpdate(BaseModel):
+class ThemeUpdate(GroveModel):
     """Theme keys to change; ``null`` puts a key back to its default."""
 
     model_config = _INPUT
@@ -138,7 +147,7 @@ class ConfigUpdate(PartialUpdate):
 # --- stored and returned --------------------------------------------------------------------
 
 
-class PostSummary(BaseModel):
+class PostSummary(GroveModel):
     """A post as lists show it."""
 
     id: str
@@ -168,7 +177,7 @@ class AuthorPost(PublicPost):
     created_at_ms: int
 
 
-class CachedPost(BaseModel):
+class CachedPost(GroveModel):
     """The KV copy of a post: the reader view and where its content lives (for its TTLs),
     or ``post = None``: a tombstone for a slug that readers cannot see."""
 
@@ -176,7 +185,7 @@ class CachedPost(BaseModel):
     storage_location: StorageLocation | None = None
 
 
-class PostPage(BaseModel):
+class PostPage(GroveModel):
     posts: list[PostSummary]
     page: int
     has_more: bool
@@ -185,14 +194,14 @@ class PostPage(BaseModel):
 # --- tenants and tokens ---------------------------------------------------------------------
 
 
-class Theme(BaseModel):
+class Theme(GroveModel):
     model_config = ConfigDict(extra="allow")
 
     accent: str | None = None
     tagline: str | None = None
 
 
-class TenantConfig(BaseModel):
+class TenantConfig(GroveModel):
     subdomain: str
     display_name: str
     theme: Theme = Field(default_factory=Theme)
@@ -201,7 +210,7 @@ class TenantConfig(BaseModel):
     updated_at_ms: int
 
 
-class TokenClaims(BaseModel):
+class TokenClaims(GroveModel):
     """JWT claims (RFC 7519 names; ``exp``/``iat`` are NumericDate, i.e. seconds)."""
 
     model_config = ConfigDict(extra="ignore")

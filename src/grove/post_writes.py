@@ -7,11 +7,11 @@ finished before the write is acknowledged. Errors are ``HttpError``s with the AP
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from grove.clock import now_ms
 from grove.errors import HttpError, conflict, not_found, validation_error
+from grove.ids import new_id
 from grove.invalidation import after_post_write
 from grove.markdown import render_markdown
 from grove.models import AuthorPost, PostCreate
@@ -44,7 +44,7 @@ async def create(env: Any, settings: Settings, tenant: str, author_id: str, payl
         post = await insert_post(
             env.DB,
             tenant=tenant,
-            post_id=uuid.uuid4().hex,
+            post_id=new_id(),
             author_id=author_id,
             slug=slug,
             payload=payload,

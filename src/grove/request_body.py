@@ -42,10 +42,16 @@ def parse_json(body: bytes) -> Any:
         raise bad_request("malformed_json", f"The request body is not valid JSON: {exc}") from None
 
 
-def parse_model(model: type[M], data: Any) -> M:
+def parse_model(model: type[M], data: Any, *, wrapped_in: str | None = None) -> M:
+    """Validate ``data``; a 422 names the first invalid field by its path in the body.
+    ``wrapped_in``: the model's field that holds the whole body (a list body, say), left out of
+    the paths so the client reads them as positions in what it sent."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or "body"
+        loc = list(first["loc"])
+        if wrapped_in is not None and loc[:1] == [wrapped_in]:
+            loc = loc[1:]
+        field = ".".join(str(part) for part in loc) or "body"
         raise validation_error(field, f"{field}: {first['msg']}") from None
