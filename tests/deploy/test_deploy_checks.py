@@ -20,6 +20,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -146,3 +147,23 @@ def test_wrangler_migrations_apply_and_match_the_local_schema(tmp_path):
         if theirs != mine
     ]
     assert not changed, "sqlite_master.sql differs:\n" + "\n".join(changed)
+
+
+def test_pywrangler_resolves_the_durable_objects_path_dependency(tmp_path):
+    """pywrangler's resolver (workers-py ``resolve.py``) writes ``[project].dependencies`` to a
+    temporary requirements file and runs ``uv pip compile`` on it from the project root. The
+    path line must resolve there to the durable_objects/ folder (checked with the pinned uv; the
+    registry lines need Pyodide's index, which this machine cannot reach)."""
+    deps = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
+    local = [d for d in deps if "${PROJECT_ROOT}" in d]
+    assert local == ["grove-durable-objects @ file:///${PROJECT_ROOT}/durable_objects"]
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("\n".join(local))
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("uv")), "pip", "compile", str(requirements), "--no-header", "--quiet"],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "grove-durable-objects @ file:///${PROJECT_ROOT}/durable_objects" in done.stdout
+    config = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["pywrangler"]
+    assert config["allow-build"] is True  # without it pywrangler passes --no-build and refuses a directory
