@@ -29,6 +29,7 @@ EXPECTED_ALLOW = {
     "/api/analytics/summary": "GET, HEAD",
     "/api/config": "PUT",
     "/admin/editor/{slug}": "GET, HEAD",
+    "/static/{name}": "GET, HEAD",
 }
 
 
