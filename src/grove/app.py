@@ -10,12 +10,21 @@ from grove.errors import HttpError
 from grove.http import error_response
 from grove.platform import Request, Response
 from grove.router import Router
-from grove.routes import analytics_api, auth_api, config_api, drafts_api, editor, posts_api, reader
+from grove.routes import (
+    analytics_api,
+    auth_api,
+    config_api,
+    drafts_api,
+    editor,
+    posts_api,
+    reader,
+    static,
+)
 
 log = logging.getLogger("grove")
 
 router = Router()
-for area in (reader, posts_api, auth_api, drafts_api, analytics_api, config_api, editor):
+for area in (reader, posts_api, auth_api, drafts_api, analytics_api, config_api, editor, static):
     area.register(router)
 
 

@@ -4,6 +4,8 @@
   to a day while it revalidates).
 - Lists (home, blog index, JSON list): browsers 5 min, shared caches 10 min.
 - Drafts, anything requested with credentials, errors and all API writes: private, no-store.
+- Static files at content-hashed URLs (``grove.pages.assets``): a year, immutable (RFC 8246),
+  since a changed file gets a new URL.
 
 The Cache API copy of a page carries its own Cache-Control (``edge_cache_control``) because
 its lifetime is the tier's edge TTL, longer than what browsers are told: every write purges it.
@@ -15,6 +17,7 @@ import hashlib
 from enum import Enum
 
 PRIVATE_NO_STORE = "private, no-store"
+STATIC_ASSET_CACHE_CONTROL = "public, max-age=31536000, immutable"
 
 
 class PageKind(Enum):

@@ -10,11 +10,14 @@ from typing import Any
 
 
 class HttpError(Exception):
-    def __init__(self, status: int, code: str, message: str, **details: Any) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, *, headers: dict[str, str] | None = None, **details: Any
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.headers = dict(headers or {})  # response headers the status requires
         self.details = details
 
     def body(self) -> dict[str, Any]:
@@ -28,7 +31,9 @@ def not_found(message: str = "Not found") -> HttpError:
 
 
 def method_not_allowed(allowed: list[str]) -> HttpError:
-    return HttpError(405, "method_not_allowed", f"Allowed methods: {', '.join(allowed)}")
+    # RFC 9110 §15.5.6: a 405 response MUST carry Allow with the target's methods.
+    listed = ", ".join(allowed)
+    return HttpError(405, "method_not_allowed", f"Allowed methods: {listed}", headers={"allow": listed})
 
 
 def bad_request(code: str, message: str) -> HttpError:

@@ -33,8 +33,8 @@ def html_response(html: str, status: int = 200, headers: dict[str, str] | None =
 
 def error_response(error: HttpError) -> Response:
     # Errors are never cached: a 404 today may be a post tomorrow.
-    headers = {"www-authenticate": "Bearer"} if error.status == 401 else None
-    return json_response(error.body(), status=error.status, headers=headers)
+    headers = {"www-authenticate": "Bearer"} if error.status == 401 else {}
+    return json_response(error.body(), status=error.status, headers={**headers, **error.headers})
 
 
 def request_host(request: Request) -> str:

@@ -1,4 +1,8 @@
-"""A small path router: ``/blog/{slug}`` patterns to async handlers, per method."""
+"""A small path router: ``/blog/{slug}`` patterns to async handlers, per method.
+
+A GET route also answers HEAD (the server sends the headers without the body). A path that
+matches with another method is a 405 whose ``Allow`` header lists the route's methods,
+HEAD included where GET is (RFC 9110 §15.5.6 and §9.3.2)."""
 
 from __future__ import annotations
 
@@ -14,8 +18,15 @@ Handler = Callable[..., Awaitable[Any]]
 
 @dataclass(frozen=True)
 class Route:
+    path: str  # the pattern as written, e.g. "/blog/{slug}"
     pattern: re.Pattern[str]
     handlers: dict[str, Handler]
+
+    def allowed_methods(self) -> list[str]:
+        methods = set(self.handlers)
+        if "GET" in methods:
+            methods.add("HEAD")
+        return sorted(methods)
 
 
 def _compile(path: str) -> re.Pattern[str]:
@@ -37,7 +48,10 @@ class Router:
             if route.pattern.pattern == pattern.pattern:
                 route.handlers[method] = handler
                 return
-        self._routes.append(Route(pattern, {method: handler}))
+        self._routes.append(Route(path, pattern, {method: handler}))
+
+    def routes(self) -> list[Route]:
+        return list(self._routes)
 
     def resolve(self, method: str, path: str) -> tuple[Handler, dict[str, str]]:
         """The handler and path parameters; raises 404 or 405 as an HttpError."""
@@ -49,6 +63,6 @@ class Router:
                 route.handlers.get("GET") if method == "HEAD" else None
             )
             if handler is None:
-                raise method_not_allowed(sorted(route.handlers))
+                raise method_not_allowed(route.allowed_methods())
             return handler, match.groupdict()
         raise not_found(f"No route for {path}")

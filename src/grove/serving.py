@@ -1,6 +1,10 @@
 """Turning a rendered page into the responses readers get: public (cacheable, with
 validators and tags), private (no-store), the Cache API copy, and a 304 when the reader's
-copy is current."""
+copy is current.
+
+A Cache API copy outlives a deploy, and a page links its CSS and JavaScript by content hash
+(``grove.pages.assets``), which a deploy that changed them no longer serves: each copy records
+the asset set it was built with, and a copy from another set is not used."""
 
 from __future__ import annotations
 
@@ -14,11 +18,14 @@ from grove.cache_policy import (
     private_headers,
     public_headers,
 )
+from grove.pages import assets
 from grove.platform import Response
 
+# On the Cache API copy only: the asset set (``AssetSet.version``) the page links to.
+ASSETS_VERSION_HEADER = "x-grove-assets"
 # Never copied from a stored response to a reader: policy headers are recomputed per kind,
-# and the length is the server's business.
-_RECOMPUTED = frozenset({"cache-control", "cdn-cache-control", "content-length"})
+# the length is the server's business, the asset version is ours.
+_RECOMPUTED = frozenset({"cache-control", "cdn-cache-control", "content-length", ASSETS_VERSION_HEADER})
 
 
 @dataclass(frozen=True)
@@ -59,8 +66,14 @@ def edge_copy(page: RenderedPage) -> Response:
         "cache-control": edge_cache_control(page.edge_ttl_s),
         "etag": etag_for(page.body),
         "cache-tag": ",".join(page.cache_tags),
+        ASSETS_VERSION_HEADER: assets.ASSETS.version,
     }
     return Response(page.body, status=200, headers=headers)
+
+
+def is_current(hit: Response) -> bool:
+    """Whether a Cache API copy was built with the asset set this deploy serves."""
+    return hit.headers.get(ASSETS_VERSION_HEADER) == assets.ASSETS.version
 
 
 async def from_edge(hit: Response, kind: PageKind, if_none_match: str | None) -> Response:

@@ -177,3 +177,34 @@ async def test_a_lost_reply_of_this_devices_own_save_is_not_a_conflict(site, bro
     assert await reloaded.input_value("#content") == "one two three"
     draft = await _server_draft(platform)
     assert draft["content"] == "one two three" and draft["version"] == 3
+
+
+async def test_the_pages_get_their_stylesheets_and_script_under_the_csp(site, browser, create_post, mint):
+    """Styles from the hashed stylesheet URLs apply (the tenant's accent too), and the editor's
+    script runs under its Content-Security-Policy without a single refusal."""
+    await create_post("First Light", markdown="Some `code` and a [link](https://example.com).")
+    context = await browser.new_context()
+    refused: list[str] = []  # CSP refusals reported on the console
+    static_replies: list[tuple[str, int]] = []
+
+    def watch(page) -> None:
+        page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+        page.on("response", lambda r: static_replies.append((r.url, r.status)) if "/static/" in r.url else None)
+
+    post = await context.new_page()
+    watch(post)
+    await post.goto(f"{site}/blog/first-light")
+    computed = "(s) => getComputedStyle(document.querySelector(s))"
+    assert await post.evaluate(f"({computed})('header.site').borderBottomStyle") == "solid"  # reader.css
+    assert await post.evaluate(f"({computed})('.content a').color") == "rgb(181, 84, 44)"  # autumn's #b5542c
+    editor = await context.new_page()
+    watch(editor)
+    await editor.goto(f"{site}/admin/editor/{SLUG}")
+    await editor.fill("#token", mint(role="author"))
+    await editor.click("#token-form button")
+    await _state(editor, "saved")  # the script ran
+    assert await editor.evaluate(f"({computed})('.panes').display") == "grid"  # editor.css
+    assert await editor.evaluate(f"({computed})('#status').borderTopColor") == "rgb(231, 225, 214)"  # var(--rule)
+    assert refused == []
+    assert {status for _, status in static_replies} == {200}
+    assert {url.rsplit("/", 1)[1].split(".")[0] for url, _ in static_replies} == {"reader", "editor"}

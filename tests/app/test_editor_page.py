@@ -7,6 +7,8 @@ import re
 
 import pytest
 
+from grove.pages.assets import ASSETS
+
 pytestmark = pytest.mark.usefixtures("tenants")
 
 
@@ -16,7 +18,13 @@ async def test_the_page_is_private_and_runs_only_its_own_script(client):
     assert reply.headers["cache-control"] == "private, no-store"
     nonce = re.search(r"script-src 'nonce-([^']+)'", reply.headers["content-security-policy"]).group(1)
     scripts = re.findall(r"<script([^>]*)>", reply.text)
-    assert scripts == [' type="application/json" id="editor-config"', f' nonce="{nonce}"']
+    # The script is a file at its content-hashed URL, admitted by the nonce; no inline code.
+    assert scripts == [' type="application/json" id="editor-config"', f' src="{ASSETS.url("editor.js")}" nonce="{nonce}"']
+    policy = reply.headers["content-security-policy"]
+    assert f"style-src 'self' 'nonce-{nonce}'" in policy and "unsafe-inline" not in policy
+    assert re.findall(r"<style([^>]*)>", reply.text) == [f' nonce="{nonce}"']  # the accent colour only
+    stylesheets = re.findall(r'<link rel="stylesheet" href="([^"]+)">', reply.text)
+    assert stylesheets == [ASSETS.url("reader.css"), ASSETS.url("editor.css")]
     assert '"slug": "spring-notes"' in reply.text and "Autumn&#x27;s Grove" in reply.text
     other = await client.get("/admin/editor/spring-notes")
     assert other.headers["content-security-policy"] != reply.headers["content-security-policy"]

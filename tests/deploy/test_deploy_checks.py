@@ -1,7 +1,9 @@
 """Deploy checks: what `wrangler deploy` would upload, and the D1 schema wrangler migrates to.
 
 - Both Worker configs pass `wrangler deploy --dry-run --outdir`, and the uploaded module list is
-  the application's modules and nothing else: every `*.py` of `src/` tracked by git, plus the
+  the application's modules and nothing else: every `*.py` of `src/` tracked by git, for the
+  main Worker also every file of `src/grove/static/` (the pages' CSS and JavaScript, as Text
+  modules, byte for byte: `grove.pages.assets` reads them where workerd puts them), plus the
   `python_modules/` tree that `make vendor` builds as `pywrangler deploy` does, in which the
   Durable Objects are `python_modules/durable_objects/*.py` (the top-level `durable_objects/`
   path package, byte for byte); no tests, local runtime, dev tooling, benchmarks, Pyodide lane,
@@ -57,16 +59,24 @@ def wrangler(*args: str, cwd: Path) -> str:
     return done.stdout + done.stderr
 
 
-def tracked_modules(folder: Path) -> set[str]:
-    """Every `*.py` under ``folder`` that git tracks (or sees as new), relative to it."""
+def tracked_modules(folder: Path, pattern: str = "*.py") -> set[str]:
+    """Every file matching ``pattern`` under ``folder`` that git tracks (or sees as new),
+    relative to it."""
     listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "--", "*.py"],
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "--", pattern],
         cwd=folder,
         capture_output=True,
         text=True,
         check=True,
     ).stdout.split()
     return set(listed)
+
+
+def static_files() -> set[str]:
+    """The pages' CSS and JavaScript, as module names (relative to `src/`)."""
+    names = {f"grove/static/{name}" for name in tracked_modules(REPO / "src" / "grove" / "static", "*")}
+    assert {"grove/static/reader.css", "grove/static/editor.css", "grove/static/editor.js"} <= names
+    return names
 
 
 @pytest.fixture(scope="module")
@@ -96,10 +106,14 @@ def test_dry_run_uploads_the_app_modules_and_nothing_else(worker, tmp_path, vend
     stray = sorted(f for f in files if any(part in FORBIDDEN_PARTS for part in f.split("/")))
     assert not stray, f"{worker} would upload files that are not app modules: {stray}"
     app = {f for f in files if not f.startswith("python_modules/")}
-    assert app == tracked_modules(REPO / "src"), (
-        f"{worker}: uploaded but not app modules: {sorted(app - tracked_modules(REPO / 'src'))}; "
-        f"app modules not uploaded: {sorted(tracked_modules(REPO / 'src') - app)}"
+    expected = tracked_modules(REPO / "src") | (static_files() if worker == "grove-edge" else set())
+    assert app == expected, (
+        f"{worker}: uploaded but not app modules: {sorted(app - expected)}; "
+        f"app modules not uploaded: {sorted(expected - app)}"
     )
+    # The static files are uploaded unchanged (a Text module's bytes are the file's bytes).
+    for name in expected - tracked_modules(REPO / "src"):
+        assert (tmp_path / "out" / name).read_bytes() == (REPO / "src" / name).read_bytes(), name
     vendored_files = {
         f"python_modules/{p.relative_to(vendored).as_posix()}"
         for p in vendored.rglob("*")

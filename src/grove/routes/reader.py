@@ -83,7 +83,7 @@ async def _serve(visit: Visit, view: View, build: Build) -> Response:
     if visit.claims is None and visit.settings.cache_enabled and view.edge_path:
         edge_key = edge_url(visit.tenant, visit.settings.root_domain, view.edge_path)
         hit = await page_cache.edge_lookup(edge_key)
-        if hit is not None:
+        if hit is not None and serving.is_current(hit):
             return await serving.from_edge(hit, view.kind, visit.if_none_match)
     generation = page_cache.generation(visit.tenant)
     config = await tenant_config(visit.env, visit.settings, visit.tenant)

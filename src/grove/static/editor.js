@@ -1,0 +1,265 @@
+// The draft editor (grove/pages/editor.py, whose docstring describes what it does): local copy,
+// debounced saves, conflicts, publish. Loaded at its content-hashed URL with the page's CSP nonce.
+(() => {
+  "use strict";
+  const cfg = JSON.parse(document.getElementById("editor-config").textContent);
+  const API = "/api/drafts/" + encodeURIComponent(cfg.slug);
+  const KEY = { token: "grove:token", device: "grove:device", draft: "grove:draft:" + cfg.slug };
+  const $ = (id) => document.getElementById(id);
+  const fields = { content: $("content"), title: $("title"), description: $("description"), tags: $("tags") };
+  const LABELS = { saved: "Saved", saving: "Saving…", unsaved: "Unsaved changes",
+    offline: "Offline: kept on this device", conflict: "Conflict", signin: "Sign in", error: "Not saved" };
+
+  // local: the text on this device. base_version: the server version it was edited from
+  // (null: new). dirty: edited since the server last confirmed it.
+  let local = null;
+  let timer = null, inFlight = false, again = false, conflicted = false, theirs = null;
+
+  const emptyMeta = () => ({ title: "", description: "", tags: [] });
+  function deviceId() {
+    let id = localStorage.getItem(KEY.device);
+    if (!id) {
+      id = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+      localStorage.setItem(KEY.device, id);
+    }
+    return id;
+  }
+  function readLocal() { try { return JSON.parse(localStorage.getItem(KEY.draft)); } catch (e) { return null; } }
+  function writeLocal() { localStorage.setItem(KEY.draft, JSON.stringify(local)); }
+  function setStatus(state, text) { const el = $("status"); el.dataset.state = state; el.textContent = text || LABELS[state]; }
+  function headers() { return { "authorization": "Bearer " + (localStorage.getItem(KEY.token) || ""), "content-type": "application/json" }; }
+  function sameMeta(a, b) {
+    return (a.title || "") === (b.title || "") && (a.description || "") === (b.description || "")
+      && JSON.stringify(a.tags || []) === JSON.stringify(b.tags || []);
+  }
+  function sameText(a, b) { return a.content === b.content && sameMeta(a.metadata, b.metadata); }
+  function metaFromFields() {
+    return { title: fields.title.value.trim(), description: fields.description.value.trim(),
+      tags: fields.tags.value.split(",").map((t) => t.trim()).filter(Boolean) };
+  }
+  function show(content, meta) {
+    fields.content.value = content;
+    fields.title.value = meta.title || "";
+    fields.description.value = meta.description || "";
+    fields.tags.value = (meta.tags || []).join(", ");
+    renderPreview();
+  }
+
+  // --- preview: a small markdown subset, escaped before anything is marked up -------------
+  function esc(s) { return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]); }
+  function safeUrl(url) {
+    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url.replace(/[\x00-\x20\x7f]/g, ""));
+    return !scheme || ["http", "https", "mailto"].includes(scheme[1].toLowerCase()) ? url : null;
+  }
+  function inline(text) {
+    return esc(text)
+      .replace(/`([^`]+)`/g, "<code>$1</code>")
+      .replace(/\*\*([^*]+)\*\*/g, "<strong>$1</strong>")
+      .replace(/\*([^*]+)\*/g, "<em>$1</em>")
+      .replace(/\[([^\]]+)\]\(([^)\s]+)\)/g, (m, label, url) => {
+        const safe = safeUrl(url);
+        return safe === null ? label : '<a href="' + safe + '">' + label + "</a>";
+      });
+  }
+  function renderMarkdown(src) {
+    const lines = src.replace(/\r\n?/g, "\n").split("\n");
+    const out = [];
+    let para = [], list = null, m;
+    const endPara = () => { if (para.length) { out.push("<p>" + inline(para.join(" ")) + "</p>"); para = []; } };
+    const endList = () => {
+      if (list) { out.push("<" + list.tag + ">" + list.items.map((t) => "<li>" + inline(t) + "</li>").join("") + "</" + list.tag + ">"); list = null; }
+    };
+    const item = (tag, text) => { endPara(); if (!list || list.tag !== tag) { endList(); list = { tag, items: [] }; } list.items.push(text); };
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i];
+      if (/^```/.test(line)) {
+        endPara(); endList();
+        const code = [];
+        for (i++; i < lines.length && !/^```/.test(lines[i]); i++) code.push(lines[i]);
+        out.push("<pre><code>" + esc(code.join("\n")) + "</code></pre>");
+      } else if ((m = /^(#{1,6})\s+(.*)$/.exec(line))) {
+        endPara(); endList();
+        out.push("<h" + m[1].length + ">" + inline(m[2]) + "</h" + m[1].length + ">");
+      } else if (/^\s*([-*_])(\s*\1){2,}\s*$/.test(line)) {
+        endPara(); endList(); out.push("<hr>");
+      } else if ((m = /^\s*[-*+]\s+(.*)$/.exec(line))) {
+        item("ul", m[1]);
+      } else if ((m = /^\s*\d+[.)]\s+(.*)$/.exec(line))) {
+        item("ol", m[1]);
+      } else if ((m = /^>\s?(.*)$/.exec(line))) {
+        endPara(); endList(); out.push("<blockquote><p>" + inline(m[1]) + "</p></blockquote>");
+      } else if (!line.trim()) {
+        endPara(); endList();
+      } else {
+        endList(); para.push(line.trim());
+      }
+    }
+    endPara(); endList();
+    return out.join("\n");
+  }
+  function renderPreview() { $("preview").innerHTML = renderMarkdown(fields.content.value); }
+
+  // --- sync ------------------------------------------------------------------------------
+  function adopt(server) {
+    local = { content: server.content, metadata: server.metadata, base_version: server.version, dirty: false };
+    writeLocal(); show(local.content, local.metadata); setStatus("saved");
+  }
+  function body() {
+    return JSON.stringify({ content: local.content, metadata: local.metadata, device_id: deviceId(), base_version: local.base_version });
+  }
+  function schedule(ms) { clearTimeout(timer); timer = setTimeout(sync, ms); }
+  function offline() { setStatus("offline"); }
+
+  // The server's draft is this device's own save whose reply never arrived (the page was
+  // hidden or closed, or the network dropped after the server took it) when it is the only
+  // version after ours and this device saved it: our text is newer, so it goes on top.
+  // Any other device's version is a conflict the author decides.
+  function ownLostSave(server) {
+    return Boolean(server) && server.device_id === deviceId()
+      && (local.base_version === null || server.version === local.base_version + 1);
+  }
+  function rebase(server) { local.base_version = server.version; writeLocal(); setStatus("unsaved"); schedule(0); }
+
+  async function sync(keepalive = false) {
+    if (!local || !local.dirty || conflicted) return;
+    if (inFlight) { again = true; return; }
+    inFlight = true;
+    const sent = { content: local.content, metadata: local.metadata };
+    setStatus("saving");
+    let reply = null;
+    try {
+      // keepalive lets the request outlive a closing page; if the page lives on (a hidden
+      // tab), its reply is handled like any other.
+      reply = await fetch(API, { method: "PUT", headers: headers(), body: body(), keepalive });
+    } catch (e) { reply = null; }
+    inFlight = false;
+    if (reply === null) { offline(); return; }
+    if (reply.ok) {
+      const saved = await reply.json();
+      local.base_version = saved.version;
+      if (sameText(local, sent)) local.dirty = false;
+      writeLocal();
+      if (!local.dirty) setStatus("saved");
+    } else if (reply.status === 409) {
+      const server = (await reply.json()).error.server;
+      if (ownLostSave(server)) rebase(server); else showConflict(server);
+      return;
+    } else if (reply.status === 401 || reply.status === 403) {
+      askForToken("The token was refused: enter another one.");
+      return;
+    } else if (reply.status === 413) {
+      setStatus("error", "Too large to save (over 1 MiB)");
+      return;
+    } else {
+      setStatus("error", "Not saved (" + reply.status + ")");
+      return;
+    }
+    // Edits made while this save was in flight: their timer fired meanwhile.
+    if (again) { again = false; schedule(0); }
+  }
+
+  function saveOnHide() { clearTimeout(timer); sync(true); }
+
+  function onEdit() {
+    if (!local) local = { content: "", metadata: emptyMeta(), base_version: null, dirty: false };
+    local.content = fields.content.value;
+    local.metadata = metaFromFields();
+    local.dirty = true;
+    writeLocal();
+    renderPreview();
+    if (conflicted) return;
+    if (navigator.onLine === false) { offline(); return; }
+    setStatus("unsaved");
+    schedule(cfg.sync_delay_ms);
+  }
+
+  // --- conflicts -------------------------------------------------------------------------
+  function showConflict(server) {
+    conflicted = true; theirs = server; clearTimeout(timer);
+    $("mine").textContent = local.content;
+    $("theirs").textContent = server ? server.content : "";
+    $("conflict-info").textContent = server
+      ? "The server has version " + server.version + ", saved " + new Date(server.saved_at_ms).toLocaleString()
+        + " on device " + server.device_id.slice(0, 8) + "."
+      : "The draft was deleted or published on another device.";
+    setStatus("conflict");
+    if (!$("conflict").open) $("conflict").showModal();
+  }
+  function closeConflict() { conflicted = false; theirs = null; $("conflict").close(); }
+  $("conflict").addEventListener("cancel", (e) => e.preventDefault());
+  $("keep-mine").addEventListener("click", () => {
+    local.base_version = theirs ? theirs.version : null;
+    local.dirty = true;
+    writeLocal(); closeConflict(); schedule(0);
+  });
+  $("take-theirs").addEventListener("click", () => {
+    const server = theirs;
+    closeConflict();
+    if (server) { adopt(server); return; }
+    local = { content: "", metadata: emptyMeta(), base_version: null, dirty: false };
+    writeLocal(); show(local.content, local.metadata); setStatus("saved", "New draft");
+  });
+
+  // --- loading ---------------------------------------------------------------------------
+  function reconcile(server) {
+    if (local && local.dirty) {
+      if ((server ? server.version : null) === local.base_version) { setStatus("unsaved"); schedule(0); return; }
+      if (server && sameText(local, server)) { adopt(server); return; }
+      if (ownLostSave(server)) { rebase(server); return; }
+      showConflict(server);
+      return;
+    }
+    if (server) { adopt(server); return; }
+    // Nothing on the server: a new draft (or one published or deleted elsewhere).
+    local = { content: local ? local.content : "", metadata: local ? local.metadata : emptyMeta(), base_version: null, dirty: false };
+    writeLocal(); show(local.content, local.metadata); setStatus("saved", "New draft");
+  }
+
+  async function load() {
+    local = readLocal();
+    if (local) show(local.content, local.metadata);
+    let reply;
+    try { reply = await fetch(API, { headers: headers(), cache: "no-store" }); } catch (e) { offline(); return; }
+    if (reply.status === 401 || reply.status === 403) { askForToken("The token was refused: enter another one."); return; }
+    if (reply.status !== 404 && !reply.ok) { setStatus("error", "Could not load the draft (" + reply.status + ")"); return; }
+    reconcile(reply.status === 404 ? null : await reply.json());
+  }
+
+  function askForToken(message) {
+    $("signin").hidden = false; $("editor").hidden = true;
+    setStatus("signin", message);
+  }
+  function start() { $("signin").hidden = true; $("editor").hidden = false; load(); }
+
+  $("token-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    localStorage.setItem(KEY.token, $("token").value.trim());
+    start();
+  });
+  for (const input of Object.values(fields)) input.addEventListener("input", onEdit);
+  window.addEventListener("online", () => { if (local && local.dirty && !conflicted) schedule(0); });
+  window.addEventListener("offline", () => { if (local && local.dirty) offline(); });
+  document.addEventListener("visibilitychange", () => { if (document.visibilityState === "hidden") saveOnHide(); });
+  window.addEventListener("pagehide", saveOnHide);
+
+  $("publish").addEventListener("click", async () => {
+    if (!local || conflicted) return;
+    if (local.dirty) { await sync(); if (local.dirty || conflicted) return; }
+    let reply;
+    try {
+      reply = await fetch(API + "/publish", { method: "POST", headers: headers(), body: JSON.stringify({ version: local.base_version }) });
+    } catch (e) { offline(); return; }
+    const answer = await reply.json();
+    if (reply.status === 409) { showConflict(answer.error.server); return; }
+    if (!reply.ok) { $("publish-result").textContent = answer.error.message; return; }
+    localStorage.removeItem(KEY.draft);
+    local = { content: local.content, metadata: local.metadata, base_version: null, dirty: false };
+    const link = document.createElement("a");
+    link.href = "/blog/" + encodeURIComponent(answer.post.slug);
+    link.textContent = "Published: view the post";
+    $("publish-result").replaceChildren(link);
+    setStatus("saved", "Published");
+  });
+
+  if (localStorage.getItem(KEY.token)) start(); else askForToken();
+})();

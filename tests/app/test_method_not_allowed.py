@@ -1,0 +1,57 @@
+"""A 405 names what the route accepts: ``Allow`` (RFC 9110 §15.5.6), HEAD wherever GET is,
+for every route of the router's table, over HTTP."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from grove.app import router
+
+pytestmark = pytest.mark.usefixtures("tenants")
+
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+ROUTES = router.routes()
+
+# Written out, not derived: the table the router must produce.
+EXPECTED_ALLOW = {
+    "/": "GET, HEAD",
+    "/blog": "GET, HEAD",
+    "/blog/{slug}": "GET, HEAD",
+    "/api/posts": "GET, HEAD, POST",
+    "/api/posts/{slug}": "DELETE, GET, HEAD, PUT",
+    "/api/auth/logout": "POST",
+    "/api/drafts": "GET, HEAD",
+    "/api/drafts/{slug}": "DELETE, GET, HEAD, PUT",
+    "/api/drafts/{slug}/publish": "POST",
+    "/api/analytics": "POST",
+    "/api/analytics/summary": "GET, HEAD",
+    "/api/config": "PUT",
+    "/admin/editor/{slug}": "GET, HEAD",
+    "/static/{name}": "GET, HEAD",
+}
+
+
+def test_every_route_is_listed():
+    assert {route.path for route in ROUTES} == set(EXPECTED_ALLOW)
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=[route.path for route in ROUTES])
+async def test_a_405_carries_allow(client, auth, route):
+    path = re.sub(r"\{[a-z_]+\}", "some-slug", route.path)
+    allowed = EXPECTED_ALLOW[route.path]
+    refused = [m for m in METHODS if m not in allowed.split(", ")]
+    assert refused
+    for method in refused:
+        reply = await client.request(method, path, headers=auth())
+        assert reply.status_code == 405, (method, path, reply.text)
+        assert reply.headers["allow"] == allowed, (method, path)
+        if method != "HEAD":  # a HEAD answer has no body
+            assert reply.json()["error"]["code"] == "method_not_allowed"
+        assert reply.headers["cache-control"] == "private, no-store"
+
+
+async def test_allowed_methods_are_not_405(client):
+    assert (await client.head("/blog")).status_code == 200
+    assert "allow" not in (await client.get("/blog")).headers
