@@ -31,10 +31,10 @@ Styles come from ``'self'`` (the stylesheets) plus the nonce, for the inline acc
 from __future__ import annotations
 
 import json
-from html import escape
 
 from grove.models import TenantConfig
 from grove.pages import assets
+from grove.pages.escape import escape
 from grove.pages.layout import document
 
 # Typing pauses shorter than this do not cause a save.

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from html import escape
 
 from grove.models import HEX_COLOUR_PATTERN, TenantConfig
 from grove.pages import assets
+from grove.pages.escape import escape
 
 DEFAULT_ACCENT = "#8a5a2b"
 # The accent goes into CSS: only a plain hex colour may pass, anything else is ignored

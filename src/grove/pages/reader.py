@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from html import escape
-
 from grove.models import PostSummary, PublicPost, TenantConfig
+from grove.pages.escape import escape
 from grove.pages.layout import document, format_date, iso_date
 
 
