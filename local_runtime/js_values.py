@@ -45,6 +45,13 @@ class WireError:
         return Exception(f"Error: {self.message}" if self.message else "Error")
 
 
+# workerd's TypeError for a body stream read a second time (R2 object bodies, cache.put).
+BODY_USED_MESSAGE = (
+    "Body has already been used. It can only be used once. Use tee() first if you need to "
+    "read it twice."
+)
+
+
 # --- numbers -------------------------------------------------------------------------------------
 
 

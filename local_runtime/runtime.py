@@ -21,8 +21,8 @@ from types import ModuleType
 from typing import Any
 
 import js
+from workers.host import bind_module_globals
 
-import workers
 from local_runtime.bindings.cache import CacheStorage
 from local_runtime.bindings.d1 import D1Database
 from local_runtime.bindings.durable_objects import DurableObjectNamespace
@@ -157,8 +157,7 @@ class LocalRuntime:
         js.caches = self.cache_storage
         js.WebSocketPair = WebSocketPair
         first = next(iter(self.workers.values()), None)
-        workers._module_env = first.env if first else None
-        workers._module_wait_until = self._track
+        bind_module_globals(first.env if first else None, self._track)
 
     def d1(self, database_id: str | None = None) -> D1Database:
         return self._d1[database_id] if database_id else next(iter(self._d1.values()))

@@ -11,14 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from local_runtime.bindings.r2.values import HASHES, HEADER_FIELDS, http_metadata_out, is_headers
-from local_runtime.js_values import js_json_loads, ms_to_datetime
+from local_runtime.js_values import BODY_USED_MESSAGE, js_json_loads, ms_to_datetime
 from local_runtime.sdk_types import JsDict
-
-_BODY_USED = (
-    "Body has already been used. It can only be used once. Use tee() first if you need to read "
-    "it twice."
-)
-
 
 # --- result objects --------------------------------------------------------------------------
 
@@ -133,7 +127,7 @@ class R2ObjectBody(R2Object):
 
     def _consume(self) -> bytes:
         if self._body_used:
-            raise TypeError(_BODY_USED)
+            raise TypeError(BODY_USED_MESSAGE)
         self._body_used = True
         return self._body
 
