@@ -29,6 +29,7 @@ from local_runtime.bindings.durable_objects import DurableObjectNamespace
 from local_runtime.bindings.kv import KVNamespace
 from local_runtime.bindings.r2 import R2Bucket
 from local_runtime.bindings.websockets import WebSocketPair
+from local_runtime.bootstrap import on_path
 from local_runtime.config import WorkerConfig, load_worker_config
 from local_runtime.cron import CronSchedule
 from local_runtime.latency import RequestTrace, current_trace
@@ -299,9 +300,11 @@ class LocalRuntime:
 
 
 def _import_main(config: WorkerConfig) -> ModuleType:
-    root = str(config.module_root)
-    if root not in sys.path:
-        sys.path.insert(0, root)
+    if not on_path(config.module_root):
+        raise ImportError(
+            f"{config.name}: its module root {config.module_root} is not on sys.path; the entry "
+            "point must call local_runtime.bootstrap.install_paths(repo_root, module_root) first"
+        )
     name = config.main_module
     existing = sys.modules.get(name)
     if existing is not None and Path(getattr(existing, "__file__", "")).resolve() != config.main:
