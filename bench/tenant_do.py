@@ -34,11 +34,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+from grove_dev import REPO_ROOT
+from local_runtime.bootstrap import install_paths
 
-import grove_dev  # noqa: E402,F401  (the app's modules and the local SDK on sys.path)
+install_paths(REPO_ROOT)  # the local `workers` SDK and the app's module root, before the app
+
 from grove.auth import mint_token  # noqa: E402
 from grove_dev.demo_content import THEMES, demo_posts  # noqa: E402
 from grove_dev.platform import Platform, start_platform  # noqa: E402

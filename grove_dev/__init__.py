@@ -1,16 +1,12 @@
 """grove-edge's developer tooling: the `grove` command, demo data, and the wiring that runs
 this repository's Workers on the local runtime. Never uploaded.
 
-Importing it makes the app's modules importable as workerd sees them (module root ``src/``)
-and the local ``workers``/``js`` SDK modules available, so tooling can reuse the app's own
-rules (slugs, tiers, tokens) instead of restating them.
+Its modules import the app's own rules (slugs, tiers, tokens) instead of restating them, so the
+app's module root and the local SDK must be importable first: the `grove` command
+(``grove_dev.cli``) calls ``local_runtime.bootstrap.install_paths``; other entry points (tests,
+benchmarks) do the same.
 """
 
-import sys
 from pathlib import Path
 
-import local_runtime  # noqa: F401  (puts the local `workers` SDK on sys.path)
-
-SRC_DIR = Path(__file__).resolve().parent.parent / "src"
-if str(SRC_DIR) not in sys.path:
-    sys.path.insert(0, str(SRC_DIR))
+REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -10,14 +10,13 @@ import secrets as secrets_module
 from dataclasses import dataclass
 from pathlib import Path
 
-import local_runtime  # noqa: F401  (puts the local `workers` SDK on sys.path)
+from grove_dev import REPO_ROOT
 from local_runtime.clock import Clock, RealClock
 from local_runtime.latency import LatencyProfile
 from local_runtime.migrations import apply_migrations
 from local_runtime.runtime import LocalRuntime, open_runtime
 from local_runtime.services import RuntimeServices
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_STATE_DIR = REPO_ROOT / ".grove" / "state"
 DEV_VARS = REPO_ROOT / ".dev.vars"
 # Local runs override these [vars] the way `.dev.vars` does for `wrangler dev`: tenants are

@@ -12,8 +12,8 @@ side ``python_from_rpc`` runs Pyodide's ``to_py`` and turns every JS object into
   ``2.0`` arrives as ``2``; a JS Error arrives as ``Exception("Error: <message>")``.
 - ``serialize`` / ``deserialize``: structured clone to bytes for storage values and WebSocket
   attachments (a tagged JSON encoding, never pickle).
-- ``js_string(value)``: JS ``String(value)`` of a converted value, which is what workerd does
-  to a binding it cannot take as-is (DO SQL binds ``True`` as the text ``'true'``).
+- The value rules these build on (safe integers, refusals, ``String()``, dates) are
+  ``local_runtime.js_values``.
 - ``JsException``: what a JS error thrown by the platform looks like to Python code, and
   ``remote_error`` which turns an exception raised inside a Durable Object into one.
 """
@@ -29,20 +29,18 @@ import traceback
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from local_runtime.js_values import (
+    SDK_REFUSED_TYPES,
+    WireError,
+    becomes_bigint,
+    datetime_to_ms,
+    from_js_number,
+    js_number_string,
+    ms_to_datetime,
+    rejected,
+)
 from local_runtime.sdk_types import JsDict
 from workers import Request, Response
-
-# Number.MAX_SAFE_INTEGER. The two directions differ by one (Pyodide 314, checked in its
-# pyodide.asm.mjs): Python -> JS, an int becomes a Number only strictly inside
-# +-(2**53 - 1) (``-MAX_SAFE_INTEGER < x < MAX_SAFE_INTEGER``), so MAX_SAFE_INTEGER itself is
-# already a BigInt; JS -> Python, a Number becomes an int when ``Number.isSafeInteger`` holds,
-# i.e. up to and including +-(2**53 - 1), and a float otherwise.
-MAX_SAFE_INTEGER = 2**53 - 1
-
-
-def becomes_bigint(value: int) -> bool:
-    """Whether Pyodide's ``to_js`` turns this Python int into a BigInt rather than a Number."""
-    return not -MAX_SAFE_INTEGER < value < MAX_SAFE_INTEGER
 
 
 class JsException(Exception):
@@ -83,26 +81,6 @@ def remote_error(exc: BaseException) -> JsException:
     return err
 
 
-def rejected(value: Any) -> TypeError:
-    """The SDK's refusal, word for word (``_raise_on_disabled_type``)."""
-    if inspect.isawaitable(value):
-        return TypeError(f"Awaitable {type(value)} cannot be sent over RPC.")
-    return TypeError(f"{type(value)} cannot be sent over RPC.")
-
-
-class WireError:
-    """A JS ``Error`` in transit (what ``js.Error.new(str(exc))`` produced)."""
-
-    __slots__ = ("message",)
-
-    def __init__(self, message: str) -> None:
-        self.message = message
-
-    def to_python(self) -> Exception:
-        # python_from_rpc: Exception(value.toString()), and Error.toString() is "Error: <msg>".
-        return Exception(f"Error: {self.message}" if self.message else "Error")
-
-
 class RpcFunction:
     """A Python callable sent over RPC: the receiver gets a stub whose calls are async.
 
@@ -136,22 +114,6 @@ def _is_passed_by_reference(value: Any) -> bool:
     return bool(getattr(value, "_rpc_by_reference", False))
 
 
-def js_number_string(value: float) -> str:
-    """JS ``String(number)`` for a float (``1.0`` -> ``"1"``, ``1e21`` -> ``"1e+21"``)."""
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "Infinity" if value > 0 else "-Infinity"
-    if value.is_integer() and abs(value) < 1e21:
-        return str(int(value))
-    text = repr(value)
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        sign = "-" if exponent.startswith("-") else "+"
-        text = f"{mantissa}e{sign}{exponent.lstrip('+-').lstrip('0') or '0'}"
-    return text
-
-
 def _key_string(key: Any) -> str:
     # to_js(dict, dict_converter=Object.fromEntries): every key becomes a property name, i.e.
     # JS String(key). Keys JS would turn into something odd ("1,2" for a tuple) are refused.
@@ -164,14 +126,6 @@ def _key_string(key: Any) -> str:
     if isinstance(key, float):
         return js_number_string(key)
     raise TypeError(f"dict key of {type(key)} cannot be sent over RPC.")
-
-
-def _to_utc_naive_ms(value: dt.datetime) -> dt.datetime:
-    # js.Date.new(obj.timestamp() * 1000): millisecond precision. A naive datetime is read in
-    # the isolate's time zone, which is UTC on Workers (not the local machine's zone).
-    aware = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-    ms = math.floor(aware.timestamp() * 1000)
-    return dt.datetime.fromtimestamp(ms / 1000, tz=dt.UTC).replace(tzinfo=None)
 
 
 def to_rpc(value: Any) -> Any:
@@ -190,12 +144,13 @@ def _to_rpc(value: Any, memo: dict[int, Any]) -> Any:
         return str(value)
     if isinstance(value, bytes):
         return bytes(value)
-    if isinstance(value, (tuple, bytearray, frozenset)):
+    if isinstance(value, SDK_REFUSED_TYPES):
         raise rejected(value)
     if isinstance(value, memoryview):
         return value.tobytes()
     if isinstance(value, dt.datetime):
-        return _to_utc_naive_ms(value)
+        # js.Date.new(obj.timestamp() * 1000): millisecond precision.
+        return ms_to_datetime(datetime_to_ms(value))
     if isinstance(value, Exception):
         return WireError(str(value))
     if isinstance(value, Request):
@@ -243,9 +198,7 @@ def _from_rpc(value: Any, memo: dict[int, Any]) -> Any:
     if isinstance(value, int):
         return value
     if isinstance(value, float):
-        if value.is_integer() and abs(value) <= MAX_SAFE_INTEGER:
-            return int(value)
-        return value
+        return from_js_number(value)
     if isinstance(value, WireError):
         return value.to_python()
     if isinstance(value, dt.datetime):
@@ -275,44 +228,6 @@ def _from_rpc(value: Any, memo: dict[int, Any]) -> Any:
         return members
     # RpcFunction, stubs, namespaces: capabilities, handed over as they are.
     return value
-
-
-# --- JS String(value) ---------------------------------------------------------------------------
-
-
-def js_date_string(value: dt.datetime) -> str:
-    """``Date.prototype.toString()`` in the isolate's zone (UTC on Workers)."""
-    utc = _to_utc_naive_ms(value)
-    return utc.strftime("%a %b %d %Y %H:%M:%S") + " GMT+0000 (Coordinated Universal Time)"
-
-
-def js_string(value: Any) -> str:
-    """JS ``String(value)`` for a value as ``to_rpc`` leaves it."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return js_number_string(value)
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bytes):
-        return ",".join(str(b) for b in value)  # Uint8Array.prototype.toString
-    if isinstance(value, list):
-        return ",".join("" if v is None else js_string(v) for v in value)
-    if isinstance(value, dict):
-        return "[object Object]"
-    if isinstance(value, set):
-        return "[object Set]"
-    if isinstance(value, dt.datetime):
-        return js_date_string(value)
-    if isinstance(value, WireError):
-        return f"Error: {value.message}" if value.message else "Error"
-    if isinstance(value, (Request, Response)):
-        return f"[object {type(value).__name__}]"
-    return "[object Object]"
 
 
 # --- structured clone to bytes (storage values, WebSocket attachments) ---------------------------
@@ -357,8 +272,7 @@ def _encode(value: Any, stack: set[int]) -> Any:
     if isinstance(value, bytes):
         return {_TAG: "bytes", "v": base64.b64encode(value).decode("ascii")}
     if isinstance(value, dt.datetime):
-        ms = math.floor(value.replace(tzinfo=dt.UTC).timestamp() * 1000)
-        return {_TAG: "date", "v": ms}
+        return {_TAG: "date", "v": datetime_to_ms(value)}
     if isinstance(value, WireError):
         return {_TAG: "error", "v": value.message}
     if not isinstance(value, (dict, list, set)):
@@ -398,7 +312,7 @@ def _decode(value: Any) -> Any:
     if tag == "number":
         return {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}[payload]
     if tag == "date":
-        return dt.datetime.fromtimestamp(payload / 1000, tz=dt.UTC).replace(tzinfo=None)
+        return ms_to_datetime(payload)
     if tag == "error":
         return WireError(payload)
     raise ValueError(f"unknown tag {tag!r} in stored value")

@@ -21,14 +21,15 @@ from types import ModuleType
 from typing import Any
 
 import js
+from workers.host import bind_module_globals
 
-import workers
 from local_runtime.bindings.cache import CacheStorage
 from local_runtime.bindings.d1 import D1Database
 from local_runtime.bindings.durable_objects import DurableObjectNamespace
 from local_runtime.bindings.kv import KVNamespace
 from local_runtime.bindings.r2 import R2Bucket
 from local_runtime.bindings.websockets import WebSocketPair
+from local_runtime.bootstrap import on_path
 from local_runtime.config import WorkerConfig, load_worker_config
 from local_runtime.cron import CronSchedule
 from local_runtime.latency import RequestTrace, current_trace
@@ -157,8 +158,7 @@ class LocalRuntime:
         js.caches = self.cache_storage
         js.WebSocketPair = WebSocketPair
         first = next(iter(self.workers.values()), None)
-        workers._module_env = first.env if first else None
-        workers._module_wait_until = self._track
+        bind_module_globals(first.env if first else None, self._track)
 
     def d1(self, database_id: str | None = None) -> D1Database:
         return self._d1[database_id] if database_id else next(iter(self._d1.values()))
@@ -300,9 +300,11 @@ class LocalRuntime:
 
 
 def _import_main(config: WorkerConfig) -> ModuleType:
-    root = str(config.module_root)
-    if root not in sys.path:
-        sys.path.insert(0, root)
+    if not on_path(config.module_root):
+        raise ImportError(
+            f"{config.name}: its module root {config.module_root} is not on sys.path; the entry "
+            "point must call local_runtime.bootstrap.install_paths(repo_root, module_root) first"
+        )
     name = config.main_module
     existing = sys.modules.get(name)
     if existing is not None and Path(getattr(existing, "__file__", "")).resolve() != config.main:

@@ -18,6 +18,8 @@ import logging
 from typing import Any
 from urllib.parse import parse_qs
 
+from workers.host import headers as headers_of
+
 from local_runtime.runtime import LocalRuntime
 from workers import Request, Response
 
@@ -174,7 +176,7 @@ def _request_from_scope(scope: Scope, body: bytes | None, *, upgrade: bool = Fal
 
 async def _send_response(send: Any, response: Response, *, head_only: bool) -> None:
     body = b"" if head_only else await response.bytes()
-    headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response._headers.raw_items()]
+    headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers_of(response).raw_items()]
     if not head_only and not any(k == b"content-length" for k, _ in headers):
         headers.append((b"content-length", str(len(body)).encode()))
     await send({"type": "http.response.start", "status": response.status, "headers": headers})

@@ -17,12 +17,18 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import httpx
 import pytest
 
-import grove_dev  # noqa: F401  (the app's modules and the local `workers` SDK on sys.path)
-from grove.auth import mint_token
-from grove_dev.platform import Platform, start_platform
-from grove_dev.seed import create_tenant
-from local_runtime.clock import SimulatedClock
-from local_runtime.server import LocalServer
+from grove_dev import REPO_ROOT
+from local_runtime.bootstrap import install_paths
+
+# The entry point of every test: the local `workers` SDK and the app's module root (src/) go on
+# sys.path before any test module imports them.
+install_paths(REPO_ROOT)
+
+from grove.auth import mint_token  # noqa: E402
+from grove_dev.platform import Platform, start_platform  # noqa: E402
+from grove_dev.seed import create_tenant  # noqa: E402
+from local_runtime.clock import SimulatedClock  # noqa: E402
+from local_runtime.server import LocalServer  # noqa: E402
 
 TEST_SECRETS = {"JWT_SECRET": "test-secret-not-for-production"}
 BASE_URL = "http://autumn.localhost:8787"

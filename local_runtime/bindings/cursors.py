@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 
 
 def encode_cursor(last_key: str) -> str:
     return base64.urlsafe_b64encode(last_key.encode("utf-8")).decode("ascii").rstrip("=")
 
 
-def decode_cursor(cursor: str) -> str:
-    """The key a cursor stands for; ValueError when it is not one of ours."""
+def decode_cursor(cursor: str, invalid: Callable[[], Exception]) -> str:
+    """The key a cursor stands for; ``invalid()`` (the binding's own error) is raised when it
+    is not one of ours."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         return base64.urlsafe_b64decode(padded.encode("ascii")).decode("utf-8")
-    except (binascii.Error, UnicodeError, ValueError) as exc:
-        raise ValueError(f"invalid cursor {cursor!r}") from exc
+    except (binascii.Error, UnicodeError, ValueError):
+        raise invalid() from None

@@ -9,23 +9,21 @@ before any I/O) and the KV service as miniflare reproduces it (TTL, metadata, si
 so ``str(error)`` reads like production's.
 
 Not modelled: eventual consistency between locations (a write is visible at once, as it is in
-the location that made it), cacheTtl's edge cache (validated, then ignored), bulk
-``get([keys])``, and ReadableStream values (``type="stream"`` returns ``bytes``).
+the location that made it), cacheTtl's edge cache (validated; a local read is always fresh),
+bulk ``get([keys])``, and ReadableStream values (``type="stream"`` returns ``bytes``). An option
+outside production's fails loudly instead of being ignored.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-import math
-import sqlite3
-from collections.abc import Mapping
 from typing import Any
 
 from local_runtime.bindings.cursors import decode_cursor, encode_cursor
 from local_runtime.conversion import JsException
-from local_runtime.sdk_types import JsDict, to_js_dicts
+from local_runtime.js_values import js_json_dumps, js_json_loads, options_object, refuse_unsendable
+from local_runtime.sdk_types import JsDict
 from local_runtime.services import RuntimeServices
+from local_runtime.sqlite_policy import open_state_database
 
 # Cloudflare KV limits (docs "Workers KV limits"; miniflare's KVLimits agree).
 MAX_KEY_BYTES = 512
@@ -37,10 +35,14 @@ MIN_EXPIRATION_TTL_S = 60
 MIN_CACHE_TTL_S = 30
 MAX_LIST_LIMIT = 1000
 
-# JS numbers are doubles; Pyodide turns a safe integer into int and anything else into float.
-_MAX_SAFE_INTEGER = 2**53 - 1
-
 _VALUE_TYPES = ("text", "json", "arrayBuffer", "stream")
+# The options object of each call (workerd kv.c++ GetOptions, PutOptions, ListOptions). An
+# option outside these fails loudly (``js_values.options_object``). ``cacheTtl`` is validated
+# and then honoured trivially: it allows a read to be served from the edge cache for that
+# long, and a local read is always fresh, which that allowance includes.
+_GET_OPTIONS = frozenset({"type", "cacheTtl"})
+_PUT_OPTIONS = frozenset({"expiration", "expirationTtl", "metadata"})
+_LIST_OPTIONS = frozenset({"prefix", "limit", "cursor"})
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS kv (
@@ -58,67 +60,6 @@ class KVError(Exception):
 
 def _failed(method: str, status: int, text: str) -> KVError:
     return KVError(f"KV {method} failed: {status} {text}")
-
-
-# --- JS value conversion shared with the R2 binding ------------------------------------------
-
-
-def _js_number(text: str) -> int | float:
-    number = float(text)
-    if number.is_integer() and abs(number) <= _MAX_SAFE_INTEGER:
-        return int(number)
-    return number
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"SyntaxError: Unexpected token '{name[0]}', \"{name}\" is not valid JSON")
-
-
-def js_json_loads(text: str) -> Any:
-    """``JSON.parse`` as Python code sees it through the SDK: numbers as Pyodide converts
-    them (``1.0`` -> ``1``), objects as ``JsDict``."""
-    try:
-        value = json.loads(
-            text, parse_int=_js_number, parse_float=_js_number, parse_constant=_reject_constant
-        )
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"SyntaxError: {exc.msg} in JSON at position {exc.pos}") from None
-    return to_js_dicts(value)
-
-
-def _to_js_json(value: Any) -> Any:
-    """What ``JSON.stringify`` sees after the SDK converted ``value`` to JS."""
-    if value is None or isinstance(value, bool | str | int):
-        return value
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return None  # JSON.stringify(NaN) is "null"
-        return int(value) if value.is_integer() and abs(value) <= _MAX_SAFE_INTEGER else value
-    if isinstance(value, dict):
-        out: dict[str, Any] = {}
-        for k, v in value.items():
-            if isinstance(k, bool) or not isinstance(k, str | int):
-                raise TypeError(f"object keys must be strings, got {type(k).__name__}")
-            out[str(k)] = _to_js_json(v)
-        return out
-    if isinstance(value, list):
-        return [_to_js_json(v) for v in value]
-    if isinstance(value, tuple | bytearray):
-        # The SDK's python_to_rpc refuses these outright.
-        raise TypeError(f"{type(value)} cannot be sent over RPC.")
-    if isinstance(value, dt.datetime):
-        # The SDK turns a datetime into a JS Date; a Date serializes as its ISO string.
-        aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-        return aware.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    raise TypeError(
-        f"{type(value).__name__} is not JSON-serializable metadata "
-        "(production would send it through JSON.stringify as something else entirely)"
-    )
-
-
-def js_json_dumps(value: Any) -> str:
-    """``JSON.stringify`` of a Python value after the SDK's conversion (compact, raw UTF-8)."""
-    return json.dumps(_to_js_json(value), separators=(",", ":"), ensure_ascii=False)
 
 
 def _utf8_len(text: str) -> int:
@@ -147,20 +88,10 @@ def _validate_key(method: str, key: Any) -> str:
     return key
 
 
-def _options(options: Any, kwargs: dict[str, Any], what: str) -> Mapping[str, Any]:
-    """The JS options object: a positional dict, else the keyword arguments (as Pyodide
-    builds it). A positional object wins: Pyodide would pass kwargs as an ignored extra arg."""
-    if options is None:
-        return kwargs
-    if isinstance(options, Mapping):
-        return options
-    raise TypeError(f"{what} options must be an object (a dict or keyword arguments)")
-
-
 def _get_options(options: Any, kwargs: dict[str, Any]) -> tuple[str, int | None]:
     if isinstance(options, str):
         return options, None  # get(key, "json")
-    opts = _options(options, kwargs, "get()")
+    opts = options_object(options, kwargs, "KV get()", _GET_OPTIONS)
     value_type = opts.get("type") or "text"
     cache_ttl = opts.get("cacheTtl")
     return value_type, None if cache_ttl is None else int(cache_ttl)
@@ -176,8 +107,7 @@ def _encode_value(value: Any) -> bytes:
         return value.encode("utf-8", errors="replace")
     if isinstance(value, bytes | memoryview):
         return bytes(value)
-    if isinstance(value, bytearray | tuple):
-        raise TypeError(f"{type(value)} cannot be sent over RPC.")  # the SDK, in Python
+    refuse_unsendable(value)  # the SDK, in Python
     if value is None or isinstance(value, bool | int | float):
         # Production coerces a JS primitive with String() and stores "5" or "null", which is
         # almost always a bug: refused here, with a message saying it is a local check.
@@ -247,13 +177,6 @@ def _expires_at_s(now_s: int, expiration: Any, expiration_ttl: Any) -> int | Non
     return None
 
 
-def _decode_cursor(cursor: str) -> str:
-    try:
-        return decode_cursor(cursor)
-    except ValueError:
-        raise _failed("GET", 400, f"Invalid cursor {cursor!r}.") from None
-
-
 # --- the binding -----------------------------------------------------------------------------
 
 
@@ -265,11 +188,9 @@ class KVNamespace:
         self.binding = binding
         self.namespace_id = namespace_id
         self.db_path = services.path("kv", f"{namespace_id}.sqlite3")
-        # Autocommit: every write below is one statement, hence atomic on its own.
-        self._db = sqlite3.connect(self.db_path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        # WAL + NORMAL: a commit survives a process crash; only an OS crash may lose the tail.
-        self._db.execute("PRAGMA synchronous=NORMAL")
+        # Autocommit: every write below is one statement, hence atomic on its own. WAL +
+        # NORMAL: a commit survives a process crash; only an OS crash may lose the tail.
+        self._db = open_state_database(self.db_path, synchronous="NORMAL")
         self._db.execute(_SCHEMA)
 
     def close(self) -> None:
@@ -344,7 +265,7 @@ class KVNamespace:
         ``value`` is str, bytes or memoryview; ``expiration`` is seconds since the epoch.
         """
         _validate_key("PUT", key)
-        opts = _options(options, kwargs, "put()")
+        opts = options_object(options, kwargs, "KV put()", _PUT_OPTIONS)
         data = _encode_value(value)
         metadata = opts.get("metadata")
         metadata_json = None if metadata is None else js_json_dumps(metadata)
@@ -383,7 +304,7 @@ class KVNamespace:
         """``list(prefix=, limit=, cursor=)`` -> ``{"keys", "list_complete", "cursor"?,
         "cacheStatus"}``; keys in UTF-8 byte order, each ``{"name", "expiration"?,
         "metadata"?}`` (expiration in seconds since the epoch)."""
-        opts = _options(options, kwargs, "list()")
+        opts = options_object(options, kwargs, "KV list()", _LIST_OPTIONS)
         prefix = opts.get("prefix") or ""
         limit = opts.get("limit")
         cursor = opts.get("cursor")
@@ -405,7 +326,11 @@ class KVNamespace:
                     f"UTF-8 encoded length of {prefix_bytes} exceeds key length limit of "
                     f"{MAX_KEY_BYTES}.",
                 )
-            start_after = _decode_cursor(cursor) if cursor else None
+            start_after = (
+                decode_cursor(cursor, lambda: _failed("GET", 400, f"Invalid cursor {cursor!r}."))
+                if cursor
+                else None
+            )
             self.services.stats.incr("kv.lists")
             self.services.model("kv_read_miss")
             now_ms = self.services.now_ms()

@@ -14,6 +14,7 @@ from pathlib import Path
 import uvicorn
 import websockets
 
+from local_runtime.bootstrap import install_paths
 from local_runtime.clock import RealClock
 from local_runtime.runtime import LocalRuntime
 from local_runtime.server import LocalServer
@@ -74,6 +75,7 @@ def test_grove_dev_serves_health_and_stats(tmp_path):
 
 
 async def test_websocket_bridge_reaches_a_hibernatable_durable_object(tmp_path):
+    install_paths(REPO, ECHO_CONFIG.parent)  # the echo Worker's module root
     runtime = LocalRuntime([ECHO_CONFIG], RuntimeServices(state_dir=tmp_path, clock=RealClock()))
     runtime.load()
     port = _free_port()

@@ -25,7 +25,8 @@ from pathlib import Path
 
 import pytest
 
-import local_runtime  # noqa: F401  (puts the local `workers` SDK on sys.path)
+from grove_dev import REPO_ROOT
+from local_runtime.bootstrap import install_paths
 from local_runtime.clock import SimulatedClock
 from local_runtime.runtime import LocalRuntime
 from local_runtime.services import RuntimeServices
@@ -36,6 +37,7 @@ PROOF_CONFIG = Path(__file__).resolve().parents[2] / "pyodide_lane" / "proof_wor
 
 @pytest.fixture
 def proof(tmp_path):
+    install_paths(REPO_ROOT, PROOF_CONFIG.parent / "src")  # the proof Worker's module root
     services = RuntimeServices(state_dir=tmp_path, clock=SimulatedClock())
     runtime = LocalRuntime([PROOF_CONFIG], services)
     runtime.load()

@@ -7,7 +7,6 @@ import sqlite3
 
 import pytest
 
-import local_runtime  # noqa: F401  (puts the local `workers` SDK on sys.path)
 from local_runtime.bindings.cache import CacheStorage
 from local_runtime.gates import InputGate
 from local_runtime.latency import LatencyProfile, RequestTrace, current_trace

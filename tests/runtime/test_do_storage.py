@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-import local_runtime  # noqa: F401 (puts the `workers` SDK on sys.path)
 from local_runtime.bindings.do_storage import DurableObjectStorage, read_stored_alarm
 from local_runtime.conversion import JsException
 from local_runtime.gates import InputGate, external_io

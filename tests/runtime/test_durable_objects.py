@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-import local_runtime  # noqa: F401 (puts the `workers` SDK on sys.path)
 from local_runtime.bindings.durable_objects import DurableObjectNamespace
 from local_runtime.clock import SimulatedClock
 from local_runtime.conversion import JsException

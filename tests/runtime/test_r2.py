@@ -249,7 +249,6 @@ async def test_http_and_custom_metadata_round_trip(bucket):
             "cacheControl": "public, max-age=3600",
             "contentDisposition": 'inline; filename="cover.jpg"',
             "cacheExpiry": expires,
-            "notAField": "dropped",
         },
         customMetadata={"tenant": "autumn", "width": 1200},
     )

@@ -22,7 +22,6 @@ from scenario_contract import (
     headers_dict,
 )
 
-import local_runtime  # noqa: F401  (puts the local `workers` SDK on sys.path)
 from grove_dev.platform import Platform, start_platform
 from local_runtime.clock import SimulatedClock
 from workers import Request

@@ -3,6 +3,9 @@
 Production hands Python a fresh ``http.client.HTTPMessage`` copy whenever ``.headers`` is read,
 so mutating it never changes the request or response; ``Headers`` here is the JS-side store
 (case-insensitive, lower-cased names, ``Set-Cookie`` kept apart) and ``to_message`` makes the copy.
+
+Every operation is linear in the number of headers at most: values are indexed by name, and the
+combined view (``items()``, what each copy is built from) is computed once per change.
 """
 
 from __future__ import annotations
@@ -20,11 +23,15 @@ class Headers:
     """An ordered, case-insensitive multimap like the Fetch API's ``Headers``."""
 
     def __init__(self, init: Any = None) -> None:
+        # Arrival order (raw_items) and the values of each name, kept in step.
         self._items: list[tuple[str, str]] = []
+        self._by_name: dict[str, list[str]] = {}
+        self._combined: list[tuple[str, str]] | None = None
         if init is None:
             return
         if isinstance(init, Headers):
-            self._items = list(init._items)
+            for key, value in init._items:
+                self._add(key, value)
         elif isinstance(init, http.client.HTTPMessage):
             for key, value in init.items():
                 self.append(key, value)
@@ -37,38 +44,48 @@ class Headers:
         else:
             raise TypeError("Received unexpected type for headers argument")
 
+    def _add(self, name: str, value: str) -> None:
+        self._items.append((name, value))
+        self._by_name.setdefault(name, []).append(value)
+        self._combined = None
+
     def get(self, name: str, default: str | None = None) -> str | None:
-        values = [v for k, v in self._items if k == name.lower()]
+        values = self._by_name.get(name.lower())
         return ", ".join(values) if values else default
 
     def get_all(self, name: str) -> list[str]:
-        return [v for k, v in self._items if k == name.lower()]
+        return list(self._by_name.get(name.lower(), ()))
 
     def has(self, name: str) -> bool:
-        return any(k == name.lower() for k, _ in self._items)
+        return name.lower() in self._by_name
 
     def set(self, name: str, value: Any) -> None:
         self.delete(name)
-        self._items.append((name.lower(), str(value).strip()))
+        self._add(name.lower(), str(value).strip())
 
     def append(self, name: str, value: Any) -> None:
-        self._items.append((name.lower(), str(value).strip()))
+        self._add(name.lower(), str(value).strip())
 
     def delete(self, name: str) -> None:
-        self._items = [(k, v) for k, v in self._items if k != name.lower()]
+        key = name.lower()
+        if self._by_name.pop(key, None) is not None:
+            self._items = [(k, v) for k, v in self._items if k != key]
+            self._combined = None
 
     def items(self) -> list[tuple[str, str]]:
-        """Combined view: repeated names joined with ", " except Set-Cookie."""
-        out: list[tuple[str, str]] = []
-        seen: set[str] = set()
-        for key, _ in self._items:
-            if key == "set-cookie":
-                continue
-            if key not in seen:
-                seen.add(key)
-                out.append((key, self.get(key) or ""))
-        out.extend((k, v) for k, v in self._items if k == "set-cookie")
-        return sorted(out, key=lambda kv: kv[0])
+        """Combined view, sorted by name: repeated names joined with ", " except Set-Cookie,
+        which keeps one entry per value."""
+        if self._combined is None:
+            combined: list[tuple[str, str]] = []
+            for key, values in self._by_name.items():
+                if key == "set-cookie":
+                    combined.extend((key, v) for v in values)
+                else:
+                    combined.append((key, ", ".join(values)))
+            # A stable sort keeps the Set-Cookie values in arrival order.
+            combined.sort(key=lambda kv: kv[0])
+            self._combined = combined
+        return list(self._combined)
 
     def raw_items(self) -> list[tuple[str, str]]:
         return list(self._items)

@@ -1,0 +1,164 @@
+"""The `grove` command's subcommands: run and operate grove-edge on the local runtime.
+
+Imported by ``grove_dev.cli`` once the code is on sys.path.
+
+    grove dev [--host H] [--port 8787] [--state DIR] [--no-seed]
+    grove migrate [--state DIR]
+    grove seed [--state DIR]
+    grove cron EXPR [--state DIR]
+    grove stats [--url http://localhost:8787]
+    grove tenant create SUBDOMAIN --display-name NAME [--tier T] [--accent #RRGGBB] [--state DIR]
+    grove token --tenant T --user U --role owner|author|reader [--ttl-s N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+import urllib.request
+import uuid
+from pathlib import Path
+
+from grove.auth import mint_token
+from grove.clock import now_ms
+from grove.tenancy import SUBDOMAIN_PATTERN
+from grove_dev.platform import DEFAULT_STATE_DIR, DEV_VARS, ensure_dev_vars, start_platform
+from grove_dev.seed import create_tenant, seed_demo
+
+DEFAULT_TOKEN_TTL_S = 24 * 3600
+
+
+def _state_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--state", type=Path, default=DEFAULT_STATE_DIR, help="state folder (default: .grove/state)")
+
+
+def cmd_dev(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from local_runtime.server import LocalServer
+
+    platform = start_platform(args.state, secrets=ensure_dev_vars())
+    if platform.applied_migrations:
+        print(f"applied migrations: {', '.join(platform.applied_migrations)}")
+    if not args.no_seed:
+        print(f"seed: {asyncio.run(seed_demo(platform.runtime))}")
+    print(f"grove-edge on http://localhost:{args.port}  (tenants: http://autumn.localhost:{args.port}/)")
+    print(f"state: {args.state}   health: /__health   counters: /__stats   cron: /__scheduled?cron=EXPR")
+    uvicorn.run(LocalServer(platform.runtime), host=args.host, port=args.port, log_level="info", ws="websockets-sansio")
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    platform = start_platform(args.state)
+    print("applied: " + (", ".join(platform.applied_migrations) or "nothing (up to date)"))
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    platform = start_platform(args.state)
+    print(json.dumps(asyncio.run(seed_demo(platform.runtime))))
+    return 0
+
+
+def cmd_cron(args: argparse.Namespace) -> int:
+    platform = start_platform(args.state)
+
+    async def run() -> object:
+        result = await platform.runtime.scheduled(args.expr)
+        await platform.runtime.drain()
+        return result
+
+    print(json.dumps({"ran": args.expr, "result": asyncio.run(run())}, default=repr))
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    try:
+        with urllib.request.urlopen(f"{args.url.rstrip('/')}/__stats", timeout=5) as reply:
+            print(json.dumps(json.load(reply), indent=2))
+    except OSError as exc:
+        print(f"no grove dev server answered at {args.url}: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_tenant_create(args: argparse.Namespace) -> int:
+    if not SUBDOMAIN_PATTERN.match(args.subdomain):
+        print(f"invalid subdomain {args.subdomain!r}: lower-case letters, digits and inner dashes", file=sys.stderr)
+        return 2
+    platform = start_platform(args.state)
+    theme = {"accent": args.accent} if args.accent else {}
+    try:
+        created = asyncio.run(create_tenant(platform.runtime, args.subdomain, args.display_name, tier=args.tier, theme=theme))
+    finally:
+        platform.runtime.close()
+    if not created:
+        print(f"tenant {args.subdomain!r} already exists", file=sys.stderr)
+        return 1
+    print(json.dumps({"created": args.subdomain, "display_name": args.display_name, "tier": args.tier}))
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    secret = ensure_dev_vars(args.dev_vars)["JWT_SECRET"]
+    print(
+        mint_token(
+            secret, sub=args.user, tenant=args.tenant, role=args.role, ttl_s=args.ttl_s,
+            now_ms=now_ms(), jti=uuid.uuid4().hex,
+        )
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="grove", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    dev = sub.add_parser("dev", help="serve the whole platform locally")
+    dev.add_argument("--host", default="127.0.0.1")
+    dev.add_argument("--port", type=int, default=8787)
+    dev.add_argument("--no-seed", action="store_true", help="do not load demo data")
+    _state_arg(dev)
+    dev.set_defaults(func=cmd_dev)
+
+    for name, func, text in (("migrate", cmd_migrate, "apply D1 migrations"), ("seed", cmd_seed, "load demo data")):
+        p = sub.add_parser(name, help=text)
+        _state_arg(p)
+        p.set_defaults(func=func)
+
+    cron = sub.add_parser("cron", help="run a cron trigger's scheduled handler now")
+    cron.add_argument("expr", help='the cron expression, e.g. "0 3 * * *"')
+    _state_arg(cron)
+    cron.set_defaults(func=cmd_cron)
+
+    stats = sub.add_parser("stats", help="print a running dev server's operation counters")
+    stats.add_argument("--url", default="http://localhost:8787")
+    stats.set_defaults(func=cmd_stats)
+
+    tenant = sub.add_parser("tenant", help="manage tenants").add_subparsers(dest="tenant_command", required=True)
+    create = tenant.add_parser("create", help="create a tenant (a blog at SUBDOMAIN.ROOT_DOMAIN)")
+    create.add_argument("subdomain")
+    create.add_argument("--display-name", required=True)
+    create.add_argument("--tier", default="seedling", choices=("seedling", "sapling", "oak", "evergreen"))
+    create.add_argument("--accent", help="theme accent colour, e.g. #b5542c")
+    _state_arg(create)
+    create.set_defaults(func=cmd_tenant_create)
+
+    token = sub.add_parser("token", help="mint a JWT for local use (signed with .dev.vars JWT_SECRET)")
+    token.add_argument("--tenant", required=True)
+    token.add_argument("--user", required=True)
+    token.add_argument("--role", required=True, choices=("owner", "author", "reader"))
+    token.add_argument("--ttl-s", type=int, default=DEFAULT_TOKEN_TTL_S, help="lifetime in seconds (default: a day)")
+    token.add_argument("--dev-vars", type=Path, default=DEV_VARS, help="where JWT_SECRET lives (default: .dev.vars)")
+    token.set_defaults(func=cmd_token)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
