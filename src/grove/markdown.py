@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
 
 # A typical adult silent-reading speed for prose on screens.
 WORDS_PER_MINUTE = 230
@@ -46,29 +50,29 @@ class _SafeMarkdownIt(MarkdownIt):
         return scheme is None or scheme in _LINK_SCHEMES
 
 
-def _build() -> MarkdownIt:
-    md = _SafeMarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-    md.enable(["table", "strikethrough"])
+class _SafeRenderer(RendererHTML):
+    """HTML rendering with one change: an image loads only over http(s) or a relative URL
+    (``validateLink`` also lets ``mailto:`` through, which is for links)."""
 
-    default_image = md.renderer.rules["image"]
-
-    def image(renderer, tokens, idx, options, env):  # type: ignore[no-untyped-def]
-        # validateLink allows mailto: for links; an image may only load over http(s) or a
-        # relative URL.
-        src = tokens[idx].attrGet("src") or ""
-        scheme = _scheme(str(src))
+    def image(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        scheme = _scheme(str(tokens[idx].attrGet("src") or ""))
         if scheme is not None and scheme not in _IMAGE_SCHEMES:
             tokens[idx].attrSet("src", "")
-        return default_image(tokens, idx, options, env)
+        return super().image(tokens, idx, options, env)
 
-    md.add_render_rule("image", image)
+
+def _build() -> MarkdownIt:
+    md = _SafeMarkdownIt(
+        "commonmark", {"html": False, "linkify": False, "typographer": False}, renderer_cls=_SafeRenderer
+    )
+    md.enable(["table", "strikethrough"])
     return md
 
 
 _MD = _build()
 
 
-def _count_words(tokens) -> int:  # type: ignore[no-untyped-def]
+def _count_words(tokens: Sequence[Token]) -> int:
     words = 0
     for token in tokens:
         if token.type == "inline":
@@ -80,7 +84,7 @@ def _count_words(tokens) -> int:  # type: ignore[no-untyped-def]
 
 def render_markdown(source: str) -> RenderedMarkdown:
     tokens = _MD.parse(source)
-    html = _MD.renderer.render(tokens, _MD.options, {})
+    html: str = _MD.renderer.render(tokens, _MD.options, {})
     words = _count_words(tokens)
     minutes = math.ceil(words / WORDS_PER_MINUTE) if words else 0
     return RenderedMarkdown(html=html, word_count=words, reading_time_min=minutes)
