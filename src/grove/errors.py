@@ -6,19 +6,17 @@ machine-readable and stable, the message is for people.
 
 from __future__ import annotations
 
-from typing import Any
-
 
 class HttpError(Exception):
-    def __init__(self, status: int, code: str, message: str, **details: Any) -> None:
+    def __init__(self, status: int, code: str, message: str, **details: object) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.details = details
 
-    def body(self) -> dict[str, Any]:
-        error: dict[str, Any] = {"code": self.code, "message": self.message}
+    def body(self) -> dict[str, object]:
+        error: dict[str, object] = {"code": self.code, "message": self.message}
         error.update(self.details)
         return {"error": error}
 
@@ -43,7 +41,7 @@ def forbidden(code: str, message: str) -> HttpError:
     return HttpError(403, code, message)
 
 
-def conflict(code: str, message: str, **details: Any) -> HttpError:
+def conflict(code: str, message: str, **details: object) -> HttpError:
     return HttpError(409, code, message, **details)
 
 
