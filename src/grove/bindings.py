@@ -2,10 +2,10 @@
 (D1, KV, R2, Durable Object namespaces), the execution context, a Durable Object's state and
 storage, the Cache API, and the shapes of D1 results.
 
-Only the methods the app calls are listed, with the call shapes of Cloudflare's docs and
-/work/shared/PLATFORM.md. Nothing here runs: these are Protocols, satisfied structurally by
-production's SDK-wrapped JS objects (workers-runtime-sdk converts results to dicts, lists and
-None) and by the local runtime's CPython bindings alike. ``grove.platform`` is the one module
+Only the methods the app calls are listed, with the call shapes of Cloudflare's docs and the
+project's checked platform notes (shared/PLATFORM.md). Nothing here runs: these are Protocols,
+satisfied structurally by production's SDK-wrapped JS objects (workers-runtime-sdk converts
+results to dicts, lists and None) and by the local runtime's CPython bindings alike. ``grove.platform`` is the one module
 that imports the runtime; this is the other half of that seam, the part the type checker sees.
 
 Binding methods keep the platform's camelCase names (``idFromName``, ``expirationTtl``):
