@@ -68,8 +68,11 @@ bench: install
 	$(BIN)/python bench/tenant_do.py
 	$(BIN)/python bench/pyodide_import.py
 
+## make lint: ruff, then pyright (strict on src/ and durable_objects/; [tool.pyright] in
+## pyproject.toml says what it sees). Both must be clean.
 lint: install
 	$(BIN)/ruff check .
+	node_modules/.bin/pyright
 
 clean:
 	rm -rf $(VENV) node_modules .wrangler .pytest_cache .ruff_cache python_modules workers/*/python_modules

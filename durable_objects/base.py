@@ -9,9 +9,12 @@ Batched delivery of buffered rows through the alarm lives next door (``buffered_
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TypedDict, TypeVar
 
+from grove.bindings import DurableObjectState, Env, SqlCursor
 from grove.platform import DurableObject
+
+T = TypeVar("T")
 
 _IDENTITY_SCHEMA = """CREATE TABLE IF NOT EXISTS object_identity (
              id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -19,11 +22,21 @@ _IDENTITY_SCHEMA = """CREATE TABLE IF NOT EXISTS object_identity (
            )"""
 
 
+class _NameRow(TypedDict):
+    name: str
+
+
 class GroveDurableObject(DurableObject):
     SCHEMA: tuple[str, ...] = ()
+    # What grove's objects use of ctx and env, typed in grove.bindings. The JS boundary: in
+    # production ctx is the SDK's DurableObjectContext, which forwards every attribute to the
+    # JS DurableObjectState through __getattr__, so no static type of the SDK describes it; the
+    # SDK's constructor is typed with JS names the checker cannot see (Unknown).
+    ctx: DurableObjectState  # pyright: ignore[reportIncompatibleVariableOverride]
+    env: Env
 
-    def __init__(self, ctx: Any, env: Any) -> None:
-        super().__init__(ctx, env)
+    def __init__(self, ctx: DurableObjectState, env: Env) -> None:
+        super().__init__(ctx, env)  # pyright: ignore[reportUnknownMemberType]
         self.storage = ctx.storage
         self.sql = ctx.storage.sql
         # SQL storage is synchronous, so no other event can run before the tables exist.
@@ -37,8 +50,9 @@ class GroveDurableObject(DurableObject):
         name = getattr(self.ctx.id, "name", None)
         if name:
             self.sql.exec("INSERT OR IGNORE INTO object_identity (id, name) VALUES (1, ?)", str(name))
-        rows = self.sql.exec("SELECT name FROM object_identity WHERE id = 1").toArray()
-        return str(rows[0]["name"]) if rows else None
+        cursor: SqlCursor[_NameRow] = self.sql.exec("SELECT name FROM object_identity WHERE id = 1")
+        rows = cursor.toArray()
+        return rows[0]["name"] if rows else None
 
     @property
     def object_name(self) -> str:
@@ -49,7 +63,7 @@ class GroveDurableObject(DurableObject):
             raise RuntimeError(f"{type(self).__name__} must be reached by name (idFromName), not by id")
         return str(name)
 
-    async def exclusive(self, section: Callable[[], Awaitable[Any]]) -> Any:
+    async def exclusive(self, section: Callable[[], Awaitable[T]]) -> T:
         """Run ``section`` with no other event delivered meanwhile, even while it awaits I/O
         (``blockConcurrencyWhile``): concurrent callers then find its result instead of
         repeating its work."""

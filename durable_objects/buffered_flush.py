@@ -20,23 +20,45 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol, TypedDict
 
+from grove.bindings import SqlCursor, SqlStorage, SqlValue
 from grove.clock import now_ms
-from grove.flush_policy import FlushPolicy, next_flush_at_ms, retry_delay_ms, should_send
+from grove.flush_policy import (
+    FlushPolicy,
+    FlushState,
+    next_flush_at_ms,
+    retry_delay_ms,
+    should_send,
+)
 
 log = logging.getLogger("grove.buffered_flush")
 
-Sink = Callable[[list[dict[str, Any]]], Awaitable[None]]
+# A buffered row: column name to value (the table's columns, ``id`` among them).
+BufferRow = dict[str, SqlValue]
+Sink = Callable[[list[BufferRow]], Awaitable[None]]
 
 # Durable Object SQL takes at most 100 bound parameters per statement.
 MAX_BOUND_PARAMETERS = 100
 
 
 class AlarmOwner(Protocol):
-    sql: Any
+    sql: SqlStorage
 
     async def schedule_alarm_by(self, at_ms: int) -> None: ...
+
+
+class _CountRow(TypedDict):
+    n: int
+
+
+class _StateRow(TypedDict):
+    failures: int
+    retry_at_ms: int | None
+
+
+class _OldestRow(TypedDict):
+    at_ms: int
 
 
 @dataclass(frozen=True)
@@ -70,13 +92,15 @@ class BufferedFlush:
         self._running = False
         # Kept in memory (loaded once per instance): every append would otherwise count the
         # whole table, which is what grows during a D1 outage.
-        self._pending = int(self._sql.exec(f"SELECT COUNT(*) AS n FROM {table}").one()["n"])
+        count: SqlCursor[_CountRow] = self._sql.exec(f"SELECT COUNT(*) AS n FROM {table}")
+        self._pending = count.one()["n"]
         self._oldest_at_ms = self._read_oldest()
-        state = self._sql.exec(
+        state_cursor: SqlCursor[_StateRow] = self._sql.exec(
             "SELECT failures, retry_at_ms FROM flush_state WHERE buffer = ?", table
-        ).toArray()
-        self._failures = int(state[0]["failures"]) if state else 0
-        self._retry_at_ms: int | None = state[0]["retry_at_ms"] if state else None
+        )
+        state = state_cursor.toArray()
+        self._failures = state[0]["failures"] if state else 0
+        self._retry_at_ms = state[0]["retry_at_ms"] if state else None
 
     @property
     def pending(self) -> int:
@@ -90,7 +114,7 @@ class BufferedFlush:
     def next_due_ms(self) -> int | None:
         return next_flush_at_ms(self.policy, **self._state())
 
-    async def append(self, rows: list[dict[str, Any]]) -> None:
+    async def append(self, rows: list[BufferRow]) -> None:
         """Store ``rows`` (dicts with the same keys, the table's columns), then arm the alarm."""
         if not rows:
             return
@@ -106,7 +130,7 @@ class BufferedFlush:
             )
         self._pending += len(rows)
         if self._oldest_at_ms is None:
-            self._oldest_at_ms = min(int(row[self._time_column]) for row in rows)
+            self._oldest_at_ms = min(self._arrival_ms(row) for row in rows)
         await self._arm()
 
     async def run(self) -> FlushReport:
@@ -119,9 +143,10 @@ class BufferedFlush:
         failed = False
         try:
             while sent_batches < self.policy.max_batches_per_run and self._due_now():
-                rows = self._sql.exec(
+                batch: SqlCursor[BufferRow] = self._sql.exec(
                     f"SELECT * FROM {self._table} ORDER BY rowid LIMIT {int(self.policy.batch_size)}"
-                ).toArray()
+                )
+                rows = batch.toArray()
                 try:
                     await self._sink([dict(row) for row in rows])
                 except Exception:
@@ -143,7 +168,7 @@ class BufferedFlush:
 
     # --- internals -------------------------------------------------------------------------
 
-    def _state(self) -> dict[str, Any]:
+    def _state(self) -> FlushState:
         """What the flush policy decides on."""
         return {
             "pending": self._pending,
@@ -151,6 +176,12 @@ class BufferedFlush:
             "retry_at_ms": self._retry_at_ms,
             "now_ms": now_ms(),
         }
+
+    def _arrival_ms(self, row: BufferRow) -> int:
+        value = row[self._time_column]
+        if not isinstance(value, int):
+            raise TypeError(f"{self._table}.{self._time_column} must be an int (ms), got {value!r}")
+        return value
 
     def _due_now(self) -> bool:
         return should_send(self.policy, **self._state())
@@ -161,12 +192,13 @@ class BufferedFlush:
             await self._owner.schedule_alarm_by(due_ms)
 
     def _read_oldest(self) -> int | None:
-        rows = self._sql.exec(
+        oldest: SqlCursor[_OldestRow] = self._sql.exec(
             f"SELECT {self._time_column} AS at_ms FROM {self._table} ORDER BY rowid LIMIT 1"
-        ).toArray()
-        return int(rows[0]["at_ms"]) if rows else None
+        )
+        rows = oldest.toArray()
+        return rows[0]["at_ms"] if rows else None
 
-    def _remove(self, ids: list[str]) -> None:
+    def _remove(self, ids: list[SqlValue]) -> None:
         for start in range(0, len(ids), MAX_BOUND_PARAMETERS):
             chunk = ids[start : start + MAX_BOUND_PARAMETERS]
             self._sql.exec(

@@ -23,15 +23,28 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
 from durable_objects.base import GroveDurableObject
-from durable_objects.buffered_flush import BufferedFlush
+from durable_objects.buffered_flush import BufferedFlush, BufferRow
 from grove.analytics import buffer_row, deliver
+from grove.bindings import DurableObjectState, Env, SqlCursor
 from grove.clock import now_ms
 from grove.drafts import Decision, Draft, DraftSave, decide, may_delete
 from grove.flush_policy import FlushPolicy
 from grove.tenancy import read_tenant, subdomain_of
+from grove.tenant_rpc import (
+    ConfigData,
+    DeleteReply,
+    DraftSaveArgs,
+    DraftSummary,
+    GetReply,
+    ListReply,
+    NoTenant,
+    RecordReply,
+    SaveReply,
+    TenantStub,
+)
 
 log = logging.getLogger("grove.tenant_do")
 
@@ -40,23 +53,42 @@ _CONFIG_KEY = "tenant"
 # The issue's rule: a batch of at most 100 events, sent when 100 wait or 60 s after the first.
 ANALYTICS_FLUSH = FlushPolicy(batch_size=100, max_wait_ms=60_000)
 
-Reply = dict[str, Any]
-_NO_TENANT: Reply = {"outcome": "no_tenant"}
+_NO_TENANT: NoTenant = {"outcome": "no_tenant"}
 _DRAFT_COLUMNS = "slug, content, metadata, device_id, version, saved_at_ms"
 
 
-def _draft_from_row(row: Any) -> Draft:
+class _DraftRow(TypedDict):
+    """A ``drafts`` row as ``_DRAFT_COLUMNS`` selects it (``metadata``: JSON text)."""
+
+    slug: str
+    content: str
+    metadata: str
+    device_id: str
+    version: int
+    saved_at_ms: int
+
+
+class _ConfigRow(TypedDict):
+    value: str  # JSON: ConfigData or null
+    loaded_at_ms: int
+
+
+class _LastVersionRow(TypedDict):
+    last_version: int
+
+
+def _draft_from_row(row: _DraftRow) -> Draft:
     return Draft(
         slug=row["slug"],
         content=row["content"],
         metadata=json.loads(row["metadata"]),
         device_id=row["device_id"],
-        version=int(row["version"]),
-        saved_at_ms=int(row["saved_at_ms"]),
+        version=row["version"],
+        saved_at_ms=row["saved_at_ms"],
     )
 
 
-def _summary(draft: Draft) -> Reply:
+def _summary(draft: Draft) -> DraftSummary:
     """A draft without its content: what lists and save replies carry."""
     return {
         "slug": draft.slug,
@@ -95,12 +127,13 @@ class TenantDO(GroveDurableObject):
         *BufferedFlush.SCHEMA,
     )
 
-    def __init__(self, ctx: Any, env: Any) -> None:
+    def __init__(self, ctx: DurableObjectState, env: Env) -> None:
         super().__init__(ctx, env)
-        rows = self.sql.exec(
+        cursor: SqlCursor[_ConfigRow] = self.sql.exec(
             "SELECT value, loaded_at_ms FROM config WHERE key = ?", _CONFIG_KEY
-        ).toArray()
-        self._config: dict[str, Any] | None = json.loads(rows[0]["value"]) if rows else None
+        )
+        rows = cursor.toArray()
+        self._config: ConfigData | None = json.loads(rows[0]["value"]) if rows else None
         self._loaded_at_ms: int | None = rows[0]["loaded_at_ms"] if rows else None
         self.analytics = BufferedFlush(
             self,
@@ -112,28 +145,29 @@ class TenantDO(GroveDurableObject):
 
     # --- RPC: config ---------------------------------------------------------------------
 
-    async def get_config(self) -> dict[str, Any] | None:
+    async def get_config(self) -> ConfigData | None:
         """The tenant's config (display name, theme, tier, limits), or None if unknown."""
         if self._stale():
             await self.exclusive(self._reload_if_stale)
         return self._config
 
-    async def refresh_config(self) -> dict[str, Any] | None:
+    async def refresh_config(self) -> ConfigData | None:
         """Reload from D1 now (after the tenant row changed)."""
         await self.exclusive(self._reload)
         return self._config
 
     # --- RPC: drafts ---------------------------------------------------------------------
 
-    async def list_drafts(self) -> Reply:
+    async def list_drafts(self) -> ListReply:
         if not await self._known_tenant():
             return _NO_TENANT
-        rows = self.sql.exec(
+        cursor: SqlCursor[_DraftRow] = self.sql.exec(
             f"SELECT {_DRAFT_COLUMNS} FROM drafts ORDER BY saved_at_ms DESC, slug"
-        ).toArray()
+        )
+        rows = cursor.toArray()
         return {"outcome": "found", "drafts": [_summary(_draft_from_row(row)) for row in rows]}
 
-    async def get_draft(self, slug: str) -> Reply:
+    async def get_draft(self, slug: str) -> GetReply:
         if not await self._known_tenant():
             return _NO_TENANT
         draft = self._draft(slug)
@@ -141,7 +175,7 @@ class TenantDO(GroveDurableObject):
             return {"outcome": "missing"}
         return {"outcome": "found", "draft": draft.as_dict()}
 
-    async def save_draft(self, slug: str, save: dict[str, Any]) -> Reply:
+    async def save_draft(self, slug: str, save: DraftSaveArgs) -> SaveReply:
         """``save``: content, metadata, device_id, base_version (None for a new draft).
         Outcomes: ``saved`` (with ``created``), ``unchanged``, ``conflict`` (with the server's
         draft, or None when it was deleted meanwhile)."""
@@ -153,7 +187,7 @@ class TenantDO(GroveDurableObject):
             content=save["content"],
             metadata=save["metadata"],
             device_id=save["device_id"],
-            base_version=save.get("base_version"),
+            base_version=save["base_version"],
         )
         verdict = decide(current, request, last_version=self._last_version(slug, current))
         if verdict.decision is Decision.CONFLICT:
@@ -174,7 +208,7 @@ class TenantDO(GroveDurableObject):
         )
         return {"outcome": "saved", "created": current is None, "draft": _summary(saved)}
 
-    async def delete_draft(self, slug: str, expected_version: int | None = None) -> Reply:
+    async def delete_draft(self, slug: str, expected_version: int | None = None) -> DeleteReply:
         """Outcomes: ``deleted``, ``missing``, ``conflict`` (the draft moved past
         ``expected_version``; with the server's draft)."""
         if not await self._known_tenant():
@@ -196,7 +230,7 @@ class TenantDO(GroveDurableObject):
 
     # --- RPC: analytics ------------------------------------------------------------------
 
-    async def record_events(self, events: list[dict[str, Any]]) -> Reply:
+    async def record_events(self, events: list[dict[str, object]]) -> RecordReply:
         """Buffer validated events; when this returns they are in this object's storage."""
         if not await self._known_tenant():
             return _NO_TENANT
@@ -206,7 +240,7 @@ class TenantDO(GroveDurableObject):
 
     # --- alarm ---------------------------------------------------------------------------
 
-    async def alarm(self, alarm_info: Any = None) -> None:
+    async def alarm(self, alarm_info: object = None) -> None:
         await self.analytics.run()
 
     # --- internals -----------------------------------------------------------------------
@@ -243,14 +277,23 @@ class TenantDO(GroveDurableObject):
         self._config, self._loaded_at_ms = data, loaded_at_ms
 
     def _draft(self, slug: str) -> Draft | None:
-        rows = self.sql.exec(f"SELECT {_DRAFT_COLUMNS} FROM drafts WHERE slug = ?", slug).toArray()
+        cursor: SqlCursor[_DraftRow] = self.sql.exec(f"SELECT {_DRAFT_COLUMNS} FROM drafts WHERE slug = ?", slug)
+        rows = cursor.toArray()
         return _draft_from_row(rows[0]) if rows else None
 
     def _last_version(self, slug: str, current: Draft | None) -> int:
         if current is not None:
             return current.version
-        rows = self.sql.exec("SELECT last_version FROM draft_tombstones WHERE slug = ?", slug).toArray()
-        return int(rows[0]["last_version"]) if rows else 0
+        cursor: SqlCursor[_LastVersionRow] = self.sql.exec(
+            "SELECT last_version FROM draft_tombstones WHERE slug = ?", slug
+        )
+        rows = cursor.toArray()
+        return rows[0]["last_version"] if rows else 0
 
-    async def _deliver_events(self, rows: list[dict[str, Any]]) -> None:
+    async def _deliver_events(self, rows: list[BufferRow]) -> None:
         await deliver(self.env.DB, subdomain_of(self.object_name), rows)
+
+
+if TYPE_CHECKING:
+    # Callers hold a TenantStub (grove.tenant_rpc): the type checker keeps this class its match.
+    _RPC_CONTRACT: type[TenantStub] = TenantDO

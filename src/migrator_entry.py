@@ -6,18 +6,33 @@ and this Worker share them.
 """
 
 import logging
+from typing import TypedDict
 
+from grove.bindings import D1Env, D1PreparedStatement, ScheduledController
 from grove.platform import WorkerEntrypoint
+from grove.tiers import StorageLocation
 
 log = logging.getLogger("grove.migrator")
 
 
+class LocationCount(TypedDict):
+    storage_location: StorageLocation
+    n: int
+
+
 class Default(WorkerEntrypoint):
-    async def scheduled(self, controller, env, ctx):
+    # The SDK declares env as a JS object (no Python type); this Worker binds D1 (and more it
+    # does not use yet).
+    env: D1Env
+
+    async def scheduled(
+        self, controller: ScheduledController, env: object, ctx: object
+    ) -> dict[StorageLocation, int]:
         # Production passes env and ctx as None to class-based handlers: use self.env.
-        row = await self.env.DB.prepare(
+        select: D1PreparedStatement[LocationCount] = self.env.DB.prepare(
             "SELECT storage_location, COUNT(*) AS n FROM posts GROUP BY storage_location"
-        ).all()
-        counts = {r["storage_location"]: r["n"] for r in row["results"]}
+        )
+        result = await select.all()
+        counts: dict[StorageLocation, int] = {r["storage_location"]: r["n"] for r in result["results"]}
         log.info("post migrator ran for cron %s: posts per tier %s", controller.cron, counts)
         return counts

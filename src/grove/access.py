@@ -8,13 +8,13 @@ its credentials are wrong instead of silently getting the public view.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from grove.auth import OWNER_ROLES, WRITER_ROLES, TokenError, verify_token
+from grove.bindings import Env
 from grove.cache_keys import revoked_token_key
 from grove.clock import now_ms
 from grove.errors import HttpError, forbidden, unauthorized
-from grove.models import TokenClaims
+from grove.models import Role, TokenClaims
 from grove.settings import Settings
 
 log = logging.getLogger("grove.access")
@@ -27,7 +27,7 @@ def _secret(settings: Settings) -> str:
     return settings.jwt_secret
 
 
-async def caller_claims(env: Any, settings: Settings, authorization: str | None) -> TokenClaims | None:
+async def caller_claims(env: Env, settings: Settings, authorization: str | None) -> TokenClaims | None:
     """The verified claims of the request's token, None without one; 401 for a bad one."""
     if authorization is None:
         return None
@@ -47,7 +47,7 @@ def is_writer(claims: TokenClaims | None, tenant: str) -> bool:
     return claims is not None and claims.tenant == tenant and claims.role in WRITER_ROLES
 
 
-def _require_role(claims: TokenClaims | None, tenant: str, roles: frozenset[str], needs: str) -> TokenClaims:
+def _require_role(claims: TokenClaims | None, tenant: str, roles: frozenset[Role], needs: str) -> TokenClaims:
     if claims is None:
         raise unauthorized("missing_token", f"{needs} needs 'Authorization: Bearer <token>'.")
     if claims.tenant != tenant:

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Annotated, Any
+from collections.abc import Mapping
+from typing import Annotated, NotRequired, TypedDict
 
 from pydantic import Field
 
+from grove.bindings import D1Database, D1PreparedStatement, D1Result, SqlValue
 from grove.errors import validation_error
 from grove.ids import new_id
 from grove.models import AnalyticsEvent, GroveModel
@@ -47,9 +49,11 @@ class EventBatch(GroveModel):
     events: Annotated[list[AnalyticsEvent], Field(min_length=1, max_length=MAX_EVENTS_PER_REQUEST)]
 
 
-def parse_events(data: Any, now_ms: int) -> list[AnalyticsEvent]:
+def parse_events(data: object, now_ms: int) -> list[AnalyticsEvent]:
     """One event (a JSON object) or several (an array); 422 naming the first bad field."""
-    body = [data] if isinstance(data, dict) else data
+    body: list[object] | object = data
+    if isinstance(data, dict):
+        body = [data]
     events = parse_model(EventBatch, {"events": body}, wrapped_in="events").events
     for index, event in enumerate(events):
         if not now_ms - MAX_EVENT_AGE_MS <= event.ts_ms <= now_ms + MAX_CLOCK_SKEW_MS:
@@ -59,23 +63,36 @@ def parse_events(data: Any, now_ms: int) -> list[AnalyticsEvent]:
     return events
 
 
-def buffer_row(event: dict[str, Any], received_at_ms: int) -> dict[str, Any]:
+class StoredEvent(TypedDict):
+    """An ``AnalyticsEvent`` as the buffer keeps it (JSON in ``analytics_buffer.event``)."""
+
+    type: str
+    path: str
+    ts_ms: int
+    referrer: NotRequired[str | None]
+    session_id: NotRequired[str | None]
+
+
+def buffer_row(event: Mapping[str, object], received_at_ms: int) -> dict[str, SqlValue]:
     """The row TenantDO's ``analytics_buffer`` keeps for an event until D1 has it."""
     return {"id": new_id(), "event": json.dumps(event, separators=(",", ":")), "received_at_ms": received_at_ms}
 
 
-def _d1_values(tenant: str, row: dict[str, Any]) -> list[Any]:
-    event = json.loads(row["event"])
+def _d1_values(tenant: str, row: Mapping[str, SqlValue]) -> list[SqlValue]:
+    # ``event`` is a TEXT column written by ``buffer_row``.
+    event: StoredEvent = json.loads(str(row["event"]))
     return [
         row["id"], tenant, event["type"], event["path"], event.get("referrer"),
         event.get("session_id"), event["ts_ms"], row["received_at_ms"],
     ]
 
 
-def insert_statements(db: Any, tenant: str, rows: list[dict[str, Any]]) -> list[Any]:
+def insert_statements(
+    db: D1Database, tenant: str, rows: list[dict[str, SqlValue]]
+) -> list[D1PreparedStatement[None]]:
     """Multi-row inserts of buffered rows, each within D1's parameter limit; duplicates of an
     event already stored are ignored."""
-    statements = []
+    statements: list[D1PreparedStatement[None]] = []
     for start in range(0, len(rows), _ROWS_PER_STATEMENT):
         chunk = rows[start : start + _ROWS_PER_STATEMENT]
         sql = (
@@ -87,7 +104,7 @@ def insert_statements(db: Any, tenant: str, rows: list[dict[str, Any]]) -> list[
     return statements
 
 
-async def deliver(db: Any, tenant: str, rows: list[dict[str, Any]]) -> None:
+async def deliver(db: D1Database, tenant: str, rows: list[dict[str, SqlValue]]) -> None:
     """One D1 ``batch`` (one round trip, all or nothing) for up to 100 buffered events."""
     await db.batch(insert_statements(db, tenant, rows))
 
@@ -96,13 +113,40 @@ def _day_of(ms: int) -> int:
     return ms // DAY_MS
 
 
-async def summary(db: Any, tenant: str, *, days: int, now_ms: int) -> dict[str, Any]:
+class DayViews(TypedDict):
+    day: int
+    views: int
+
+
+class PathViews(TypedDict):
+    path: str
+    views: int
+
+
+class DayCount(TypedDict):
+    date: str  # ISO date, UTC
+    views: int
+
+
+class Summary(TypedDict):
+    """``GET /api/analytics/summary``'s body."""
+
+    days: int
+    since_ms: int
+    total_views: int
+    views_per_day: list[DayCount]
+    top_paths: list[PathViews]
+
+
+async def summary(db: D1Database, tenant: str, *, days: int, now_ms: int) -> Summary:
     """Page views per UTC day (every day of the window, zeros included) and the top paths,
     for the last ``days`` days including today. Events reach D1 within a minute or so of
     being recorded (they are buffered first)."""
     first_day = _day_of(now_ms) - (days - 1)
     since_ms, until_ms = first_day * DAY_MS, (_day_of(now_ms) + 1) * DAY_MS
     window = "tenant = ?1 AND type = ?2 AND ts_ms >= ?3 AND ts_ms < ?4"
+    per_day: D1Result[DayViews]
+    top: D1Result[PathViews]
     per_day, top = await db.batch([
         db.prepare(
             f"SELECT ts_ms / {DAY_MS} AS day, COUNT(*) AS views FROM analytics_events WHERE {window}"
@@ -114,7 +158,7 @@ async def summary(db: Any, tenant: str, *, days: int, now_ms: int) -> dict[str, 
         ).bind(tenant, VIEW_TYPE, since_ms, until_ms, TOP_PATHS),
     ])
     counts = {int(row["day"]): int(row["views"]) for row in per_day["results"]}
-    views_per_day = [
+    views_per_day: list[DayCount] = [
         {"date": dt.datetime.fromtimestamp(day * DAY_MS / 1000, tz=dt.UTC).date().isoformat(), "views": counts.get(day, 0)}
         for day in range(first_day, first_day + days)
     ]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 from urllib.parse import urlsplit
 
+from grove.bindings import Env, ExecutionContext
 from grove.errors import HttpError
 from grove.http import error_response
 from grove.platform import Request, Response
@@ -28,7 +28,7 @@ for area in (reader, posts_api, auth_api, drafts_api, analytics_api, config_api,
     area.register(router)
 
 
-async def handle_request(request: Request, env: Any, ctx: Any) -> Response:
+async def handle_request(request: Request, env: Env, ctx: ExecutionContext) -> Response:
     path = urlsplit(request.url).path
     try:
         handler, params = router.resolve(str(request.method), path)

@@ -11,14 +11,14 @@ import base64
 import hashlib
 import hmac
 import json
-from typing import Any
+from collections.abc import Mapping
 
 from pydantic import ValidationError
 
-from grove.models import TokenClaims
+from grove.models import Role, TokenClaims
 
-WRITER_ROLES = frozenset({"owner", "author"})
-OWNER_ROLES = frozenset({"owner"})
+WRITER_ROLES: frozenset[Role] = frozenset({"owner", "author"})
+OWNER_ROLES: frozenset[Role] = frozenset({"owner"})
 _HEADER = {"alg": "HS256", "typ": "JWT"}
 
 
@@ -43,17 +43,26 @@ def _sign(secret: str, signing_input: bytes) -> bytes:
     return hmac.new(secret.encode("utf-8"), signing_input, hashlib.sha256).digest()
 
 
-def _json_part(value: dict[str, Any]) -> str:
+def _json_part(value: Mapping[str, object]) -> str:
     return _b64encode(json.dumps(value, separators=(",", ":")).encode("utf-8"))
 
 
 def mint_token(
-    secret: str, *, sub: str, tenant: str, role: str, ttl_s: int, now_ms: int, jti: str
+    secret: str, *, sub: str, tenant: str, role: Role, ttl_s: int, now_ms: int, jti: str
 ) -> str:
     now_s = now_ms // 1000
     claims = TokenClaims(sub=sub, tenant=tenant, role=role, iat=now_s, exp=now_s + ttl_s, jti=jti)
     signing_input = f"{_json_part(_HEADER)}.{_json_part(claims.model_dump())}"
     return f"{signing_input}.{_b64encode(_sign(secret, signing_input.encode('ascii')))}"
+
+
+def _names_hs256(header: object) -> bool:
+    """A JOSE header (a JSON object) whose ``alg`` is HS256."""
+    match header:
+        case {"alg": "HS256"}:
+            return True
+        case _:
+            return False
 
 
 def verify_token(secret: str, token: str, *, now_ms: int) -> TokenClaims:
@@ -63,12 +72,12 @@ def verify_token(secret: str, token: str, *, now_ms: int) -> TokenClaims:
         raise invalid
     header_b64, claims_b64, signature_b64 = parts
     try:
-        header = json.loads(_b64decode(header_b64))
+        header: object = json.loads(_b64decode(header_b64))
         signature = _b64decode(signature_b64)
         raw_claims = json.loads(_b64decode(claims_b64))
     except ValueError:  # binascii.Error and JSONDecodeError are ValueErrors
         raise invalid from None
-    if not isinstance(header, dict) or header.get("alg") != "HS256":
+    if not _names_hs256(header):
         raise invalid
     expected = _sign(secret, f"{header_b64}.{claims_b64}".encode("ascii"))
     if not hmac.compare_digest(signature, expected):

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, NamedTuple
+from typing import NamedTuple, TypedDict
 
 # A draft's size: content plus its metadata as JSON, in UTF-8 bytes.
 MAX_DRAFT_BYTES = 1024 * 1024
@@ -28,16 +28,35 @@ MAX_DRAFT_BYTES = 1024 * 1024
 MAX_DRAFT_BODY_BYTES = 3 * MAX_DRAFT_BYTES
 
 
-@dataclass(frozen=True)
-class Draft:
+class DraftMetadataDict(TypedDict):
+    """A draft's metadata as stored and sent (``grove.models.DraftMetadata`` dumped)."""
+
+    title: str
+    description: str
+    tags: list[str]
+
+
+class DraftData(TypedDict):
+    """A whole draft as a plain dict (``Draft.as_dict``): what RPC replies and the API carry."""
+
     slug: str
     content: str
-    metadata: dict[str, Any]  # title, description, tags
+    metadata: DraftMetadataDict
     device_id: str
     version: int
     saved_at_ms: int
 
-    def as_dict(self) -> dict[str, Any]:
+
+@dataclass(frozen=True)
+class Draft:
+    slug: str
+    content: str
+    metadata: DraftMetadataDict
+    device_id: str
+    version: int
+    saved_at_ms: int
+
+    def as_dict(self) -> DraftData:
         return {
             "slug": self.slug,
             "content": self.content,
@@ -51,7 +70,7 @@ class Draft:
 @dataclass(frozen=True)
 class DraftSave:
     content: str
-    metadata: dict[str, Any]
+    metadata: DraftMetadataDict
     device_id: str
     base_version: int | None
 
@@ -90,5 +109,5 @@ def may_delete(current: Draft, expected_version: int | None) -> bool:
     return expected_version is None or expected_version == current.version
 
 
-def draft_size_bytes(content: str, metadata: dict[str, Any]) -> int:
+def draft_size_bytes(content: str, metadata: DraftMetadataDict) -> int:
     return len(content.encode("utf-8")) + len(json.dumps(metadata, ensure_ascii=False).encode("utf-8"))

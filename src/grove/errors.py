@@ -6,22 +6,26 @@ machine-readable and stable, the message is for people.
 
 from __future__ import annotations
 
-from typing import Any
-
 
 class HttpError(Exception):
     def __init__(
-        self, status: int, code: str, message: str, *, headers: dict[str, str] | None = None, **details: Any
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        headers: dict[str, str] | None = None,
+        details: dict[str, object] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.headers = dict(headers or {})  # response headers the status requires
-        self.details = details
+        self.details = dict(details or {})  # more machine-readable fields of the error body
 
-    def body(self) -> dict[str, Any]:
-        error: dict[str, Any] = {"code": self.code, "message": self.message}
+    def body(self) -> dict[str, object]:
+        error: dict[str, object] = {"code": self.code, "message": self.message}
         error.update(self.details)
         return {"error": error}
 
@@ -48,8 +52,8 @@ def forbidden(code: str, message: str) -> HttpError:
     return HttpError(403, code, message)
 
 
-def conflict(code: str, message: str, **details: Any) -> HttpError:
-    return HttpError(409, code, message, **details)
+def conflict(code: str, message: str, **details: object) -> HttpError:
+    return HttpError(409, code, message, details=details)
 
 
 def payload_too_large(max_bytes: int) -> HttpError:
@@ -57,4 +61,4 @@ def payload_too_large(max_bytes: int) -> HttpError:
 
 
 def validation_error(field: str, message: str) -> HttpError:
-    return HttpError(422, "validation_error", message, field=field)
+    return HttpError(422, "validation_error", message, details={"field": field})

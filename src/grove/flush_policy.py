@@ -12,6 +12,7 @@ Plain Python: ``durable_objects.buffered_flush`` applies it to a table in a Dura
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,15 @@ class FlushPolicy:
     retry_base_ms: int = 5_000
     retry_max_ms: int = 10 * 60_000
     max_batches_per_run: int = 10
+
+
+class FlushState(TypedDict):
+    """A buffer's state as ``should_send`` and ``next_flush_at_ms`` take it (as keywords)."""
+
+    pending: int
+    oldest_at_ms: int | None
+    retry_at_ms: int | None
+    now_ms: int
 
 
 def retry_delay_ms(policy: FlushPolicy, failures: int) -> int:

@@ -4,7 +4,6 @@ query parameters."""
 from __future__ import annotations
 
 import json
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from grove.cache_policy import PRIVATE_NO_STORE
@@ -15,11 +14,11 @@ JSON_TYPE = "application/json; charset=utf-8"
 HTML_TYPE = "text/html; charset=utf-8"
 
 
-def json_body(data: Any) -> bytes:
+def json_body(data: object) -> bytes:
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+def json_response(data: object, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     merged = {"content-type": JSON_TYPE, "cache-control": PRIVATE_NO_STORE}
     merged.update(headers or {})
     return Response(json_body(data), status=status, headers=merged)

@@ -12,9 +12,8 @@ CDN (which also reaches the Cache API copies in other locations, as they carry t
 
 from __future__ import annotations
 
-from typing import Any
-
 from grove import page_cache
+from grove.bindings import Env
 from grove.cache_keys import (
     edge_url,
     list_page_keys,
@@ -26,6 +25,7 @@ from grove.cache_keys import (
     post_tag,
     tenant_tag,
 )
+from grove.models import PostStatus
 from grove.posts_store import reader_visible_slugs
 from grove.purge import purge_tags
 from grove.settings import Settings
@@ -37,13 +37,13 @@ CONFIG_EDGE_DELETES_MAX_POSTS = 500
 
 
 async def after_post_write(
-    env: Any,
+    env: Env,
     settings: Settings,
     *,
     tenant: str,
     post_id: str,
     slugs: set[str],
-    status: str,
+    status: PostStatus,
     published_at_ms: int | None,
 ) -> None:
     """``status``/``published_at_ms``: the post after the write (before it, for a delete).
@@ -60,7 +60,7 @@ async def after_post_write(
         await purge_tags(settings, [post_tag(tenant, post_id), list_tag(tenant)])
 
 
-async def after_config_write(env: Any, settings: Settings, *, tenant: str) -> None:
+async def after_config_write(env: Env, settings: Settings, *, tenant: str) -> None:
     slugs = await reader_visible_slugs(env.DB, tenant, CONFIG_EDGE_DELETES_MAX_POSTS)
     paths = list_paths() + [post_html_path(slug) for slug in slugs]
     await page_cache.invalidate(env, tenant, kv_keys=[], edge_urls=[edge_url(tenant, settings.root_domain, p) for p in paths])

@@ -3,6 +3,10 @@
 Safety is part of rendering, not a later filter: raw HTML in the source is shown as text,
 and a link or image reaches the page only when its URL is relative or uses an allowed scheme,
 so ``javascript:``, ``data:`` and the like never become clickable.
+
+markdown-it-py is imported on first use (``_renderer``), not at module level: only writes
+render markdown, and its import was a large share of the app's import time under Pyodide
+(``bench/pyodide_import.py``), which every cold isolate pays.
 """
 
 from __future__ import annotations
@@ -10,12 +14,14 @@ from __future__ import annotations
 import functools
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
+    from markdown_it.token import Token
 
 # A typical adult silent-reading speed for prose on screens.
 WORDS_PER_MINUTE = 230
@@ -45,35 +51,34 @@ def _scheme(url: str) -> str | None:
 
 @functools.cache
 def _renderer() -> MarkdownIt:
-    """The one configured renderer, built on first use. markdown-it-py is imported here, not at
-    module level: only writes render markdown, and its import was a large share of the app's
-    import time under Pyodide (``bench/pyodide_import.py``), which every cold isolate pays."""
+    """The one configured renderer, built on first use (see the module docstring)."""
     from markdown_it import MarkdownIt
+    from markdown_it.renderer import RendererHTML
+    from markdown_it.utils import EnvType, OptionsDict
 
-    class _SafeMarkdownIt(MarkdownIt):
+    class SafeMarkdownIt(MarkdownIt):
         def validateLink(self, url: str) -> bool:  # noqa: N802 (markdown-it-py's hook name)
             scheme = _scheme(url)
             return scheme is None or scheme in _LINK_SCHEMES
 
-    md = _SafeMarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    class SafeRenderer(RendererHTML):
+        """HTML rendering with one change: an image loads only over http(s) or a relative URL
+        (``validateLink`` also lets ``mailto:`` through, which is for links)."""
+
+        def image(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+            scheme = _scheme(str(tokens[idx].attrGet("src") or ""))
+            if scheme is not None and scheme not in _IMAGE_SCHEMES:
+                tokens[idx].attrSet("src", "")
+            return super().image(tokens, idx, options, env)
+
+    md = SafeMarkdownIt(
+        "commonmark", {"html": False, "linkify": False, "typographer": False}, renderer_cls=SafeRenderer
+    )
     md.enable(["table", "strikethrough"])
-
-    default_image = md.renderer.rules["image"]
-
-    def image(renderer, tokens, idx, options, env):  # type: ignore[no-untyped-def]
-        # validateLink allows mailto: for links; an image may only load over http(s) or a
-        # relative URL.
-        src = tokens[idx].attrGet("src") or ""
-        scheme = _scheme(str(src))
-        if scheme is not None and scheme not in _IMAGE_SCHEMES:
-            tokens[idx].attrSet("src", "")
-        return default_image(tokens, idx, options, env)
-
-    md.add_render_rule("image", image)
     return md
 
 
-def _count_words(tokens) -> int:  # type: ignore[no-untyped-def]
+def _count_words(tokens: Sequence[Token]) -> int:
     words = 0
     for token in tokens:
         if token.type == "inline":
@@ -86,7 +91,7 @@ def _count_words(tokens) -> int:  # type: ignore[no-untyped-def]
 def render_markdown(source: str) -> RenderedMarkdown:
     md = _renderer()
     tokens = md.parse(source)
-    html = md.renderer.render(tokens, md.options, {})
+    html: str = md.renderer.render(tokens, md.options, {})
     words = _count_words(tokens)
     minutes = math.ceil(words / WORDS_PER_MINUTE) if words else 0
     return RenderedMarkdown(html=html, word_count=words, reading_time_min=minutes)

@@ -9,9 +9,9 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from grove.slugs import SLUG_MAX_CHARS, SLUG_PATTERN
+from grove.tiers import StorageLocation
 
 PostStatus = Literal["draft", "published", "archived"]
-StorageLocation = Literal["d1", "r2", "r2_archived"]
 Role = Literal["owner", "author", "reader"]
 TenantTier = Literal["seedling", "sapling", "oak", "evergreen"]
 

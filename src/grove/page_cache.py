@@ -21,12 +21,12 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
-from typing import Any
 
+from grove.bindings import Env, ExecutionContext, JsonValue
 from grove.platform import Response, edge_delete, edge_match, edge_put
 from grove.single_flight import SingleFlight
 
-Loaded = tuple[Any, int]  # (JSON-able value, KV TTL in seconds)
+Loaded = tuple[JsonValue, int]  # (JSON-able value, KV TTL in seconds)
 
 _flights = SingleFlight()
 
@@ -36,14 +36,14 @@ class _WriteFences:
 
     def __init__(self) -> None:
         self._generation: dict[str, int] = {}
-        self._stores: dict[str, set[asyncio.Future[Any]]] = {}
+        self._stores: dict[str, set[asyncio.Future[None]]] = {}
 
     def generation(self, tenant: str) -> int:
         return self._generation.get(tenant, 0)
 
     def store_later(
-        self, ctx: Any, tenant: str, generation: int, store: Callable[[], Awaitable[Any]]
-    ) -> asyncio.Future[Any]:
+        self, ctx: ExecutionContext, tenant: str, generation: int, store: Callable[[], Awaitable[object]]
+    ) -> asyncio.Future[None]:
         async def guarded() -> None:
             if self.generation(tenant) == generation:
                 await store()
@@ -72,19 +72,19 @@ def generation(tenant: str) -> int:
 
 
 async def read_through(
-    env: Any,
-    ctx: Any,
+    env: Env,
+    ctx: ExecutionContext,
     *,
     tenant: str,
     generation_: int,
     key: str,
     load: Callable[[], Awaitable[Loaded]],
-) -> Any:
+) -> JsonValue:
     """The JSON value under ``key`` in KV, else ``load()``'s (stored for its TTL)."""
 
     flight_key = f"{key}#{generation_}"
 
-    async def fill() -> Any:
+    async def fill() -> JsonValue:
         cached = await env.CACHE_KV.get(key, type="json")
         if cached is not None:
             return cached
@@ -106,11 +106,11 @@ async def edge_lookup(url: str) -> Response | None:
     return await edge_match(url)
 
 
-def edge_store_later(ctx: Any, tenant: str, generation_: int, url: str, response: Response) -> None:
+def edge_store_later(ctx: ExecutionContext, tenant: str, generation_: int, url: str, response: Response) -> None:
     _fences.store_later(ctx, tenant, generation_, lambda: edge_put(url, response))
 
 
-async def invalidate(env: Any, tenant: str, *, kv_keys: list[str], edge_urls: list[str]) -> None:
+async def invalidate(env: Env, tenant: str, *, kv_keys: list[str], edge_urls: list[str]) -> None:
     """Drop every copy a write made stale; call after the write committed in D1."""
     await _fences.begin_write(tenant)
     await asyncio.gather(*(env.CACHE_KV.delete(key) for key in kv_keys))

@@ -3,7 +3,9 @@
 Everything the app needs from the runtime is imported here and nowhere else: the SDK's
 entrypoint bases and HTTP types, and the JavaScript globals the SDK does not wrap (the Cache
 API, WebSocketPair). On Cloudflare these come from Pyodide's ``workers`` and ``js`` modules; on
-CPython the local runtime provides modules of the same names and shapes.
+CPython the local runtime provides modules of the same names and shapes. What the app relies
+on from the objects the runtime hands it (``env``, ``ctx``, bindings) is typed in
+``grove.bindings``.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 
 import js
 
+from grove.bindings import Cache
 from workers import DurableObject, Request, Response, WorkerEntrypoint, fetch
 
 __all__ = [
@@ -19,7 +22,6 @@ __all__ = [
     "Request",
     "Response",
     "WorkerEntrypoint",
-    "default_cache",
     "edge_delete",
     "edge_match",
     "edge_put",
@@ -29,34 +31,39 @@ __all__ = [
 ]
 
 
-def default_cache() -> Any:
+def _default_cache() -> Cache:
     """The data centre's default cache (``caches.default``)."""
-    return js.caches.default
+    cache: Cache = js.caches.default
+    return cache
 
 
 async def edge_match(url: str) -> Response | None:
     """The response cached under ``url`` in this data centre, as an SDK ``Response``."""
-    hit = await default_cache().match(url)
+    hit = await _default_cache().match(url)
     # Production hands back a JS Response (or undefined); the SDK's Response wraps it.
     return None if hit is None else Response(hit)
 
 
 async def edge_put(url: str, response: Response) -> None:
-    await default_cache().put(url, response.js_object)
+    await _default_cache().put(url, response.js_object)
 
 
 async def edge_delete(url: str) -> bool:
-    return bool(await default_cache().delete(url))
+    return bool(await _default_cache().delete(url))
 
 
 def new_websocket_pair() -> tuple[Any, Any]:
-    """``(client, server)`` ends of a new WebSocket pair."""
+    """``(client, server)`` ends of a new WebSocket pair: JS WebSocket objects, which have no
+    Python type (the JS boundary)."""
     client, server = js.WebSocketPair.new().object_values()
     return client, server
 
 
 def to_bytes(value: Any) -> bytes:
-    """Bytes from what a binding returned: an ArrayBuffer proxy in production, bytes locally."""
-    if isinstance(value, bytes | bytearray | memoryview):
+    """Bytes from what a binding returned: an ArrayBuffer proxy (a JS object: no Python type)
+    in production, bytes locally."""
+    if isinstance(value, bytes | bytearray):
         return bytes(value)
+    if isinstance(value, memoryview):
+        return value.tobytes()
     return bytes(value.to_bytes())

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from grove.bindings import Env
 from grove.clock import now_ms
-from grove.errors import HttpError, conflict, not_found, validation_error
+from grove.errors import HttpError, not_found, validation_error
 from grove.ids import new_id
 from grove.invalidation import after_post_write
 from grove.markdown import render_markdown
@@ -28,15 +29,19 @@ from grove.slugs import slugify
 from grove.tenancy import NO_BLOG_HERE
 
 
-def _slug_taken(slug: str) -> HttpError:
-    return conflict("slug_taken", f"The slug '{slug}' is already used by another post of this blog.")
+class SlugConflict(HttpError):
+    """409 ``slug_taken``: another post of this blog has the slug (a class, so that callers
+    catch it by type rather than by comparing codes)."""
+
+    def __init__(self, slug: str) -> None:
+        super().__init__(409, "slug_taken", f"The slug '{slug}' is already used by another post of this blog.")
 
 
 def _no_post(slug: str) -> HttpError:
     return not_found(f"There is no post '{slug}'.")
 
 
-async def create(env: Any, settings: Settings, tenant: str, author_id: str, payload: PostCreate) -> AuthorPost:
+async def create(env: Env, settings: Settings, tenant: str, author_id: str, payload: PostCreate) -> AuthorPost:
     slug = payload.slug or slugify(payload.title)
     if not slug:
         raise validation_error("slug", "slug: the title has no letters or digits to derive one from; send a slug")
@@ -52,7 +57,7 @@ async def create(env: Any, settings: Settings, tenant: str, author_id: str, payl
             now_ms=now_ms(),
         )
     except SlugTaken:
-        raise _slug_taken(slug) from None
+        raise SlugConflict(slug) from None
     except UnknownTenant:
         raise not_found(NO_BLOG_HERE) from None
     await after_post_write(
@@ -62,13 +67,13 @@ async def create(env: Any, settings: Settings, tenant: str, author_id: str, payl
     return post
 
 
-async def update(env: Any, settings: Settings, tenant: str, slug: str, changes: dict[str, Any]) -> AuthorPost | None:
+async def update(env: Env, settings: Settings, tenant: str, slug: str, changes: dict[str, Any]) -> AuthorPost | None:
     """Apply a partial update; None when there is no post at ``slug``."""
     rendered = render_markdown(changes["markdown"]) if "markdown" in changes else None
     try:
         post = await update_post(env, tenant, slug, changes, rendered, now_ms())
     except SlugTaken:
-        raise _slug_taken(changes["slug"]) from None
+        raise SlugConflict(changes["slug"]) from None
     if post is None:
         return None
     # A rename leaves copies under the old slug as well as (tombstones under) the new one.
@@ -79,14 +84,14 @@ async def update(env: Any, settings: Settings, tenant: str, slug: str, changes: 
     return post
 
 
-async def update_existing(env: Any, settings: Settings, tenant: str, slug: str, changes: dict[str, Any]) -> AuthorPost:
+async def update_existing(env: Env, settings: Settings, tenant: str, slug: str, changes: dict[str, Any]) -> AuthorPost:
     post = await update(env, settings, tenant, slug, changes)
     if post is None:
         raise _no_post(slug)
     return post
 
 
-async def delete(env: Any, settings: Settings, tenant: str, slug: str) -> DeletedPost:
+async def delete(env: Env, settings: Settings, tenant: str, slug: str) -> DeletedPost:
     deleted = await delete_post(env, tenant, slug)
     if deleted is None:
         raise _no_post(slug)
@@ -98,7 +103,7 @@ async def delete(env: Any, settings: Settings, tenant: str, slug: str) -> Delete
 
 
 async def upsert(
-    env: Any, settings: Settings, tenant: str, author_id: str, slug: str, payload: PostCreate
+    env: Env, settings: Settings, tenant: str, author_id: str, slug: str, payload: PostCreate
 ) -> tuple[AuthorPost, bool]:
     """Write ``payload`` to the post at ``slug``, creating it if there is none; True when
     created. (Publishing a draft: the post keeps its id, author and first publication time.)"""
@@ -108,8 +113,7 @@ async def upsert(
         return post, False
     try:
         return await create(env, settings, tenant, author_id, payload.model_copy(update={"slug": slug})), True
-    except HttpError as error:
-        if error.code != "slug_taken":
-            raise
+    except SlugConflict:
+        pass
     # Created by someone else between the two statements: it exists now.
     return await update_existing(env, settings, tenant, slug, changes), False

@@ -13,10 +13,12 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
+from grove.bindings import D1Database, D1PreparedStatement, Env, R2Bucket
 from grove.markdown import RenderedMarkdown
-from grove.models import AuthorPost, PostCreate, PostPage, PostSummary
+from grove.models import AuthorPost, PostCreate, PostPage, PostStatus, PostSummary
+from grove.tiers import StorageLocation
 
 log = logging.getLogger("grove.posts")
 
@@ -52,6 +54,53 @@ RETURNING {_POST_COLUMNS}
 """
 
 
+class SummaryRow(TypedDict):
+    """A post as ``_SUMMARY_COLUMNS`` selects it (``tags``: JSON text)."""
+
+    id: str
+    slug: str
+    title: str
+    description: str
+    tags: str | None
+    word_count: int
+    reading_time_min: int
+    published_at_ms: int | None
+
+
+class PostRow(SummaryRow):
+    """A post as ``_POST_COLUMNS`` selects it; ``markdown``/``html`` are NULL once the content
+    moved to R2 (``r2_key``)."""
+
+    status: PostStatus
+    author_id: str
+    markdown: str | None
+    html: str | None
+    storage_location: StorageLocation
+    r2_key: str | None
+    created_at_ms: int
+    updated_at_ms: int
+
+
+class DeletedRow(TypedDict):
+    id: str
+    slug: str
+    status: PostStatus
+    published_at_ms: int | None
+    r2_key: str | None
+
+
+class SlugRow(TypedDict):
+    slug: str
+
+
+class R2Content(TypedDict):
+    """The JSON of a post's content object in R2."""
+
+    markdown: str
+    html: str
+    stored_at_ms: int
+
+
 class SlugTaken(Exception):
     pass
 
@@ -72,30 +121,32 @@ class ContentMissing(Exception):
 class DeletedPost:
     id: str
     slug: str
-    status: str
+    status: PostStatus
     published_at_ms: int | None
 
 
-def r2_content_key(tenant: str, post_id: str, storage_location: str) -> str:
+def r2_content_key(tenant: str, post_id: str, storage_location: StorageLocation) -> str:
     folder = "archive" if storage_location == "r2_archived" else "posts"
     return f"{folder}/{tenant}/{post_id}.json"
 
 
-async def write_r2_content(bucket: Any, key: str, *, markdown: str, html: str, now_ms: int) -> None:
-    body = json.dumps({"markdown": markdown, "html": html, "stored_at_ms": now_ms})
+async def write_r2_content(bucket: R2Bucket, key: str, *, markdown: str, html: str, now_ms: int) -> None:
+    content: R2Content = {"markdown": markdown, "html": html, "stored_at_ms": now_ms}
+    body = json.dumps(content)
     await bucket.put(key, body, httpMetadata={"contentType": "application/json"})
 
 
-async def _read_r2_content(bucket: Any, key: str | None) -> dict[str, Any] | None:
+async def _read_r2_content(bucket: R2Bucket, key: str | None) -> R2Content | None:
     if not key:
         return None
     obj = await bucket.get(key)
     if obj is None:
         return None
-    return json.loads(await obj.text())
+    content: R2Content = json.loads(await obj.text())
+    return content
 
 
-async def _write_returning(statement: Any) -> Any:
+async def _write_returning(statement: D1PreparedStatement[PostRow]) -> PostRow | None:
     """Run a write with ``RETURNING``; its first row (or None). A taken slug or an unknown
     tenant becomes ``SlugTaken`` / ``UnknownTenant``."""
     try:
@@ -110,17 +161,14 @@ async def _write_returning(statement: Any) -> Any:
         raise
 
 
-def _post_from_row(row: Any, content: dict[str, Any] | None = None) -> AuthorPost:
-    data = dict(row)
-    data["tags"] = json.loads(data["tags"] or "[]")
-    if content is not None:
-        data["markdown"], data["html"] = content["markdown"], content["html"]
-    data["markdown"] = data["markdown"] or ""
-    data["html"] = data["html"] or ""
+def _post_from_row(row: PostRow, content: R2Content | None = None) -> AuthorPost:
+    data: dict[str, object] = {**row, "tags": json.loads(row["tags"] or "[]")}
+    markdown, html = (content["markdown"], content["html"]) if content is not None else (row["markdown"], row["html"])
+    data["markdown"], data["html"] = markdown or "", html or ""
     return AuthorPost.model_validate(data)
 
 
-async def _resolve_content(env: Any, tenant: str, row: Any) -> AuthorPost:
+async def _resolve_content(env: Env, tenant: str, row: PostRow) -> AuthorPost:
     if row["storage_location"] == "d1":
         return _post_from_row(row)
     content = await _read_r2_content(env.CONTENT, row["r2_key"])
@@ -129,26 +177,22 @@ async def _resolve_content(env: Any, tenant: str, row: Any) -> AuthorPost:
     return _post_from_row(row, content)
 
 
-async def read_post(env: Any, tenant: str, slug: str) -> AuthorPost | None:
+async def read_post(env: Env, tenant: str, slug: str) -> AuthorPost | None:
     """The post with its content from wherever ``storage_location`` says (any status)."""
-    row = await (
-        env.DB.prepare(f"SELECT {_POST_COLUMNS} FROM posts WHERE tenant = ?1 AND slug = ?2")
-        .bind(tenant, slug)
-        .first()
+    select: D1PreparedStatement[PostRow] = env.DB.prepare(
+        f"SELECT {_POST_COLUMNS} FROM posts WHERE tenant = ?1 AND slug = ?2"
     )
+    row = await select.bind(tenant, slug).first()
     return None if row is None else await _resolve_content(env, tenant, row)
 
 
-async def read_published_page(db: Any, tenant: str, page: int, page_size: int) -> PostPage:
+async def read_published_page(db: D1Database, tenant: str, page: int, page_size: int) -> PostPage:
     """One page of published posts, newest first (one extra row tells whether more follow)."""
-    result = await (
-        db.prepare(
-            f"SELECT {_SUMMARY_COLUMNS} FROM posts WHERE tenant = ?1 AND status = 'published'"
-            " ORDER BY published_at_ms DESC, id DESC LIMIT ?2 OFFSET ?3"
-        )
-        .bind(tenant, page_size + 1, (page - 1) * page_size)
-        .all()
+    select: D1PreparedStatement[SummaryRow] = db.prepare(
+        f"SELECT {_SUMMARY_COLUMNS} FROM posts WHERE tenant = ?1 AND status = 'published'"
+        " ORDER BY published_at_ms DESC, id DESC LIMIT ?2 OFFSET ?3"
     )
+    result = await select.bind(tenant, page_size + 1, (page - 1) * page_size).all()
     rows = result["results"]
     posts = [
         PostSummary.model_validate({**row, "tags": json.loads(row["tags"] or "[]")})
@@ -157,23 +201,20 @@ async def read_published_page(db: Any, tenant: str, page: int, page_size: int) -
     return PostPage(posts=posts, page=page, has_more=len(rows) > page_size)
 
 
-async def reader_visible_slugs(db: Any, tenant: str, limit: int) -> list[str]:
+async def reader_visible_slugs(db: D1Database, tenant: str, limit: int) -> list[str]:
     """Slugs of the posts readers can open (published, archived, or unpublished after being
     published), most recently published first: the pages a tenant-wide change may have left
     in caches."""
-    result = await (
-        db.prepare(
-            "SELECT slug FROM posts WHERE tenant = ?1 AND published_at_ms IS NOT NULL"
-            " ORDER BY published_at_ms DESC LIMIT ?2"
-        )
-        .bind(tenant, limit)
-        .all()
+    select: D1PreparedStatement[SlugRow] = db.prepare(
+        "SELECT slug FROM posts WHERE tenant = ?1 AND published_at_ms IS NOT NULL"
+        " ORDER BY published_at_ms DESC LIMIT ?2"
     )
+    result = await select.bind(tenant, limit).all()
     return [row["slug"] for row in result["results"]]
 
 
 async def insert_post(
-    db: Any,
+    db: D1Database,
     *,
     tenant: str,
     post_id: str,
@@ -184,14 +225,15 @@ async def insert_post(
     now_ms: int,
 ) -> AuthorPost:
     published_at_ms = now_ms if payload.status == "published" else None
+    insert: D1PreparedStatement[PostRow] = db.prepare(
+        "INSERT INTO posts (id, tenant, slug, title, description, tags, status, author_id,"
+        " markdown, html, word_count, reading_time_min, storage_location, created_at_ms,"
+        " updated_at_ms, published_at_ms)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'd1', ?13, ?13, ?14)"
+        f" RETURNING {_POST_COLUMNS}"
+    )
     row = await _write_returning(
-        db.prepare(
-            "INSERT INTO posts (id, tenant, slug, title, description, tags, status, author_id,"
-            " markdown, html, word_count, reading_time_min, storage_location, created_at_ms,"
-            " updated_at_ms, published_at_ms)"
-            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'd1', ?13, ?13, ?14)"
-            f" RETURNING {_POST_COLUMNS}"
-        ).bind(
+        insert.bind(
             post_id,
             tenant,
             slug,
@@ -208,11 +250,14 @@ async def insert_post(
             published_at_ms,
         )
     )
+    if row is None:
+        # An INSERT either stores the row (and RETURNING yields it) or raises.
+        raise RuntimeError(f"INSERT ... RETURNING gave no row for post {tenant}/{slug}")
     return _post_from_row(row)
 
 
 async def update_post(
-    env: Any,
+    env: Env,
     tenant: str,
     slug: str,
     changes: dict[str, Any],
@@ -250,19 +295,17 @@ async def update_post(
             .bind(row["id"])
             .run()
         )
-        row = {**dict(row), "r2_key": None}
+        moved: PostRow = {**row, "r2_key": None}
+        return await _resolve_content(env, tenant, moved)
     return await _resolve_content(env, tenant, row)
 
 
-async def delete_post(env: Any, tenant: str, slug: str) -> DeletedPost | None:
-    row = await (
-        env.DB.prepare(
-            "DELETE FROM posts WHERE tenant = ?1 AND slug = ?2"
-            " RETURNING id, slug, status, published_at_ms, r2_key"
-        )
-        .bind(tenant, slug)
-        .first()
+async def delete_post(env: Env, tenant: str, slug: str) -> DeletedPost | None:
+    delete: D1PreparedStatement[DeletedRow] = env.DB.prepare(
+        "DELETE FROM posts WHERE tenant = ?1 AND slug = ?2"
+        " RETURNING id, slug, status, published_at_ms, r2_key"
     )
+    row = await delete.bind(tenant, slug).first()
     if row is None:
         return None
     if row["r2_key"]:

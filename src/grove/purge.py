@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+from http import HTTPMethod
 
 from grove.platform import fetch
 from grove.settings import Settings
@@ -35,7 +36,9 @@ async def purge_tags(settings: Settings, tags: list[str]) -> bool:
         try:
             reply = await fetch(
                 url,
-                method="POST",
+                # The SDK's fetch takes an HTTPMethod (its FetchKwargs); a bare "POST" only
+                # works because Pyodide passes strings through unchecked.
+                method=HTTPMethod.POST,
                 headers={
                     "authorization": f"Bearer {settings.cf_api_token}",
                     "content-type": "application/json",

@@ -7,7 +7,8 @@ reading, and on the bytes read), 400 for malformed JSON, 422 naming the first in
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, TypeVar
+from email.message import Message
+from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -21,7 +22,7 @@ MAX_BODY_BYTES = 1024 * 1024
 M = TypeVar("M", bound=BaseModel)
 
 
-async def read_body(request: Request, headers: Any, max_bytes: int = MAX_BODY_BYTES) -> bytes:
+async def read_body(request: Request, headers: Message, max_bytes: int = MAX_BODY_BYTES) -> bytes:
     declared = headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > max_bytes:
         raise payload_too_large(max_bytes)
@@ -31,18 +32,18 @@ async def read_body(request: Request, headers: Any, max_bytes: int = MAX_BODY_BY
     return body
 
 
-async def read_json(request: Request, headers: Any, max_bytes: int = MAX_BODY_BYTES) -> Any:
+async def read_json(request: Request, headers: Message, max_bytes: int = MAX_BODY_BYTES) -> object:
     return parse_json(await read_body(request, headers, max_bytes))
 
 
-def parse_json(body: bytes) -> Any:
+def parse_json(body: bytes) -> object:
     try:
         return json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise bad_request("malformed_json", f"The request body is not valid JSON: {exc}") from None
 
 
-def parse_model(model: type[M], data: Any, *, wrapped_in: str | None = None) -> M:
+def parse_model(model: type[M], data: object, *, wrapped_in: str | None = None) -> M:
     """Validate ``data``; a 422 names the first invalid field by its path in the body.
     ``wrapped_in``: the model's field that holds the whole body (a list body, say), left out of
     the paths so the client reads them as positions in what it sent."""

@@ -9,11 +9,15 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from grove.errors import method_not_allowed, not_found
 
-Handler = Callable[..., Awaitable[Any]]
+if TYPE_CHECKING:  # the router itself never touches a request or response
+    from grove.platform import Response
+
+# ``handler(request, env, ctx, **path_params)``; the parameters differ per route.
+Handler = Callable[..., Awaitable["Response"]]
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ misspelt setting fails in one place with a clear message.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 # Cloudflare's API; a test points CF_API_BASE_URL at a local stand-in instead.
 DEFAULT_CF_API_BASE_URL = "https://api.cloudflare.com/client/v4"
@@ -29,12 +28,13 @@ class Settings:
         return bool(self.cf_zone_id and self.cf_api_token)
 
 
-def _text(env: Any, name: str) -> str | None:
-    value = getattr(env, name, None)
+def _text(env: object, name: str) -> str | None:
+    # Vars and secrets are plain attributes of ``env`` (absent when not set), not bindings.
+    value: object = getattr(env, name, None)
     return value if isinstance(value, str) and value else None
 
 
-def settings_from(env: Any) -> Settings:
+def settings_from(env: object) -> Settings:
     return Settings(
         root_domain=(_text(env, "ROOT_DOMAIN") or "localhost").lower(),
         jwt_secret=_text(env, "JWT_SECRET"),

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import TypedDict
 
-from grove.models import TenantConfig
+from grove.bindings import D1Database, D1PreparedStatement, Env
+from grove.models import TenantConfig, TenantTier
 from grove.settings import Settings
+from grove.tenant_rpc import TenantStub
 
 NO_BLOG_HERE = "There is no blog at this address."
 TENANT_OBJECT_PREFIX = "tenant:"
@@ -48,7 +50,18 @@ def subdomain_of(object_name_: str) -> str:
     return object_name_[len(TENANT_OBJECT_PREFIX) :]
 
 
-def _config_from_row(row: Any) -> TenantConfig:
+class TenantRow(TypedDict):
+    """A ``tenants`` row as ``_TENANT_COLUMNS`` selects it (theme and limits: JSON text)."""
+
+    subdomain: str
+    display_name: str
+    theme: str | None
+    tier: TenantTier
+    limits: str | None
+    updated_at_ms: int
+
+
+def _config_from_row(row: TenantRow) -> TenantConfig:
     return TenantConfig(
         subdomain=row["subdomain"],
         display_name=row["display_name"],
@@ -59,26 +72,28 @@ def _config_from_row(row: Any) -> TenantConfig:
     )
 
 
-async def read_tenant(db: Any, subdomain: str) -> TenantConfig | None:
+async def read_tenant(db: D1Database, subdomain: str) -> TenantConfig | None:
     """The tenant's row from D1 (one query): what TenantDO caches."""
-    row = await db.prepare(_SELECT_TENANT).bind(subdomain).first()
+    select: D1PreparedStatement[TenantRow] = db.prepare(_SELECT_TENANT)
+    row = await select.bind(subdomain).first()
     return None if row is None else _config_from_row(row)
 
 
 async def update_tenant(
-    db: Any, subdomain: str, *, display_name: str | None, theme_patch: dict[str, Any], now_ms: int
+    db: D1Database, subdomain: str, *, display_name: str | None, theme_patch: dict[str, object], now_ms: int
 ) -> TenantConfig | None:
     """Change the tenant's row in D1 (the source of truth); None for an unknown tenant."""
-    row = await db.prepare(_UPDATE_TENANT).bind(subdomain, display_name, json.dumps(theme_patch), now_ms).first()
+    update: D1PreparedStatement[TenantRow] = db.prepare(_UPDATE_TENANT)
+    row = await update.bind(subdomain, display_name, json.dumps(theme_patch), now_ms).first()
     return None if row is None else _config_from_row(row)
 
 
-def tenant_stub(env: Any, subdomain: str) -> Any:
+def tenant_stub(env: Env, subdomain: str) -> TenantStub:
     namespace = env.TENANTS
     return namespace.get(namespace.idFromName(object_name(subdomain)))
 
 
-async def tenant_config(env: Any, settings: Settings, subdomain: str) -> TenantConfig | None:
+async def tenant_config(env: Env, settings: Settings, subdomain: str) -> TenantConfig | None:
     """The tenant's config, or None for an unknown tenant."""
     if not settings.cache_enabled:
         return await read_tenant(env.DB, subdomain)
@@ -87,12 +102,12 @@ async def tenant_config(env: Any, settings: Settings, subdomain: str) -> TenantC
 
 
 async def insert_tenant(
-    db: Any,
+    db: D1Database,
     *,
     subdomain: str,
     display_name: str,
-    theme: dict[str, Any],
-    tier: str,
+    theme: dict[str, object],
+    tier: TenantTier,
     now_ms: int,
 ) -> bool:
     """Create a tenant row; False when the subdomain is taken (nothing changes then)."""

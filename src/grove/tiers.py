@@ -17,6 +17,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:  # models imports StorageLocation from here
+    from grove.models import PostStatus
 
 MINUTE_S = 60
 HOUR_S = 60 * MINUTE_S
@@ -30,6 +34,10 @@ HOT_PUBLISH_WINDOW_MS = 30 * DAY_MS
 COLD_AFTER_MS = 365 * DAY_MS
 
 
+# Where a post's content lives (``posts.storage_location``), one per tier (``TIER_RULES``).
+StorageLocation = Literal["d1", "r2", "r2_archived"]
+
+
 class Tier(StrEnum):
     HOT = "hot"
     WARM = "warm"
@@ -38,7 +46,7 @@ class Tier(StrEnum):
 
 @dataclass(frozen=True)
 class TierRule:
-    storage_location: str
+    storage_location: StorageLocation
     kv_ttl_s: int
     edge_ttl_s: int
 
@@ -49,10 +57,10 @@ TIER_RULES: dict[Tier, TierRule] = {
     Tier.COLD: TierRule(storage_location="r2_archived", kv_ttl_s=DAY_S, edge_ttl_s=7 * DAY_S),
 }
 
-STORAGE_LOCATIONS: tuple[str, ...] = tuple(rule.storage_location for rule in TIER_RULES.values())
+STORAGE_LOCATIONS: tuple[StorageLocation, ...] = tuple(rule.storage_location for rule in TIER_RULES.values())
 
 
-def tier_of_location(storage_location: str) -> Tier:
+def tier_of_location(storage_location: StorageLocation) -> Tier:
     """The tier whose content lives at ``storage_location`` (``d1``, ``r2``, ``r2_archived``)."""
     for tier, rule in TIER_RULES.items():
         if rule.storage_location == storage_location:
@@ -60,12 +68,12 @@ def tier_of_location(storage_location: str) -> Tier:
     raise ValueError(f"unknown storage_location {storage_location!r}")
 
 
-def rule_for_location(storage_location: str) -> TierRule:
+def rule_for_location(storage_location: StorageLocation) -> TierRule:
     return TIER_RULES[tier_of_location(storage_location)]
 
 
 def tier_for(
-    *, status: str, published_at_ms: int | None, updated_at_ms: int, now_ms: int
+    *, status: PostStatus, published_at_ms: int | None, updated_at_ms: int, now_ms: int
 ) -> Tier:
     """Where a post belongs now (what the migrator moves it towards)."""
     if status == "archived":

@@ -62,7 +62,7 @@ class AssetSet:
 
     @classmethod
     def from_folder(cls, folder: Path) -> AssetSet:
-        assets = []
+        assets: list[Asset] = []
         for entry in folder.iterdir():
             suffix = "." + entry.name.rpartition(".")[2]
             if entry.is_file() and suffix in CONTENT_TYPES:

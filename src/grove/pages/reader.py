@@ -22,7 +22,7 @@ def _tags(tags: list[str]) -> str:
 
 
 def _post_list(posts: list[PostSummary]) -> str:
-    items = []
+    items: list[str] = []
     for post in posts:
         description = f"<p>{escape(post.description)}</p>" if post.description else ""
         items.append(

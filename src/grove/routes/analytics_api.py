@@ -9,10 +9,9 @@ batches (see ``durable_objects.tenant``), so a reader never waits for D1.
 
 from __future__ import annotations
 
-from typing import Any
-
 from grove import analytics
 from grove.access import require_owner
+from grove.bindings import Env, ExecutionContext
 from grove.clock import now_ms
 from grove.errors import not_found, validation_error
 from grove.http import json_response, query_value
@@ -30,7 +29,7 @@ def register(router: Router) -> None:
     router.add("GET", "/api/analytics/summary", summary)
 
 
-async def record(request: Request, env: Any, ctx: Any) -> Response:
+async def record(request: Request, env: Env, ctx: ExecutionContext) -> Response:
     visit = await open_visit(request, env, ctx)
     tenant = visit.require_tenant()
     data = await read_json(request, visit.headers, analytics.MAX_ANALYTICS_BODY_BYTES)
@@ -50,7 +49,7 @@ def _days(request: Request) -> int:
     return int(raw)
 
 
-async def summary(request: Request, env: Any, ctx: Any) -> Response:
+async def summary(request: Request, env: Env, ctx: ExecutionContext) -> Response:
     visit = await open_visit(request, env, ctx)
     tenant = visit.require_tenant()
     require_owner(visit.claims, tenant, "Reading analytics")

@@ -6,8 +6,7 @@ revoked tokens never grows beyond the ones still worth refusing.
 
 from __future__ import annotations
 
-from typing import Any
-
+from grove.bindings import Env, ExecutionContext
 from grove.cache_keys import revoked_token_key
 from grove.clock import now_ms
 from grove.errors import unauthorized
@@ -24,7 +23,7 @@ def register(router: Router) -> None:
     router.add("POST", "/api/auth/logout", logout)
 
 
-async def logout(request: Request, env: Any, ctx: Any) -> Response:
+async def logout(request: Request, env: Env, ctx: ExecutionContext) -> Response:
     visit = await open_visit(request, env, ctx)
     claims = visit.claims
     if claims is None:

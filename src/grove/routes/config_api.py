@@ -8,9 +8,8 @@ made in D1 directly reaches the TenantDO's copy within 5 minutes (its reload int
 
 from __future__ import annotations
 
-from typing import Any
-
 from grove.access import require_owner
+from grove.bindings import Env, ExecutionContext
 from grove.clock import now_ms
 from grove.errors import not_found
 from grove.http import json_response
@@ -27,7 +26,7 @@ def register(router: Router) -> None:
     router.add("PUT", "/api/config", update_config)
 
 
-async def update_config(request: Request, env: Any, ctx: Any) -> Response:
+async def update_config(request: Request, env: Env, ctx: ExecutionContext) -> Response:
     visit = await open_visit(request, env, ctx)
     tenant = visit.require_tenant()
     require_owner(visit.claims, tenant, "Changing the blog's settings")

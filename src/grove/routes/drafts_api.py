@@ -17,10 +17,15 @@ version that was published.
 
 from __future__ import annotations
 
-from typing import Any
-
 from grove import post_writes
-from grove.drafts import MAX_DRAFT_BODY_BYTES, MAX_DRAFT_BYTES, draft_size_bytes
+from grove.bindings import Env, ExecutionContext
+from grove.drafts import (
+    MAX_DRAFT_BODY_BYTES,
+    MAX_DRAFT_BYTES,
+    DraftData,
+    DraftMetadataDict,
+    draft_size_bytes,
+)
 from grove.errors import HttpError, conflict, not_found, validation_error
 from grove.http import json_response, query_value
 from grove.models import DraftPublish, DraftPut, PostCreate
@@ -30,6 +35,7 @@ from grove.router import Router
 from grove.routes.visit import open_writer_visit
 from grove.slugs import is_valid_slug
 from grove.tenancy import NO_BLOG_HERE, tenant_stub
+from grove.tenant_rpc import DraftRefusal, DraftSaveArgs
 
 
 def register(router: Router) -> None:
@@ -40,7 +46,7 @@ def register(router: Router) -> None:
     router.add("POST", "/api/drafts/{slug}/publish", publish_draft)
 
 
-def _draft_conflict(server: dict[str, Any] | None) -> HttpError:
+def _draft_conflict(server: DraftData | None) -> HttpError:
     message = (
         "The draft changed since the version this edit started from."
         if server is not None
@@ -53,43 +59,56 @@ def _no_draft(slug: str) -> HttpError:
     return not_found(f"There is no draft '{slug}'.")
 
 
-def _answer(reply: dict[str, Any], slug: str) -> dict[str, Any]:
-    """The TenantDO's reply; 404 for an unknown tenant or a missing draft, 409 for a conflict."""
-    outcome = reply["outcome"]
-    if outcome == "no_tenant":
-        raise not_found(NO_BLOG_HERE)
-    if outcome == "missing":
-        raise _no_draft(slug)
-    if outcome == "conflict":
-        raise _draft_conflict(reply["draft"])
-    return reply
+def _refused(reply: DraftRefusal, slug: str) -> HttpError:
+    """What a TenantDO reply that did not do what was asked becomes: 404 for an unknown
+    tenant or a missing draft, 409 for a conflict."""
+    if reply["outcome"] == "no_tenant":
+        return not_found(NO_BLOG_HERE)
+    if reply["outcome"] == "missing":
+        return _no_draft(slug)
+    return _draft_conflict(reply["draft"])
 
 
-async def list_drafts(request: Request, env: Any, ctx: Any) -> Response:
+def _save_args(put: DraftPut) -> DraftSaveArgs:
+    metadata: DraftMetadataDict = {
+        "title": put.metadata.title,
+        "description": put.metadata.description,
+        "tags": put.metadata.tags,
+    }
+    return {"content": put.content, "metadata": metadata, "device_id": put.device_id, "base_version": put.base_version}
+
+
+async def list_drafts(request: Request, env: Env, ctx: ExecutionContext) -> Response:
     _, tenant, _ = await open_writer_visit(request, env, ctx)
-    reply = _answer(await tenant_stub(env, tenant).list_drafts(), "")
+    reply = await tenant_stub(env, tenant).list_drafts()
+    if reply["outcome"] != "found":
+        raise _refused(reply, "")
     return json_response({"drafts": reply["drafts"]})
 
 
-async def get_draft(request: Request, env: Any, ctx: Any, slug: str) -> Response:
+async def get_draft(request: Request, env: Env, ctx: ExecutionContext, slug: str) -> Response:
     _, tenant, _ = await open_writer_visit(request, env, ctx)
     if not is_valid_slug(slug):
         raise _no_draft(slug)
-    reply = _answer(await tenant_stub(env, tenant).get_draft(slug), slug)
+    reply = await tenant_stub(env, tenant).get_draft(slug)
+    if reply["outcome"] != "found":
+        raise _refused(reply, slug)
     return json_response(reply["draft"])
 
 
-async def put_draft(request: Request, env: Any, ctx: Any, slug: str) -> Response:
+async def put_draft(request: Request, env: Env, ctx: ExecutionContext, slug: str) -> Response:
     visit, tenant, _ = await open_writer_visit(request, env, ctx)
     if not is_valid_slug(slug):
         raise validation_error("slug", "slug: lower-case letters, digits and single dashes")
-    save = parse_model(DraftPut, await read_json(request, visit.headers, MAX_DRAFT_BODY_BYTES)).model_dump()
+    save = _save_args(parse_model(DraftPut, await read_json(request, visit.headers, MAX_DRAFT_BODY_BYTES)))
     if draft_size_bytes(save["content"], save["metadata"]) > MAX_DRAFT_BYTES:
         raise HttpError(413, "draft_too_large", f"A draft (content and metadata, UTF-8) may be at most {MAX_DRAFT_BYTES} bytes.")
-    reply = _answer(await tenant_stub(env, tenant).save_draft(slug, save), slug)
-    return json_response(
-        {"outcome": reply["outcome"], **reply["draft"]}, status=201 if reply.get("created") else 200
-    )
+    reply = await tenant_stub(env, tenant).save_draft(slug, save)
+    if reply["outcome"] == "saved":
+        return json_response({"outcome": reply["outcome"], **reply["draft"]}, status=201 if reply["created"] else 200)
+    if reply["outcome"] == "unchanged":
+        return json_response({"outcome": reply["outcome"], **reply["draft"]})
+    raise _refused(reply, slug)
 
 
 def _version_param(request: Request) -> int | None:
@@ -101,23 +120,28 @@ def _version_param(request: Request) -> int | None:
     return int(raw)
 
 
-async def delete_draft(request: Request, env: Any, ctx: Any, slug: str) -> Response:
+async def delete_draft(request: Request, env: Env, ctx: ExecutionContext, slug: str) -> Response:
     _, tenant, _ = await open_writer_visit(request, env, ctx)
     version = _version_param(request)
     if not is_valid_slug(slug):
         raise _no_draft(slug)
-    reply = _answer(await tenant_stub(env, tenant).delete_draft(slug, version), slug)
+    reply = await tenant_stub(env, tenant).delete_draft(slug, version)
+    if reply["outcome"] != "deleted":
+        raise _refused(reply, slug)
     return json_response({"deleted": reply["draft"]})
 
 
-async def publish_draft(request: Request, env: Any, ctx: Any, slug: str) -> Response:
+async def publish_draft(request: Request, env: Env, ctx: ExecutionContext, slug: str) -> Response:
     visit, tenant, claims = await open_writer_visit(request, env, ctx)
     body = await read_body(request, visit.headers)
     wanted = parse_model(DraftPublish, parse_json(body) if body.strip() else {}).version
     if not is_valid_slug(slug):
         raise _no_draft(slug)
     stub = tenant_stub(env, tenant)
-    draft = _answer(await stub.get_draft(slug), slug)["draft"]
+    found = await stub.get_draft(slug)
+    if found["outcome"] != "found":
+        raise _refused(found, slug)
+    draft = found["draft"]
     if wanted is not None and wanted != draft["version"]:
         raise _draft_conflict(draft)
     metadata = draft["metadata"]

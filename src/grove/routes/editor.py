@@ -8,8 +8,8 @@ from a cache after a deploy changed it. Unknown tenants and invalid slugs get a 
 from __future__ import annotations
 
 import secrets
-from typing import Any
 
+from grove.bindings import Env, ExecutionContext
 from grove.http import html_response
 from grove.pages.editor import content_security_policy, editor_page
 from grove.pages.reader import message_page
@@ -24,7 +24,7 @@ def register(router: Router) -> None:
     router.add("GET", "/admin/editor/{slug}", editor)
 
 
-async def editor(request: Request, env: Any, ctx: Any, slug: str) -> Response:
+async def editor(request: Request, env: Env, ctx: ExecutionContext, slug: str) -> Response:
     visit = await open_visit(request, env, ctx)
     config = None if visit.tenant is None else await tenant_config(env, visit.settings, visit.tenant)
     if config is None:

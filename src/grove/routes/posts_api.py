@@ -7,9 +7,8 @@ The writes themselves (one D1 statement, then the cache invalidation, before the
 
 from __future__ import annotations
 
-from typing import Any
-
 from grove import post_writes
+from grove.bindings import Env, ExecutionContext
 from grove.http import json_response
 from grove.models import PostCreate, PostUpdate
 from grove.platform import Request, Response
@@ -24,21 +23,21 @@ def register(router: Router) -> None:
     router.add("DELETE", "/api/posts/{slug}", delete)
 
 
-async def create(request: Request, env: Any, ctx: Any) -> Response:
+async def create(request: Request, env: Env, ctx: ExecutionContext) -> Response:
     visit, tenant, claims = await open_writer_visit(request, env, ctx)
     payload = parse_model(PostCreate, await read_json(request, visit.headers))
     post = await post_writes.create(env, visit.settings, tenant, claims.sub, payload)
     return json_response(post.model_dump(), status=201, headers={"location": f"/api/posts/{post.slug}"})
 
 
-async def update(request: Request, env: Any, ctx: Any, slug: str) -> Response:
+async def update(request: Request, env: Env, ctx: ExecutionContext, slug: str) -> Response:
     visit, tenant, _ = await open_writer_visit(request, env, ctx)
     changes = parse_model(PostUpdate, await read_json(request, visit.headers)).changes()
     post = await post_writes.update_existing(env, visit.settings, tenant, slug, changes)
     return json_response(post.model_dump())
 
 
-async def delete(request: Request, env: Any, ctx: Any, slug: str) -> Response:
+async def delete(request: Request, env: Env, ctx: ExecutionContext, slug: str) -> Response:
     visit, tenant, _ = await open_writer_visit(request, env, ctx)
     deleted = await post_writes.delete(env, visit.settings, tenant, slug)
     return json_response({"deleted": {"id": deleted.id, "slug": deleted.slug}})

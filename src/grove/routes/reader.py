@@ -11,10 +11,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from grove import page_cache, serving
 from grove.access import is_writer
+from grove.bindings import Env, ExecutionContext, JsonValue
 from grove.cache_keys import (
     HOME_POSTS,
     LIST_PAGES_CACHED,
@@ -105,7 +106,7 @@ async def _serve(visit: Visit, view: View, build: Build) -> Response:
     return serving.public_response(page, visit.if_none_match)
 
 
-async def _cached(visit: Visit, generation: int, key: str | None, load: Callable[[], Awaitable[page_cache.Loaded]]) -> Any:
+async def _cached(visit: Visit, generation: int, key: str | None, load: Callable[[], Awaitable[page_cache.Loaded]]) -> JsonValue:
     """Through KV when caching is on and the data has a key, else straight from the source."""
     tenant = visit.require_tenant()
     if key is None or not visit.settings.cache_enabled:
@@ -119,7 +120,7 @@ async def _cached(visit: Visit, generation: int, key: str | None, load: Callable
 # --- data -----------------------------------------------------------------------------------
 
 
-async def _load_public_post(env: Any, tenant: str, slug: str) -> page_cache.Loaded:
+async def _load_public_post(env: Env, tenant: str, slug: str) -> page_cache.Loaded:
     post = await read_post(env, tenant, slug)
     if post is None or post.status == "draft":
         return CachedPost().model_dump(), TIER_RULES[Tier.HOT].kv_ttl_s
@@ -166,7 +167,7 @@ def _rendered(view: View, body: str | bytes, tags: tuple[str, ...], edge_ttl_s: 
 # --- handlers -------------------------------------------------------------------------------
 
 
-async def _post_view(request: Request, env: Any, ctx: Any, slug: str, fmt: Format) -> Response:
+async def _post_view(request: Request, env: Env, ctx: ExecutionContext, slug: str, fmt: Format) -> Response:
     visit = await open_visit(request, env, ctx)
     base = "/blog" if fmt == "html" else "/api/posts"
     view = View(PageKind.POST, fmt, f"{base}/{slug}")
@@ -183,7 +184,7 @@ async def _post_view(request: Request, env: Any, ctx: Any, slug: str, fmt: Forma
     return await _serve(visit, view, build)
 
 
-async def _list_view(request: Request, env: Any, ctx: Any, base: str, fmt: Format) -> Response:
+async def _list_view(request: Request, env: Env, ctx: ExecutionContext, base: str, fmt: Format) -> Response:
     visit = await open_visit(request, env, ctx)
     page = _page_number(request) if base != "/" else 1
     if page is None:
@@ -206,21 +207,21 @@ async def _list_view(request: Request, env: Any, ctx: Any, base: str, fmt: Forma
     return await _serve(visit, view, build)
 
 
-async def home(request: Request, env: Any, ctx: Any) -> Response:
+async def home(request: Request, env: Env, ctx: ExecutionContext) -> Response:
     return await _list_view(request, env, ctx, "/", "html")
 
 
-async def blog_index(request: Request, env: Any, ctx: Any) -> Response:
+async def blog_index(request: Request, env: Env, ctx: ExecutionContext) -> Response:
     return await _list_view(request, env, ctx, "/blog", "html")
 
 
-async def api_post_list(request: Request, env: Any, ctx: Any) -> Response:
+async def api_post_list(request: Request, env: Env, ctx: ExecutionContext) -> Response:
     return await _list_view(request, env, ctx, "/api/posts", "json")
 
 
-async def blog_post(request: Request, env: Any, ctx: Any, slug: str) -> Response:
+async def blog_post(request: Request, env: Env, ctx: ExecutionContext, slug: str) -> Response:
     return await _post_view(request, env, ctx, slug, "html")
 
 
-async def api_post(request: Request, env: Any, ctx: Any, slug: str) -> Response:
+async def api_post(request: Request, env: Env, ctx: ExecutionContext, slug: str) -> Response:
     return await _post_view(request, env, ctx, slug, "json")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from email.message import Message
 
 from grove.access import caller_claims, require_writer
+from grove.bindings import Env, ExecutionContext
 from grove.errors import not_found
 from grove.http import request_host
 from grove.models import TokenClaims
@@ -17,11 +18,13 @@ from grove.tenancy import NO_BLOG_HERE, tenant_from_host
 @dataclass
 class Visit:
     request: Request
-    env: Any
-    ctx: Any
+    env: Env
+    ctx: ExecutionContext
     settings: Settings
     tenant: str | None
-    headers: Any  # read once: every read of request.headers builds a fresh copy
+    # Read once: every read of request.headers builds a fresh copy (an HTTPMessage, in
+    # production and locally).
+    headers: Message
     claims: TokenClaims | None
 
     @property
@@ -34,7 +37,7 @@ class Visit:
         return self.tenant
 
 
-async def open_visit(request: Request, env: Any, ctx: Any) -> Visit:
+async def open_visit(request: Request, env: Env, ctx: ExecutionContext) -> Visit:
     """Parse the request's context; a bad token is a 401 here, before any route work."""
     settings = settings_from(env)
     headers = request.headers
@@ -49,7 +52,7 @@ async def open_visit(request: Request, env: Any, ctx: Any) -> Visit:
     )
 
 
-async def open_writer_visit(request: Request, env: Any, ctx: Any) -> tuple[Visit, str, TokenClaims]:
+async def open_writer_visit(request: Request, env: Env, ctx: ExecutionContext) -> tuple[Visit, str, TokenClaims]:
     """A visit by an owner or author of the Host's tenant (401/403/404 otherwise)."""
     visit = await open_visit(request, env, ctx)
     tenant = visit.require_tenant()

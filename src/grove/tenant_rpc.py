@@ -1,0 +1,117 @@
+"""What a TenantDO answers over RPC, as the Worker receives it: one TypedDict per reply, the
+outcome strings callers compare, and the stub's methods (``TenantStub``).
+
+The object (``durable_objects.tenant``) builds exactly these dicts and the routes narrow them
+by ``outcome``; the type checker holds both ends to this module. RPC results cross the
+isolate boundary by structured clone, so replies are plain dicts of str/int/bool/None/lists,
+never enums or dataclasses (PLATFORM.md: "tuples and arbitrary objects are rejected").
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Protocol, TypedDict
+
+from grove.drafts import DraftData, DraftMetadataDict
+
+
+class DraftSummary(TypedDict):
+    """A draft without its content: what lists and save replies carry."""
+
+    slug: str
+    title: str
+    device_id: str
+    version: int
+    saved_at_ms: int
+
+
+class DraftSaveArgs(TypedDict):
+    """``save_draft``'s argument: the text and the version it was edited from (None: new)."""
+
+    content: str
+    metadata: DraftMetadataDict
+    device_id: str
+    base_version: int | None
+
+
+# --- replies, one per outcome ---------------------------------------------------------------
+
+
+class NoTenant(TypedDict):
+    """Every RPC's answer for a subdomain with no tenant row."""
+
+    outcome: Literal["no_tenant"]
+
+
+class DraftMissing(TypedDict):
+    outcome: Literal["missing"]
+
+
+class DraftConflict(TypedDict):
+    """The draft moved past the caller's version; ``draft`` is None when it was deleted."""
+
+    outcome: Literal["conflict"]
+    draft: DraftData | None
+
+
+class DraftList(TypedDict):
+    outcome: Literal["found"]
+    drafts: list[DraftSummary]
+
+
+class DraftFound(TypedDict):
+    outcome: Literal["found"]
+    draft: DraftData
+
+
+class DraftSaved(TypedDict):
+    outcome: Literal["saved"]
+    created: bool
+    draft: DraftSummary
+
+
+class DraftUnchanged(TypedDict):
+    """The server already held this text (a repeated save)."""
+
+    outcome: Literal["unchanged"]
+    draft: DraftSummary
+
+
+class DraftDeleted(TypedDict):
+    outcome: Literal["deleted"]
+    draft: DraftSummary
+
+
+class EventsAccepted(TypedDict):
+    outcome: Literal["accepted"]
+    accepted: int
+    pending: int
+
+
+ListReply = NoTenant | DraftList
+GetReply = NoTenant | DraftMissing | DraftFound
+SaveReply = NoTenant | DraftSaved | DraftUnchanged | DraftConflict
+DeleteReply = NoTenant | DraftMissing | DraftConflict | DraftDeleted
+RecordReply = NoTenant | EventsAccepted
+# What a draft call answers when it did not do what was asked.
+DraftRefusal = NoTenant | DraftMissing | DraftConflict
+
+# ``TenantConfig.model_dump()``: the receiver validates it back into a ``TenantConfig``.
+ConfigData = dict[str, object]
+
+
+class TenantStub(Protocol):
+    """``env.TENANTS.get(id)``: the TenantDO's public methods, called over RPC."""
+
+    async def get_config(self) -> ConfigData | None: ...
+
+    async def refresh_config(self) -> ConfigData | None: ...
+
+    async def list_drafts(self) -> ListReply: ...
+
+    async def get_draft(self, slug: str) -> GetReply: ...
+
+    async def save_draft(self, slug: str, save: DraftSaveArgs) -> SaveReply: ...
+
+    async def delete_draft(self, slug: str, expected_version: int | None = None) -> DeleteReply: ...
+
+    async def record_events(self, events: list[dict[str, object]]) -> RecordReply: ...
