@@ -6,6 +6,7 @@ and this Worker share them.
 """
 
 import logging
+from typing import Any
 
 from grove.platform import WorkerEntrypoint
 
@@ -13,8 +14,12 @@ log = logging.getLogger("grove.migrator")
 
 
 class Default(WorkerEntrypoint):
-    async def scheduled(self, controller, env, ctx):
-        # Production passes env and ctx as None to class-based handlers: use self.env.
+    async def scheduled(self, controller: Any, env: Any = None, ctx: Any = None) -> dict[str, int]:
+        """Cloudflare's examples write both ``scheduled(self, controller)`` and ``scheduled(self,
+        controller, env, ctx)``; workerd calls a class-based handler with all three arguments,
+        env and ctx None (``local_runtime/runtime.py`` ``LocalRuntime.scheduled`` has the
+        sources), so the short form raises TypeError there. Defaults make this handler right
+        under either call; it reads ``self.env``, never the env/ctx arguments."""
         row = await self.env.DB.prepare(
             "SELECT storage_location, COUNT(*) AS n FROM posts GROUP BY storage_location"
         ).all()
