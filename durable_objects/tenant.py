@@ -7,6 +7,12 @@ per tenant per 5 minutes at most, however many requests ask. An unknown tenant i
 as ``None`` for the same 5 minutes; ``refresh_config()`` reloads at once (tenant creation and
 config updates call it).
 
+Cache stamp: the token ``grove.page_cache`` checks its copies against. Every write to the
+tenant's readable content moves it (``bump_cache_stamp()``) before deleting cached copies; a
+reader takes it with the config (``get_config_and_stamp()``) and asks again after storing
+(``cache_stamp()``). One object per tenant answers every isolate and location alike, which is
+what makes the check hold where module state is not shared (see ``grove.page_cache``).
+
 Drafts: one row per slug with a version; ``grove.drafts.decide`` says whether a save lands
 (see there: conflicts are detected, never overwritten). A deleted draft leaves a tombstone
 with its last version so versions of a slug never repeat.
@@ -32,8 +38,10 @@ from grove.bindings import DurableObjectState, Env, SqlCursor
 from grove.clock import now_ms
 from grove.drafts import Decision, Draft, DraftSave, decide, may_delete
 from grove.flush_policy import FlushPolicy
+from grove.ids import new_id
 from grove.tenancy import read_tenant, subdomain_of
 from grove.tenant_rpc import (
+    ConfigAndStamp,
     ConfigData,
     DeleteReply,
     DraftSaveArgs,
@@ -50,6 +58,7 @@ log = logging.getLogger("grove.tenant_do")
 
 CONFIG_MAX_AGE_MS = 5 * 60 * 1000
 _CONFIG_KEY = "tenant"
+_CACHE_STAMP_KEY = "cache_stamp"  # a row of the config table too (value: a JSON string)
 # The issue's rule: a batch of at most 100 events, sent when 100 wait or 60 s after the first.
 ANALYTICS_FLUSH = FlushPolicy(batch_size=100, max_wait_ms=60_000)
 
@@ -135,6 +144,8 @@ class TenantDO(GroveDurableObject):
         rows = cursor.toArray()
         self._config: ConfigData | None = json.loads(rows[0]["value"]) if rows else None
         self._loaded_at_ms: int | None = rows[0]["loaded_at_ms"] if rows else None
+        stamps = self.sql.exec("SELECT value FROM config WHERE key = ?", _CACHE_STAMP_KEY).toArray()
+        self._cache_stamp: str | None = json.loads(stamps[0]["value"]) if stamps else None
         self.analytics = BufferedFlush(
             self,
             table="analytics_buffer",
@@ -155,6 +166,24 @@ class TenantDO(GroveDurableObject):
         """Reload from D1 now (after the tenant row changed)."""
         await self.exclusive(self._reload)
         return self._config
+
+    # --- RPC: cache stamp (grove.page_cache) ------------------------------------------------
+
+    async def get_config_and_stamp(self) -> ConfigAndStamp:
+        """The config and the cache stamp, the stamp taken first: a copy made from anything read
+        after this call is checked against a stamp no newer than the data."""
+        stamp = self._cache_stamp
+        return {"config": await self.get_config(), "cache_stamp": stamp}
+
+    async def cache_stamp(self) -> str | None:
+        return self._cache_stamp
+
+    async def bump_cache_stamp(self) -> str:
+        """A new stamp (never seen before), stored before it is returned."""
+        stamp = f"{now_ms()}-{new_id()}"
+        self._put_config_row(_CACHE_STAMP_KEY, stamp, now_ms())
+        self._cache_stamp = stamp
+        return stamp
 
     # --- RPC: drafts ---------------------------------------------------------------------
 
@@ -268,13 +297,13 @@ class TenantDO(GroveDurableObject):
             return
         data = None if config is None else config.model_dump()
         loaded_at_ms = now_ms()
-        self.sql.exec(
-            "INSERT OR REPLACE INTO config (key, value, loaded_at_ms) VALUES (?, ?, ?)",
-            _CONFIG_KEY,
-            json.dumps(data),
-            loaded_at_ms,
-        )
+        self._put_config_row(_CONFIG_KEY, data, loaded_at_ms)
         self._config, self._loaded_at_ms = data, loaded_at_ms
+
+    def _put_config_row(self, key: str, value: ConfigData | str | None, at_ms: int) -> None:
+        self.sql.exec(
+            "INSERT OR REPLACE INTO config (key, value, loaded_at_ms) VALUES (?, ?, ?)", key, json.dumps(value), at_ms
+        )
 
     def _draft(self, slug: str) -> Draft | None:
         cursor: SqlCursor[_DraftRow] = self.sql.exec(f"SELECT {_DRAFT_COLUMNS} FROM drafts WHERE slug = ?", slug)

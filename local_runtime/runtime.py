@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import importlib
+import itertools
 import logging
 import sys
 from collections.abc import Awaitable, Iterable
@@ -32,6 +33,10 @@ from local_runtime.bindings.websockets import WebSocketPair
 from local_runtime.bootstrap import on_path
 from local_runtime.config import WorkerConfig, load_worker_config
 from local_runtime.cron import CronSchedule
+from local_runtime.invocation_limits import (
+    WAIT_UNTIL_AFTER_INVOCATION_MS,
+    WAIT_UNTIL_CANCELLED_MESSAGE,
+)
 from local_runtime.latency import RequestTrace, current_trace
 from local_runtime.scheduler import Scheduler
 from local_runtime.services import RuntimeServices
@@ -51,15 +56,47 @@ class Env:
 
 
 class ExecutionContext:
-    """``ctx`` of a Worker invocation: ``waitUntil`` work is tracked until the runtime drains it."""
+    """``ctx`` of a Worker invocation: ``waitUntil`` work is tracked until the runtime drains it,
+    and what is still pending ``WAIT_UNTIL_AFTER_INVOCATION_MS`` (30 s, shared by all of the
+    invocation's ``waitUntil`` calls) after the invocation ended is cancelled, on the runtime's
+    clock, as Cloudflare does (``local_runtime/invocation_limits.py`` cites the docs)."""
+
+    _ids = itertools.count()
 
     def __init__(self, runtime: LocalRuntime) -> None:
         self._runtime = runtime
+        self._pending: set[asyncio.Future[Any]] = set()
+        self._deadline_ms: int | None = None
+        self._timer = f"wait-until:{next(self._ids)}"
 
     def waitUntil(self, awaitable: Awaitable[Any]) -> None:  # noqa: N802 (JS name)
-        self._runtime._track(awaitable)
+        task = self._runtime._track(awaitable)
+        self._pending.add(task)
+        task.add_done_callback(self._settled)
+        self._arm()
 
     wait_until = waitUntil
+
+    def ended(self) -> None:
+        """The response was returned (or the handler finished): the 30 s start now."""
+        self._deadline_ms = self._runtime.services.now_ms() + WAIT_UNTIL_AFTER_INVOCATION_MS
+        self._arm()
+
+    def _arm(self) -> None:
+        scheduler = self._runtime.scheduler
+        if self._deadline_ms is not None and self._pending and scheduler.scheduled_at(self._timer) is None:
+            scheduler.schedule(self._timer, self._deadline_ms, self._cancel_pending)
+
+    def _settled(self, task: asyncio.Future[Any]) -> None:
+        self._pending.discard(task)
+        if not self._pending:
+            self._runtime.scheduler.cancel(self._timer)
+
+    async def _cancel_pending(self) -> None:
+        if self._pending:
+            log.warning(WAIT_UNTIL_CANCELLED_MESSAGE)
+            for task in list(self._pending):
+                task.cancel()
 
     def passThroughOnException(self) -> None:  # noqa: N802 (JS name)
         pass
@@ -203,12 +240,14 @@ class LocalRuntime:
         if not isinstance(request, Request) or init:
             request = Request(request, **init)
         self.services.stats.incr("worker.requests")
-        entry = self._entrypoint(target)
+        ctx = ExecutionContext(self)
+        entry = self._entrypoint(target, ctx)
         token = current_trace.set(trace or RequestTrace())
         try:
             response = await entry.fetch(request)
         finally:
             current_trace.reset(token)
+            ctx.ended()
         if not isinstance(response, Response):
             raise TypeError(f"{target.name}: fetch() returned {type(response).__name__}, not a Response")
         return response
@@ -216,14 +255,23 @@ class LocalRuntime:
     async def scheduled(self, cron: str, *, worker: str | None = None) -> Any:
         """Deliver one ``scheduled`` event (what a cron trigger or `/__scheduled` does)."""
         target = self.worker(worker) if worker else self._worker_for_cron(cron)
-        entry = self._entrypoint(target)
+        ctx = ExecutionContext(self)
+        entry = self._entrypoint(target, ctx)
         if not hasattr(entry, "scheduled"):
             raise LookupError(f"{target.name} has no scheduled handler")
         self.services.stats.incr("cron.runs")
         controller = ScheduledController(cron=cron, scheduledTime=self.services.now_ms())
-        # A class-based handler gets None for env and ctx in production (they are self.env and
-        # self.ctx; cloudflare/cloudflare-docs#30383): passing them here would hide that.
-        return await entry.scheduled(controller, None, None)
+        # As workerd calls a class-based handler: always three arguments, env and ctx None, and
+        # no look at the method's signature. workerd's startScheduled (api/global-scope.c++)
+        # calls `scheduled(controller, env, ctx)` and, for an entrypoint class, has set env and ctx
+        # to undefined (io/worker.c++, "HACK: We set handler.env and handler.ctx to undefined");
+        # python-entrypoint-helper.ts passes them on through introspection.py's wrapper_func in a
+        # strict call. So `scheduled(self, controller)` raises TypeError there and here, and code
+        # uses self.env / self.ctx (cloudflare/cloudflare-docs#30383).
+        try:
+            return await entry.scheduled(controller, None, None)
+        finally:
+            ctx.ended()
 
     def _worker_for_cron(self, cron: str) -> LoadedWorker:
         for worker in self.workers.values():
@@ -234,10 +282,10 @@ class LocalRuntime:
             return with_handler[0]
         raise LookupError(f"no Worker has the cron trigger {cron!r}")
 
-    def _entrypoint(self, worker: LoadedWorker) -> Any:
+    def _entrypoint(self, worker: LoadedWorker, ctx: ExecutionContext) -> Any:
         if worker.module is None:
             raise RuntimeError("call LocalRuntime.load() first")
-        return worker.module.Default(ExecutionContext(self), worker.env)
+        return worker.module.Default(ctx, worker.env)
 
     def _schedule_cron(self, worker: LoadedWorker, expr: str, schedule: CronSchedule) -> None:
         at_ms = schedule.next_after_ms(self.services.now_ms())
@@ -254,7 +302,7 @@ class LocalRuntime:
 
     # --- background work ------------------------------------------------------------------
 
-    def _track(self, awaitable: Awaitable[Any]) -> None:
+    def _track(self, awaitable: Awaitable[Any]) -> asyncio.Future[Any]:
         # Work after the response is not part of the request's modelled latency.
         context = contextvars.copy_context()
         context.run(current_trace.set, None)
@@ -265,6 +313,7 @@ class LocalRuntime:
         )
         self._pending.add(task)
         task.add_done_callback(self._done)
+        return task
 
     def _done(self, task: asyncio.Task[Any]) -> None:
         self._pending.discard(task)

@@ -14,7 +14,8 @@ Exit status: non-zero if any step failed.
 
 The lane's work directory (uploaded modules, Durable Object and binding state, the report and the
 recorded observations) is ``.cache/pyodide-lane/run`` unless ``GROVE_LANE_WORK`` names another
-one: two lane runs at the same time must each have their own.
+one: two lane runs at the same time must each have their own. ``GROVE_LANE_MAIN_ISOLATES``
+(default 2) sets how many isolates serve the main Worker's requests.
 """
 
 from __future__ import annotations
@@ -32,7 +33,12 @@ REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 import prepare  # noqa: E402
 
+from local_runtime.invocation_limits import WAIT_UNTIL_AFTER_INVOCATION_MS  # noqa: E402
+
 WORK = Path(os.environ.get("GROVE_LANE_WORK") or prepare.CACHE / "run").resolve()
+# How many isolates serve the main Worker's requests (taken in turn, harness/worker.mjs): more
+# than one, so module-level state is never shared where production would not share it.
+MAIN_ISOLATES = int(os.environ.get("GROVE_LANE_MAIN_ISOLATES") or 2)
 REPORT = WORK / "report.json"
 OBSERVATIONS = WORK / "conformance-pyodide.json"
 CLIENT_WORK = "/lane-work"  # where harness/lane.mjs mounts WORK in the client interpreter
@@ -61,6 +67,8 @@ def run_lane(stamp: dict, pytest_args: list[str]) -> int:
         "--repo", str(REPO),
         "--secrets", json.dumps(secrets),
         "--report", str(REPORT),
+        "--main-isolates", str(MAIN_ISOLATES),
+        "--wait-until-limit-ms", str(WAIT_UNTIL_AFTER_INVOCATION_MS),
         *[arg for config in worker_configs() for arg in ("--config", str(config))],
         "--",
         "-o", f"conformance_output={CLIENT_WORK}/{OBSERVATIONS.name}",

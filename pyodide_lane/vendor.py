@@ -128,9 +128,12 @@ def install_local(package_dir: Path, out: Path) -> None:
 
 
 def copy_to_workers(tree: Path = OUT) -> list[Path]:
-    """Put a copy of ``tree`` beside every ``workers/*/wrangler.toml`` (see the docstring)."""
+    """Put a copy of ``tree`` beside every ``workers/*/wrangler.toml`` (see the docstring), and
+    beside the lane's proof Worker: never deployed, but the lane loads it as Cloudflare would,
+    and with ``enable_python_external_sdk`` even its ``import workers`` needs python_modules/."""
     copies = []
-    for config in sorted((REPO / "workers").glob("*/wrangler.toml")):
+    configs = [*sorted((REPO / "workers").glob("*/wrangler.toml")), HERE / "proof_worker" / "wrangler.toml"]
+    for config in configs:
         dest = config.parent / "python_modules"
         if dest.exists():
             shutil.rmtree(dest)

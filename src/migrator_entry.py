@@ -26,9 +26,13 @@ class Default(WorkerEntrypoint):
     env: D1Env
 
     async def scheduled(
-        self, controller: ScheduledController, env: object, ctx: object
+        self, controller: ScheduledController, env: object = None, ctx: object = None
     ) -> dict[StorageLocation, int]:
-        # Production passes env and ctx as None to class-based handlers: use self.env.
+        """Cloudflare's examples write both ``scheduled(self, controller)`` and ``scheduled(self,
+        controller, env, ctx)``; workerd calls a class-based handler with all three arguments,
+        env and ctx None (``local_runtime/runtime.py`` ``LocalRuntime.scheduled`` has the
+        sources), so the short form raises TypeError there. Defaults make this handler right
+        under either call; it reads ``self.env``, never the env/ctx arguments."""
         select: D1PreparedStatement[LocationCount] = self.env.DB.prepare(
             "SELECT storage_location, COUNT(*) AS n FROM posts GROUP BY storage_location"
         )

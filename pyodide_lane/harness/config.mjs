@@ -28,10 +28,15 @@ export async function readWorker(configPath) {
   const { unstable_readConfig } = await wrangler();
   const c = unstable_readConfig({ config: configPath });
   const base = path.dirname(configPath);
+  const main = path.resolve(base, c.main);
+  // The name wrangler uploads the main module under: relative to the module root, which is
+  // `base_dir` if set, else the folder of `main` (workerd imports it by that name minus `.py`).
+  const moduleRoot = c.base_dir ? path.resolve(base, c.base_dir) : path.dirname(main);
   return {
     name: c.name,
     configPath,
-    main: path.resolve(base, c.main),
+    main,
+    mainModule: path.relative(moduleRoot, main).split(path.sep).join("/"),
     compatibilityDate: c.compatibility_date,
     compatibilityFlags: c.compatibility_flags ?? [],
     vars: c.vars ?? {},

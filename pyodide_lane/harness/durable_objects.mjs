@@ -4,8 +4,9 @@
  * - `idFromName(name)` is deterministic (HMAC-SHA256 of the name keyed by the class name, the
  *   same ids as local_runtime), `newUniqueId()`, `idFromString(hex)`; `get`/`getByName` give a
  *   stub on which every property is an RPC method; `stub.fetch(...)` delivers a request.
- * - One live instance per id, constructed in the Worker that defines the class (its own Pyodide)
- *   with `(DurableObjectState, env)`; the SDK wraps both as in production.
+ * - One live instance per id, constructed in the Durable Object isolate of the Worker that
+ *   defines the class (its own Pyodide, never the caller's: worker.mjs) with
+ *   `(DurableObjectState, env)`; the SDK wraps both as in production.
  * - Input gate, workerd's rule (io/io-gate.h, api/actor-state.c++; local_runtime/gates.py
  *   states it): an object runs one piece of code at a time, but not one event at a time. The
  *   gate is closed only (a) while a storage operation is outstanding and (b) while a critical
@@ -384,8 +385,9 @@ export class NamespaceImpl {
     this.slots = new Map();
     this.binding = new DurableObjectNamespace(this);
   }
+  /** The isolate the class runs in: its Worker's Durable Object isolate (worker.mjs). */
   get worker() {
-    return this.lane.workers.get(this.scriptName);
+    return this.lane.workers.get(this.scriptName).objectIsolate;
   }
   /** The object with id `hex`; `id` (when given) carries the name it was reached by. */
   slot(hex, id = undefined) {

@@ -5,13 +5,15 @@
  * Steps: read each wrangler config with wrangler; dry-run each (the uploaded modules); apply D1
  * migrations with wrangler into a template state; start miniflare; build each Worker's env
  * (production-named bindings, vars, test secrets, Durable Object namespaces owned by the Worker
- * that defines the class); load one Pyodide per Worker and import its main module; then run
- * pytest in a separate Pyodide (the "client"), whose `edge` fixture reaches the Workers only
- * through the `grove_lane` JS module below. Prints a summary with the skip count; the exit
- * code is pytest's.
+ * that defines the class); load each Worker's isolates (worker.mjs: the main Worker's requests
+ * alternate between `--main-isolates` Pyodides, a Worker's Durable Objects get one more) and
+ * import the uploaded main module in each; then run pytest in a separate Pyodide (the
+ * "client"), whose `edge` fixture reaches the Workers only through the `grove_lane` JS module
+ * below. Prints a summary with the skip count; the exit code is pytest's.
  *
  * Usage: node lane.mjs --prepared <prepared.json> --work <dir> --config <wrangler.toml>...
- *                      [--secrets <json>] [--report <file>] -- <pytest args>
+ *                      --wait-until-limit-ms <ms> [--main-isolates <n>] [--secrets <json>]
+ *                      [--report <file>] -- <pytest args>
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -27,9 +29,11 @@ const log = (m) => process.stderr.write(`[pyodide-lane] ${m}\n`);
 const seconds = (t0) => ((performance.now() - t0) / 1000).toFixed(1);
 
 class Lane {
-  constructor({ work, secrets }) {
+  constructor({ work, secrets, mainIsolates, waitUntilLimitMs }) {
     this.work = work;
     this.secrets = secrets;
+    this.mainIsolates = mainIsolates;
+    this.waitUntilLimitMs = waitUntilLimitMs;
     this.workers = new Map();
     this.namespaces = new Map();
     this.pending = new Set();
@@ -39,10 +43,16 @@ class Lane {
   log(m) {
     log(m);
   }
+  /** Work `drain()` waits for; returns the tracked promise (it never rejects). */
   track(promise) {
     const p = Promise.resolve(promise).catch((e) => log(`waitUntil task failed: ${e?.message ?? e}`));
     this.pending.add(p);
     p.finally(() => this.pending.delete(p));
+    return p;
+  }
+  /** Stop waiting for work that was cancelled (its waitUntil time ran out). */
+  forget(tracked) {
+    this.pending.delete(tracked);
   }
   async drain() {
     while (this.pending.size) await Promise.allSettled([...this.pending]);
@@ -73,6 +83,7 @@ class Lane {
     });
     this.template = path.join(this.work, "migrated");
     fs.rmSync(this.template, { recursive: true, force: true });
+    fs.rmSync(path.join(this.work, "bytecode"), { recursive: true, force: true });
     const migrated = new Set();
     const migrations = [];
     for (const d of defs) {
@@ -82,15 +93,21 @@ class Lane {
         migrations.push(applyMigrations(d.configPath, db.binding, this.template));
       }
     }
+    // Only the client (pytest) interpreter gets wheels: the Workers' isolates import what wrangler
+    // uploads (python_modules/ included), as on Cloudflare.
     const wheels = fs.readdirSync(prepared.wheels).map((f) => path.join(prepared.wheels, f));
-    const appWheels = wheels.filter((w) => !/^(pytest|pluggy|iniconfig|pygments|packaging)-/i.test(path.basename(w)));
+    const objectScripts = new Set(defs.flatMap((d) => d.durableObjects.map((b) => b.scriptName)));
     // In parallel: dry runs, migrations, and every interpreter (the slow part).
     const builds = defs.map((d) => uploadedModules(d.configPath, path.join(this.work, "modules", d.name)));
-    for (const d of defs) {
-      const env = {};
-      this.workers.set(d.name, new Worker(this, { ...d, mainModule: path.basename(d.main) }, env));
-    }
-    const loads = [...this.workers.values()].map((w) => w.load(prepared.pyodide, appWheels));
+    defs.forEach((d, i) => {
+      const shape = { requestIsolates: i === 0 ? this.mainIsolates : 1, durableObjects: objectScripts.has(d.name) };
+      this.workers.set(d.name, new Worker(this, { ...d, modulesDir: path.join(this.work, "modules", d.name) }, shape));
+    });
+    const phases = {};
+    const timed = (name, promise) => promise.then((v) => ((phases[name] = seconds(t0)), v));
+    const loads = [...this.workers.values()].map((w, i) =>
+      w.load(prepared.pyodide, builds[i].then(() => w.def.modulesDir), path.join(this.work, "bytecode", w.name)),
+    );
     // The client (pytest) interpreter imports the SDK too, to wrap `edge.env` as app code sees it.
     const mainDef = defs[0];
     const mainEnv = this.workers.get(mainDef.name).env;
@@ -100,28 +117,30 @@ class Lane {
       helper: entrypointHelper({ env: mainEnv, waitUntil: (p) => this.track(p) }),
       flags: compatFlags(mainDef.compatibilityDate, mainDef.compatibilityFlags),
     });
-    const modules = await Promise.all(builds);
+    const modules = await timed("dry runs", Promise.all(builds));
     defs.forEach((d, i) => {
       const w = this.workers.get(d.name);
-      w.def.modulesDir = path.join(this.work, "modules", d.name);
       w.modules = modules[i];
-      if (!modules[i].includes(w.def.mainModule)) throw new Error(`${d.name}: dry run did not upload ${w.def.mainModule}`);
+      if (!modules[i].includes(d.mainModule)) throw new Error(`${d.name}: dry run did not upload ${d.mainModule}`);
     });
-    await Promise.all(migrations);
+    await timed("migrations", Promise.all(migrations));
     fs.mkdirSync(this.template, { recursive: true });
     await this.resources.start(this.#freshState());
     this.#buildEnvs(defs);
     globalThis.caches = this.resources.caches();
     globalThis.WebSocketPair = WebSocketPair;
-    await Promise.all(loads);
+    await timed("interpreters", Promise.all(loads));
     for (const w of this.workers.values()) await w.importMain();
+    phases["main modules imported"] = seconds(t0);
     for (const ns of this.namespaces.values()) {
-      if (!this.workers.get(ns.scriptName).classes.has(ns.className)) {
+      if (!this.workers.get(ns.scriptName).objectIsolate.classes.has(ns.className)) {
         throw new Error(`${ns.scriptName}'s main module does not export Durable Object class ${ns.className}`);
       }
     }
-    this.client = await this.client;
-    log(`ready in ${seconds(t0)} s: ${[...this.workers.keys()].join(", ")} (${defs.map((d, i) => modules[i].length).join("+")} modules)`);
+    this.client = await timed("client", this.client);
+    const isolates = [...this.workers.values()].flatMap((w) => w.isolates.map((i) => i.label));
+    log(`ready in ${seconds(t0)} s: ${isolates.length} isolates (${isolates.join(", ")}), ${defs.map((d, i) => modules[i].length).join("+")} modules`);
+    log(`  set-up milestones (s): ${Object.entries(phases).map(([k, v]) => `${k} ${v}`).join(", ")}`);
   }
 
   #freshState() {
@@ -141,6 +160,7 @@ class Lane {
       for (const x of d.kv) env[x.binding] = this.resources.binding("kv", x.id);
       for (const x of d.r2) env[x.binding] = this.resources.binding("r2", x.id);
       for (const x of d.durableObjects) env[x.binding] = this.namespace(x.scriptName, x.className).binding;
+      this.workers.get(d.name).bindEnv();
     }
   }
 
@@ -226,12 +246,20 @@ async function main() {
       secrets: { type: "string", default: "{}" },
       report: { type: "string" },
       repo: { type: "string" },
+      "main-isolates": { type: "string", default: "2" },
+      "wait-until-limit-ms": { type: "string" },
     },
   });
   const prepared = JSON.parse(fs.readFileSync(values.prepared, "utf8"));
   const work = path.resolve(values.work);
   fs.mkdirSync(work, { recursive: true });
-  const lane = new Lane({ work, secrets: JSON.parse(values.secrets) });
+  const lane = new Lane({
+    work,
+    secrets: JSON.parse(values.secrets),
+    mainIsolates: Number(values["main-isolates"]),
+    waitUntilLimitMs: Number(values["wait-until-limit-ms"]),
+  });
+  if (!(lane.mainIsolates >= 1) || !(lane.waitUntilLimitMs > 0)) throw new Error("--main-isolates and --wait-until-limit-ms must be positive");
   const t0 = performance.now();
   let code = 1;
   try {

@@ -129,3 +129,12 @@ async def test_storage_transaction_is_a_critical_section(edge, fail):
     # ...so its write never sat in the transaction's savepoint, even when that rolled back.
     assert await stub.read("other") == 1
     assert await stub.read("k") == (None if fail else "from txn")
+
+
+async def test_a_durable_object_runs_in_another_isolate_than_its_caller(edge):
+    # Production never runs an object in its caller's isolate: module state is not shared.
+    first = (await edge.fetch("GET", "https://proof.example/isolate", worker="grove-conversion-proof")).json()
+    again = (await edge.fetch("GET", "https://proof.example/isolate", worker="grove-conversion-proof")).json()
+    assert first["ok"] and again["ok"]
+    assert first["value"]["worker"] != first["value"]["object"]
+    assert again["value"]["object"] == first["value"]["object"]  # one isolate holds the objects

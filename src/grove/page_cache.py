@@ -4,35 +4,64 @@ Layers, outermost first: the Cache API (``caches.default``: whole responses, per
 kept for the tier's edge TTL), then KV (``CACHE_KV``: post and list data per tenant, kept for
 the tier's KV TTL), then D1/R2.
 
-Three rules keep readers from seeing stale content after a write is acknowledged in this
-location, within one isolate:
-- concurrent misses for one key share a single load (single-flight), and the flight key
-  carries the tenant's write generation, so a reader arriving after a write never joins a
-  load that started before it;
-- a copy is stored only if no write to the tenant began since its data was read (the write
-  bumps the generation after its D1 statement committed);
-- a write waits for copies already being stored before it deletes, so a late store cannot
-  land after the delete.
-Across isolates or locations the TTLs bound what an unlucky race can leave behind.
+Correctness rests on storage every isolate sees, never on module state:
+
+- every write moves the tenant's *cache stamp* in its TenantDO (``bump_cache_stamp``) after
+  its D1 statement committed and before it deletes the copies it made stale;
+- a reader takes the stamp with the tenant config (``tenant_config_and_stamp``), before it
+  reads anything it will make copies from; after storing a copy it asks for the stamp again
+  and, if it moved, deletes that copy itself: the write may have deleted before the copy
+  landed. So a copy made from data read before a write never outlives the write by more than
+  its own check (one TenantDO call), whichever isolates the reader and the writer ran in: the
+  write bumps before it deletes, so either the check comes after the bump and sees it, or the
+  store came before the check, so before the bump and before the write's delete, which removes it.
+
+Module state, per isolate, is only an optimisation (production may run the next request in
+another isolate or location, and the Pyodide lane runs the main Worker as two isolates):
+
+- single-flight: concurrent misses for one key *in this isolate* share a single load, and the
+  flight key carries this isolate's write generation, so a reader arriving after a write made in
+  this isolate never joins a load that started before it;
+- write fences: a copy is not even stored if a write in this isolate began since its data was
+  read, and such a write waits for this isolate's stores under way before it deletes, which
+  closes, within one isolate, the window between a late store and its stamp check.
+
+Other locations: Cache API deletes reach this data centre only; the zone purge by tag
+(``grove.purge``) and the TTLs cover the others, and KV's own propagation (up to 60 s).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from grove.bindings import Env, ExecutionContext, JsonValue
+from grove.models import TenantConfig
 from grove.platform import Response, edge_delete, edge_match, edge_put
+from grove.settings import Settings
 from grove.single_flight import SingleFlight
+from grove.tenancy import tenant_config_and_stamp, tenant_stub
+
+log = logging.getLogger("grove.page_cache")
 
 Loaded = tuple[JsonValue, int]  # (JSON-able value, KV TTL in seconds)
+Store = Callable[[], Awaitable[object]]
 
-_flights = SingleFlight()
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a reader knew about writes before reading anything it makes copies from."""
+
+    tenant: str
+    stamp: str | None  # the tenant's cache stamp (TenantDO): what every isolate sees
+    generation: int  # this isolate's write generation for the tenant
 
 
 class _WriteFences:
-    """Per-tenant write generations and the cache stores still under way."""
+    """Per-tenant write generations and the cache stores still under way, in this isolate."""
 
     def __init__(self) -> None:
         self._generation: dict[str, int] = {}
@@ -42,14 +71,16 @@ class _WriteFences:
         return self._generation.get(tenant, 0)
 
     def store_later(
-        self, ctx: ExecutionContext, tenant: str, generation: int, store: Callable[[], Awaitable[object]]
+        self, env: Env, ctx: ExecutionContext, snapshot: Snapshot, store: Store, undo: Store
     ) -> asyncio.Future[None]:
         async def guarded() -> None:
-            if self.generation(tenant) == generation:
-                await store()
+            if self.generation(snapshot.tenant) != snapshot.generation:
+                return
+            await store()
+            await _undo_if_written_since(env, snapshot, undo)
 
         task = asyncio.ensure_future(guarded())
-        pending = self._stores.setdefault(tenant, set())
+        pending = self._stores.setdefault(snapshot.tenant, set())
         pending.add(task)
         task.add_done_callback(pending.discard)
         # The response does not wait for the copy; the runtime keeps the isolate alive for it.
@@ -63,26 +94,38 @@ class _WriteFences:
             await asyncio.gather(*pending, return_exceptions=True)
 
 
+async def _undo_if_written_since(env: Env, snapshot: Snapshot, undo: Store) -> None:
+    """The stamp check: a copy stored after a write moved the stamp is deleted again."""
+    try:
+        current = await tenant_stub(env, snapshot.tenant).cache_stamp()
+    except Exception:
+        log.exception("cache stamp of %s unreadable: dropping the copy just stored", snapshot.tenant)
+        current = object()
+    if current != snapshot.stamp:
+        await undo()
+
+
+_flights = SingleFlight()
 _fences = _WriteFences()
 
+# The classes of this module's per-isolate state (tests give "another isolate" fresh ones).
+ISOLATE_STATE = (_WriteFences, SingleFlight)
 
-def generation(tenant: str) -> int:
-    """Capture before reading anything a copy will be made from."""
-    return _fences.generation(tenant)
+
+async def reader_view(env: Env, settings: Settings, tenant: str) -> tuple[TenantConfig | None, Snapshot]:
+    """The tenant's config and the snapshot its copies are checked against; call before reading
+    anything a copy will be made from."""
+    generation = _fences.generation(tenant)
+    config, stamp = await tenant_config_and_stamp(env, settings, tenant)
+    return config, Snapshot(tenant, stamp, generation)
 
 
 async def read_through(
-    env: Env,
-    ctx: ExecutionContext,
-    *,
-    tenant: str,
-    generation_: int,
-    key: str,
-    load: Callable[[], Awaitable[Loaded]],
+    env: Env, ctx: ExecutionContext, snapshot: Snapshot, *, key: str, load: Callable[[], Awaitable[Loaded]]
 ) -> JsonValue:
     """The JSON value under ``key`` in KV, else ``load()``'s (stored for its TTL)."""
 
-    flight_key = f"{key}#{generation_}"
+    flight_key = f"{key}#{snapshot.generation}"
 
     async def fill() -> JsonValue:
         cached = await env.CACHE_KV.get(key, type="json")
@@ -90,10 +133,11 @@ async def read_through(
             return cached
         value, ttl_s = await load()
         stored = _fences.store_later(
+            env,
             ctx,
-            tenant,
-            generation_,
+            snapshot,
             lambda: env.CACHE_KV.put(key, json.dumps(value, separators=(",", ":")), expirationTtl=ttl_s),
+            lambda: env.CACHE_KV.delete(key),
         )
         # Until the KV copy exists, later misses in this isolate share this value.
         _flights.hold(flight_key, value, stored)
@@ -106,12 +150,13 @@ async def edge_lookup(url: str) -> Response | None:
     return await edge_match(url)
 
 
-def edge_store_later(ctx: ExecutionContext, tenant: str, generation_: int, url: str, response: Response) -> None:
-    _fences.store_later(ctx, tenant, generation_, lambda: edge_put(url, response))
+def edge_store_later(env: Env, ctx: ExecutionContext, snapshot: Snapshot, url: str, response: Response) -> None:
+    _fences.store_later(env, ctx, snapshot, lambda: edge_put(url, response), lambda: edge_delete(url))
 
 
 async def invalidate(env: Env, tenant: str, *, kv_keys: list[str], edge_urls: list[str]) -> None:
     """Drop every copy a write made stale; call after the write committed in D1."""
     await _fences.begin_write(tenant)
+    await tenant_stub(env, tenant).bump_cache_stamp()  # before the deletes: see the module docstring
     await asyncio.gather(*(env.CACHE_KV.delete(key) for key in kv_keys))
     await asyncio.gather(*(edge_delete(url) for url in edge_urls))

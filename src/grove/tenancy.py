@@ -101,6 +101,16 @@ async def tenant_config(env: Env, settings: Settings, subdomain: str) -> TenantC
     return None if data is None else TenantConfig.model_validate(data)
 
 
+async def tenant_config_and_stamp(env: Env, settings: Settings, subdomain: str) -> tuple[TenantConfig | None, str | None]:
+    """The config and the tenant's cache stamp (``grove.page_cache``), in one TenantDO call.
+    With caching off nothing is stored, so there is no stamp to take (None)."""
+    if not settings.cache_enabled:
+        return await read_tenant(env.DB, subdomain), None
+    data = await tenant_stub(env, subdomain).get_config_and_stamp()
+    config = data["config"]
+    return (None if config is None else TenantConfig.model_validate(config)), data["cache_stamp"]
+
+
 async def insert_tenant(
     db: D1Database,
     *,

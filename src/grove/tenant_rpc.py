@@ -99,12 +99,25 @@ DraftRefusal = NoTenant | DraftMissing | DraftConflict
 ConfigData = dict[str, object]
 
 
+class ConfigAndStamp(TypedDict):
+    """The config and the tenant's cache stamp (``grove.page_cache``), the stamp taken first."""
+
+    config: ConfigData | None
+    cache_stamp: str | None
+
+
 class TenantStub(Protocol):
     """``env.TENANTS.get(id)``: the TenantDO's public methods, called over RPC."""
 
     async def get_config(self) -> ConfigData | None: ...
 
     async def refresh_config(self) -> ConfigData | None: ...
+
+    async def get_config_and_stamp(self) -> ConfigAndStamp: ...
+
+    async def cache_stamp(self) -> str | None: ...
+
+    async def bump_cache_stamp(self) -> str: ...
 
     async def list_drafts(self) -> ListReply: ...
 

@@ -1,18 +1,23 @@
-"""Reads racing writes inside one isolate: once a write is acknowledged, no reader gets the
-old version, whatever order the binding calls complete in.
+"""Reads racing writes: once a write is acknowledged, no reader gets the old version, whatever
+order the binding calls complete in, within one isolate and across isolates.
 
 The bindings are the real ones; ``Hold`` only delays when one call's answer is delivered
 (as a slow network would), so each test pins one dangerous interleaving down.
+``another_isolate()`` runs a request as a second isolate would: with ``grove.page_cache``'s
+module state (write fences, single-flight table) of its own, as production may run the reader
+and the writer in different isolates (the Pyodide lane runs the main Worker as two).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 
+from grove import page_cache
 from local_runtime.bindings.d1 import D1Database
 from local_runtime.bindings.kv import KVNamespace
 
@@ -51,6 +56,20 @@ class Hold:
 
     def release(self) -> None:
         self._go.set()
+
+
+@contextmanager
+def another_isolate() -> Iterator[None]:
+    """Inside: page_cache's module state is another isolate's; outside: this one's again."""
+    names = [name for name, value in vars(page_cache).items() if isinstance(value, page_cache.ISOLATE_STATE)]
+    saved = {name: getattr(page_cache, name) for name in names}
+    for name, value in saved.items():
+        setattr(page_cache, name, type(value)())
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(page_cache, name, value)
 
 
 def _post_select(queries, *args, **kwargs) -> bool:
@@ -108,5 +127,36 @@ async def test_a_write_waits_for_a_copy_already_being_stored(create_post, platfo
         await asyncio.sleep(0)
     hold.release()  # the old copy lands now...
     await writer  # ...and the write, which waited for it, deletes it before acknowledging
+    await platform.runtime.cache_storage.default.delete("https://autumn.localhost/blog/race")
+    assert "version two" in await _page(platform)
+
+
+async def test_a_fill_in_another_isolate_does_not_outlive_the_write(create_post, platform, auth, monkeypatch):
+    # The reader's isolate never sees the write (its fences are its own): only what every
+    # isolate sees (the tenant's cache stamp in its TenantDO) can remove its late copies.
+    await create_post("Race", "version one")
+    hold = Hold(monkeypatch, D1Database, "_execute", _post_select, after=True)
+    early_reader = asyncio.ensure_future(platform.runtime.fetch(URL))
+    await hold.reached.wait()
+    with another_isolate():
+        await _edit(platform, auth, "version two")  # acknowledged
+    hold.release()
+    assert "version one" in await (await early_reader).text()  # it raced the write: fine
+    await platform.runtime.drain()
+    for _ in range(3):  # neither KV nor the edge kept its copy
+        assert "version two" in await _page(platform)
+
+
+async def test_a_copy_stored_in_another_isolate_during_the_write_is_removed(create_post, platform, auth, monkeypatch):
+    # The copy lands after the writer (in another isolate, which could not wait for it) deleted.
+    await create_post("Race", "version one")
+    is_post_key = lambda key, *a, **k: key == "post:autumn:race"  # noqa: E731
+    hold = Hold(monkeypatch, KVNamespace, "put", is_post_key, after=False)
+    await (await platform.runtime.fetch(URL)).text()
+    await hold.reached.wait()
+    with another_isolate():
+        await _edit(platform, auth, "version two")
+    hold.release()
+    await platform.runtime.drain()
     await platform.runtime.cache_storage.default.delete("https://autumn.localhost/blog/race")
     assert "version two" in await _page(platform)

@@ -17,15 +17,26 @@
 - ``scheduled``: reads bindings from the ``env`` argument, which production passes as None
   to a class-based handler; ``self.env`` is the fix (the ``/env-arg`` route runs the same
   code path on demand).
+- ``/isolate``: not a conversion: which isolate answered, the Worker's and its Durable
+  Object's (a token each interpreter draws on first use), for the lane's isolation self-test.
 
 Every route answers 200 ``{"ok": true, "value": ...}`` or 500 ``{"ok": false, "error": ...}``.
 """
 
 import asyncio
 import json
+import secrets
 from urllib.parse import urlsplit
 
 from workers import DurableObject, Response, WorkerEntrypoint
+
+_isolate_token: list[str] = []  # drawn on first use: no entropy at import (memory snapshot)
+
+
+def isolate_token():
+    if not _isolate_token:
+        _isolate_token.append(secrets.token_hex(8))
+    return _isolate_token[0]
 
 
 class PairDO(DurableObject):
@@ -182,6 +193,9 @@ class PairDO(DurableObject):
     async def pair(self):
         return ("grove", 1)  # broken on purpose: tuples are not structured-cloneable
 
+    def isolate(self):
+        return isolate_token()
+
     async def pair_as_list(self):
         return ["grove", 1]
 
@@ -235,6 +249,8 @@ class Default(WorkerEntrypoint):
             import pydantic
 
             return pydantic.__name__
+        if path == "/isolate":
+            return {"worker": isolate_token(), "object": await stub.isolate()}
         if path == "/d1-dict-fixed":
             return await self.env.PROOF_DB.prepare("SELECT ? AS v").bind(json.dumps({"tenant": "autumn"})).first("v")
         raise LookupError(path)

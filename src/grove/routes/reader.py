@@ -37,13 +37,12 @@ from grove.platform import Request, Response
 from grove.posts_store import ContentMissing, read_post, read_published_page
 from grove.router import Router
 from grove.routes.visit import NO_BLOG_HERE, Visit, open_visit
-from grove.tenancy import tenant_config
 from grove.tiers import TIER_RULES, Tier, rule_for_location
 
 log = logging.getLogger("grove.reader")
 
 Format = Literal["html", "json"]
-Build = Callable[[TenantConfig, int], Awaitable[serving.RenderedPage | None]]
+Build = Callable[[TenantConfig, page_cache.Snapshot], Awaitable[serving.RenderedPage | None]]
 
 
 @dataclass(frozen=True)
@@ -86,12 +85,11 @@ async def _serve(visit: Visit, view: View, build: Build) -> Response:
         hit = await page_cache.edge_lookup(edge_key)
         if hit is not None and serving.is_current(hit):
             return await serving.from_edge(hit, view.kind, visit.if_none_match)
-    generation = page_cache.generation(visit.tenant)
-    config = await tenant_config(visit.env, visit.settings, visit.tenant)
+    config, snapshot = await page_cache.reader_view(visit.env, visit.settings, visit.tenant)
     if config is None:
         return _not_found(view, None, NO_BLOG_HERE)
     try:
-        page = await build(config, generation)
+        page = await build(config, snapshot)
     except ContentMissing as exc:
         log.error("500 for %s: %s", visit.request.url, exc)
         error = HttpError(500, "content_missing", "This post's content is missing from storage. The error has been logged.")
@@ -102,19 +100,18 @@ async def _serve(visit: Visit, view: View, build: Build) -> Response:
         return serving.private_response(page, visit.if_none_match)
     if edge_key is not None:
         serving_copy = serving.edge_copy(page)
-        page_cache.edge_store_later(visit.ctx, visit.tenant, generation, edge_key, serving_copy)
+        page_cache.edge_store_later(visit.env, visit.ctx, snapshot, edge_key, serving_copy)
     return serving.public_response(page, visit.if_none_match)
 
 
-async def _cached(visit: Visit, generation: int, key: str | None, load: Callable[[], Awaitable[page_cache.Loaded]]) -> JsonValue:
+async def _cached(
+    visit: Visit, snapshot: page_cache.Snapshot, key: str | None, load: Callable[[], Awaitable[page_cache.Loaded]]
+) -> JsonValue:
     """Through KV when caching is on and the data has a key, else straight from the source."""
-    tenant = visit.require_tenant()
     if key is None or not visit.settings.cache_enabled:
         value, _ = await load()
         return value
-    return await page_cache.read_through(
-        visit.env, visit.ctx, tenant=tenant, generation_=generation, key=key, load=load
-    )
+    return await page_cache.read_through(visit.env, visit.ctx, snapshot, key=key, load=load)
 
 
 # --- data -----------------------------------------------------------------------------------
@@ -128,27 +125,27 @@ async def _load_public_post(env: Env, tenant: str, slug: str) -> page_cache.Load
     return cached.model_dump(), rule_for_location(post.storage_location).kv_ttl_s
 
 
-async def _post(visit: Visit, slug: str, generation: int) -> tuple[PublicPost, int] | None:
+async def _post(visit: Visit, slug: str, snapshot: page_cache.Snapshot) -> tuple[PublicPost, int] | None:
     """The post and its edge TTL; writers get any status straight from D1."""
     tenant = visit.require_tenant()
     if is_writer(visit.claims, tenant):
         post = await read_post(visit.env, tenant, slug)
         return None if post is None else (post, 0)
-    loaded = await _cached(visit, generation, post_key(tenant, slug), lambda: _load_public_post(visit.env, tenant, slug))
+    loaded = await _cached(visit, snapshot, post_key(tenant, slug), lambda: _load_public_post(visit.env, tenant, slug))
     cached = CachedPost.model_validate(loaded)
     if cached.post is None or cached.storage_location is None:
         return None
     return cached.post, rule_for_location(cached.storage_location).edge_ttl_s
 
 
-async def _page_of_posts(visit: Visit, page: int, generation: int) -> PostPage:
+async def _page_of_posts(visit: Visit, page: int, snapshot: page_cache.Snapshot) -> PostPage:
     tenant = visit.require_tenant()
 
     async def load() -> page_cache.Loaded:
         return (await read_published_page(visit.env.DB, tenant, page, PAGE_SIZE)).model_dump(), LIST_KV_TTL_S
 
     key = list_page_key(tenant, page) if page <= LIST_PAGES_CACHED else None
-    return PostPage.model_validate(await _cached(visit, generation, key, load))
+    return PostPage.model_validate(await _cached(visit, snapshot, key, load))
 
 
 def _page_number(request: Request) -> int | None:
@@ -172,8 +169,8 @@ async def _post_view(request: Request, env: Env, ctx: ExecutionContext, slug: st
     base = "/blog" if fmt == "html" else "/api/posts"
     view = View(PageKind.POST, fmt, f"{base}/{slug}")
 
-    async def build(config: TenantConfig, generation: int) -> serving.RenderedPage | None:
-        found = await _post(visit, slug, generation)
+    async def build(config: TenantConfig, snapshot: page_cache.Snapshot) -> serving.RenderedPage | None:
+        found = await _post(visit, slug, snapshot)
         if found is None:
             return None
         post, edge_ttl_s = found
@@ -191,8 +188,8 @@ async def _list_view(request: Request, env: Env, ctx: ExecutionContext, base: st
         return _not_found(View(PageKind.LIST, fmt, None), None, "There is no such page.")
     view = View(PageKind.LIST, fmt, list_path(base, page))
 
-    async def build(config: TenantConfig, generation: int) -> serving.RenderedPage | None:
-        posts = await _page_of_posts(visit, page, generation)
+    async def build(config: TenantConfig, snapshot: page_cache.Snapshot) -> serving.RenderedPage | None:
+        posts = await _page_of_posts(visit, page, snapshot)
         if page > 1 and not posts.posts:
             return None
         if fmt == "json":

@@ -1,0 +1,24 @@
+"""The cron Worker's handler under both ``scheduled`` conventions of Cloudflare's examples:
+called as workerd calls it, ``(controller, None, None)``, and with the controller alone."""
+
+from __future__ import annotations
+
+from grove_dev.seed import seed_demo
+from local_runtime.runtime import ExecutionContext, ScheduledController
+
+CRON = "0 3 * * *"  # workers/post_migrator/wrangler.toml
+MIGRATOR = "grove-post-migrator"
+
+
+async def test_as_workerd_calls_it(platform):
+    await seed_demo(platform.runtime)
+    counts = await platform.runtime.scheduled(CRON)  # (controller, None, None), strict
+    assert set(counts) == {"d1", "r2", "r2_archived"} and sum(counts.values()) == 42
+
+
+async def test_with_the_controller_alone(platform):
+    await seed_demo(platform.runtime)
+    worker = platform.runtime.worker(MIGRATOR)
+    entry = worker.module.Default(ExecutionContext(platform.runtime), worker.env)
+    controller = ScheduledController(cron=CRON, scheduledTime=platform.services.now_ms())
+    assert await entry.scheduled(controller) == await platform.runtime.scheduled(CRON)
