@@ -10,19 +10,22 @@ from pathlib import Path
 
 import pytest
 
+from local_runtime.bootstrap import install_paths
 from local_runtime.invocation_limits import (
     WAIT_UNTIL_AFTER_INVOCATION_MS,
     WAIT_UNTIL_CANCELLED_MESSAGE,
 )
 from local_runtime.runtime import LocalRuntime
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = REPO_ROOT / "tests" / "fixtures"
 INVOCATION = "invocation-worker"
 SHORT = "short-scheduled-worker"
 
 
 @pytest.fixture
 def runtime(services):
+    install_paths(REPO_ROOT, FIXTURES / "invocation_worker", FIXTURES / "short_scheduled_worker")
     runtime = LocalRuntime(
         [FIXTURES / "invocation_worker" / "wrangler.toml", FIXTURES / "short_scheduled_worker" / "wrangler.toml"],
         services,
