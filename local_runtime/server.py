@@ -21,6 +21,7 @@ from urllib.parse import parse_qs
 
 from workers.host import headers as headers_of
 
+from local_runtime.faults import InvocationKilled
 from local_runtime.runtime import LocalRuntime
 from workers import Request, Response
 
@@ -100,6 +101,8 @@ class LocalServer:
                 result = await self.runtime.scheduled(cron)
             except LookupError as exc:
                 return Response.json({"error": {"code": "no_such_cron", "message": str(exc)}}, status=404)
+            except InvocationKilled as exc:
+                return Response.json({"error": {"code": "invocation_killed", "message": str(exc)}}, status=500)
             return Response.json({"ran": cron, "result": result if _jsonable(result) else repr(result)})
         return Response.json({"error": {"code": "not_found", "message": f"no endpoint {path}"}}, status=404)
 
