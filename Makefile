@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed-stamp
 NODE_STAMP := node_modules/.installed-stamp
 
-.PHONY: install dev test test-local test-pyodide bench lint clean browser vendor deploy
+.PHONY: install dev test test-local test-pyodide bench load lint clean browser vendor deploy
 
 install: $(PY_STAMP) $(NODE_STAMP)
 
@@ -67,6 +67,12 @@ bench: install
 	$(BIN)/python bench/blog_cache.py
 	$(BIN)/python bench/tenant_do.py
 	$(BIN)/python bench/pyodide_import.py
+
+## make load: 50 Locust users for 120 s against `grove dev` on 127.0.0.1 (rate limits raised
+## through vars), then every acknowledged write read back; the last line is JSON. A 20 s run of
+## it is in `make test` (tests/app/test_load_smoke.py).
+load: install
+	$(BIN)/python bench/load.py --users 50 --seconds 120
 
 ## make lint: ruff, then pyright (strict on src/ and durable_objects/; [tool.pyright] in
 ## pyproject.toml says what it sees). Both must be clean.

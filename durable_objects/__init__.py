@@ -3,6 +3,7 @@
 from durable_objects.feed import FeedDO
 from durable_objects.post_content import PostContentDO
 from durable_objects.post_meta import PostMetaDO
+from durable_objects.rate_limiter import RateLimiterDO
 from durable_objects.tenant import TenantDO
 
-__all__ = ["FeedDO", "PostContentDO", "PostMetaDO", "TenantDO"]
+__all__ = ["FeedDO", "PostContentDO", "PostMetaDO", "RateLimiterDO", "TenantDO"]

@@ -2,7 +2,7 @@
 
 Imported by ``grove_dev.cli`` once the code is on sys.path.
 
-    grove dev [--host H] [--port 8787] [--state DIR] [--no-seed]
+    grove dev [--host H] [--port 8787] [--state DIR] [--no-seed] [--var NAME=VALUE ...]
     grove migrate [--state DIR]
     grove seed [--state DIR]
     grove cron EXPR [--state DIR]
@@ -40,7 +40,8 @@ def cmd_dev(args: argparse.Namespace) -> int:
 
     from local_runtime.server import LocalServer
 
-    platform = start_platform(args.state, secrets=ensure_dev_vars())
+    overrides = dict(var.split("=", 1) for var in args.var)  # like `wrangler dev --var`
+    platform = start_platform(args.state, secrets={**ensure_dev_vars(), **overrides})
     if platform.applied_migrations:
         print(f"applied migrations: {', '.join(platform.applied_migrations)}")
     if not args.no_seed:
@@ -121,6 +122,10 @@ def build_parser() -> argparse.ArgumentParser:
     dev.add_argument("--host", default="127.0.0.1")
     dev.add_argument("--port", type=int, default=8787)
     dev.add_argument("--no-seed", action="store_true", help="do not load demo data")
+    dev.add_argument(
+        "--var", action="append", default=[], metavar="NAME=VALUE",
+        help="override a var for this run (repeatable), e.g. RATE_LIMIT_POST_CREATE=1000/60",
+    )
     _state_arg(dev)
     dev.set_defaults(func=cmd_dev)
 

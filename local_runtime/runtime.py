@@ -33,6 +33,7 @@ from local_runtime.bindings.websockets import WebSocketPair
 from local_runtime.bootstrap import on_path
 from local_runtime.config import WorkerConfig, load_worker_config
 from local_runtime.cron import CronSchedule
+from local_runtime.faults import InvocationKilled, current_scheduled_calls
 from local_runtime.invocation_limits import (
     WAIT_UNTIL_AFTER_INVOCATION_MS,
     WAIT_UNTIL_CANCELLED_MESSAGE,
@@ -268,9 +269,11 @@ class LocalRuntime:
         # python-entrypoint-helper.ts passes them on through introspection.py's wrapper_func in a
         # strict call. So `scheduled(self, controller)` raises TypeError there and here, and code
         # uses self.env / self.ctx (cloudflare/cloudflare-docs#30383).
+        calls = current_scheduled_calls.set([0])  # what faults.CRON_KILLED_MID_BATCH counts
         try:
             return await entry.scheduled(controller, None, None)
         finally:
+            current_scheduled_calls.reset(calls)
             ctx.ended()
 
     def _worker_for_cron(self, cron: str) -> LoadedWorker:
@@ -295,7 +298,7 @@ class LocalRuntime:
             self._schedule_cron(worker, expr, schedule)
             try:
                 await self.scheduled(expr, worker=worker.name)
-            except Exception:
+            except (Exception, InvocationKilled):
                 log.exception("scheduled handler of %s failed for %r", worker.name, expr)
 
         self.scheduler.schedule(f"cron:{worker.name}:{expr}", at_ms, fire)

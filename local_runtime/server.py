@@ -6,7 +6,8 @@ are subdomains: ``autumn.localhost:8787``), except the runtime's own endpoints:
 - ``GET /__stats``: the operation counters; ``POST /__stats/reset`` zeroes them;
 - ``GET /__scheduled?cron=EXPR``: run a ``scheduled`` handler now, as
   ``wrangler dev --test-scheduled`` does.
-WebSocket upgrades are passed to the Worker too; a 101 response's client end is bridged to the
+The Worker sees the client's address as ``CF-Connecting-IP``, as on Cloudflare: the socket's
+address unless the request already carries one. WebSocket upgrades are passed to the Worker too; a 101 response's client end is bridged to the
 browser's socket.
 """
 
@@ -20,6 +21,7 @@ from urllib.parse import parse_qs
 
 from workers.host import headers as headers_of
 
+from local_runtime.faults import InvocationKilled
 from local_runtime.runtime import LocalRuntime
 from workers import Request, Response
 
@@ -99,6 +101,8 @@ class LocalServer:
                 result = await self.runtime.scheduled(cron)
             except LookupError as exc:
                 return Response.json({"error": {"code": "no_such_cron", "message": str(exc)}}, status=404)
+            except InvocationKilled as exc:
+                return Response.json({"error": {"code": "invocation_killed", "message": str(exc)}}, status=500)
             return Response.json({"ran": cron, "result": result if _jsonable(result) else repr(result)})
         return Response.json({"error": {"code": "not_found", "message": f"no endpoint {path}"}}, status=404)
 
@@ -165,6 +169,10 @@ def _request_from_scope(scope: Scope, body: bytes | None, *, upgrade: bool = Fal
         url += "?" + scope["query_string"].decode("latin-1")
     method = "GET" if upgrade else scope["method"]
     client = scope.get("client")
+    # Cloudflare sets CF-Connecting-IP on every request; locally a given one is passed through
+    # (so tests and load generators can be many clients) and the socket's address fills it in.
+    if client and not any(k.lower() == "cf-connecting-ip" for k, _ in headers):
+        headers.append(("cf-connecting-ip", client[0]))
     return Request(
         url,
         method=method,

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from local_runtime.clock import Clock, SimulatedClock
+from local_runtime.faults import Faults
 from local_runtime.gates import external_io
 from local_runtime.latency import LatencyProfile, current_trace
 from local_runtime.stats import Stats
@@ -24,6 +25,8 @@ class RuntimeServices:
     stats: Stats = field(default_factory=Stats)
     # None: no modelled latency (the default for tests); a profile: benchmarks.
     latency: LatencyProfile | None = None
+    # Failures tests inject at named points (local_runtime/faults.py).
+    faults: Faults = field(default_factory=Faults)
 
     def __post_init__(self) -> None:
         self.state_dir = Path(self.state_dir)
@@ -41,6 +44,7 @@ class RuntimeServices:
     @asynccontextmanager
     async def io(self) -> AsyncIterator[None]:
         """Enclose one non-storage I/O operation of a binding (see ``gates.external_io``)."""
+        self.faults.at_io()
         async with external_io():
             yield
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from local_runtime.bindings.cursors import decode_cursor, encode_cursor
 from local_runtime.conversion import JsException
+from local_runtime.faults import FaultPoint
 from local_runtime.js_values import js_json_dumps, js_json_loads, options_object, refuse_unsendable
 from local_runtime.sdk_types import JsDict
 from local_runtime.services import RuntimeServices
@@ -196,6 +197,10 @@ class KVNamespace:
     def close(self) -> None:
         self._db.close()
 
+    def _fail_if_unavailable(self, method: str) -> None:
+        if self.services.faults.trips(FaultPoint.KV_UNAVAILABLE):
+            raise _failed(method, 503, "Service Unavailable")
+
     def __repr__(self) -> str:
         return f"<KVNamespace {self.binding} ({self.namespace_id})>"
 
@@ -220,6 +225,7 @@ class KVNamespace:
         _validate_key("GET", key)
         value_type, cache_ttl_s = _get_options(options, kwargs)
         async with self.services.io():
+            self._fail_if_unavailable("GET")
             if cache_ttl_s is not None and cache_ttl_s < MIN_CACHE_TTL_S:
                 raise _failed(
                     "GET",
@@ -270,6 +276,7 @@ class KVNamespace:
         metadata = opts.get("metadata")
         metadata_json = None if metadata is None else js_json_dumps(metadata)
         async with self.services.io():
+            self._fail_if_unavailable("PUT")
             now_s = self.services.now_ms() // 1000
             expires_at_s = _expires_at_s(now_s, opts.get("expiration"), opts.get("expirationTtl"))
             if metadata_json is not None:
@@ -294,6 +301,7 @@ class KVNamespace:
     async def delete(self, key: str) -> None:
         _validate_key("DELETE", key)
         async with self.services.io():
+            self._fail_if_unavailable("DELETE")
             self.services.stats.incr("kv.deletes")
             self.services.model("kv_write")
             self._db.execute("DELETE FROM kv WHERE key = ?", (key,))
@@ -309,6 +317,7 @@ class KVNamespace:
         limit = opts.get("limit")
         cursor = opts.get("cursor")
         async with self.services.io():
+            self._fail_if_unavailable("LIST")
             # workerd only sends a positive limit; anything else means the default.
             limit_n = MAX_LIST_LIMIT if limit is None or int(limit) <= 0 else int(limit)
             if limit_n > MAX_LIST_LIMIT:

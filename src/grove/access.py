@@ -19,6 +19,8 @@ from grove.settings import Settings
 
 log = logging.getLogger("grove.access")
 
+AUTH_RETRY_AFTER_S = 5
+
 
 def _secret(settings: Settings) -> str:
     if not settings.jwt_secret:
@@ -38,7 +40,16 @@ async def caller_claims(env: Env, settings: Settings, authorization: str | None)
         claims = verify_token(_secret(settings), token.strip(), now_ms=now_ms())
     except TokenError as exc:
         raise unauthorized(exc.code, exc.message) from None
-    if await env.CACHE_KV.get(revoked_token_key(claims.jti)) is not None:
+    try:
+        revoked = await env.CACHE_KV.get(revoked_token_key(claims.jti))
+    except Exception:
+        # Fail closed: without the revocation list a logged-out token cannot be told apart.
+        log.exception("revocation list (KV) unreadable")
+        raise HttpError(
+            503, "auth_unavailable", "Sign-in checks are unavailable for a moment; try again shortly.",
+            headers={"retry-after": str(AUTH_RETRY_AFTER_S)},
+        ) from None
+    if revoked is not None:
         raise unauthorized("token_revoked", "The token has been revoked (logged out).")
     return claims
 

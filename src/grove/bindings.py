@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Generic, Literal, Protocol, Self, TypeAlias, TypedDict, TypeVar, overload
 
+from grove.rate_limit_rpc import RateLimiterStub
 from grove.tenant_rpc import TenantStub
 
 # A row's shape is decided by its SQL, so statements and cursors carry it as a type
@@ -178,6 +179,7 @@ class Env(D1Env, Protocol):
     CACHE_KV: KVNamespace
     CONTENT: R2Bucket
     TENANTS: DurableObjectNamespace[TenantStub]
+    RATE_LIMITER: DurableObjectNamespace[RateLimiterStub]
 
 
 # --- Cache API (``caches.default``; no SDK wrapper) -------------------------------------------

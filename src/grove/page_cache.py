@@ -128,7 +128,14 @@ async def read_through(
     flight_key = f"{key}#{snapshot.generation}"
 
     async def fill() -> JsonValue:
-        cached = await env.CACHE_KV.get(key, type="json")
+        try:
+            cached = await env.CACHE_KV.get(key, type="json")
+        except Exception:
+            # KV is a copy: when it fails the reader gets the source (D1/R2) instead of an
+            # error, and no copy is stored (a put would fail the same way).
+            log.warning("KV read of %s failed; serving from the source", key, exc_info=True)
+            value, _ = await load()
+            return value
         if cached is not None:
             return cached
         value, ttl_s = await load()

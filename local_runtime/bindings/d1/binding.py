@@ -12,6 +12,7 @@ from typing import Any
 from local_runtime.bindings.d1.engine import D1Engine, D1Query, QueryResult
 from local_runtime.bindings.d1.errors import D1Error
 from local_runtime.bindings.d1.values import SqlValue, to_d1_param
+from local_runtime.faults import FaultPoint
 from local_runtime.js_values import options_object, refuse_unsendable
 from local_runtime.sdk_types import JsDict
 from local_runtime.services import RuntimeServices
@@ -128,6 +129,11 @@ class D1Database:
             # One modelled round trip per call: a batch or exec is a single request to D1.
             self._services.model("d1_query")
             self._services.stats.incr("d1.queries", len(queries))
+            faults = self._services.faults
+            if faults.trips(FaultPoint.D1_UNAVAILABLE):
+                raise D1Error.upstream("Network connection lost.")
+            if faults.trips(FaultPoint.D1_STATEMENT_ERROR, "\n".join(q.sql for q in queries)):
+                raise D1Error.upstream("injected statement failure: SQLITE_ERROR")
             try:
                 results = self.engine.run_queries(queries)
             except sqlite3.ProgrammingError as exc:  # e.g. the database was closed

@@ -25,6 +25,7 @@ from local_runtime.bindings.durable_objects.state import (
 from local_runtime.bindings.durable_objects.stubs import DurableObjectStub
 from local_runtime.bindings.websockets import WebSocket
 from local_runtime.conversion import JsException, from_rpc, remote_error, to_rpc
+from local_runtime.faults import FaultPoint, InjectedFault, current_object_reset
 from local_runtime.js_values import refuse_unknown
 from local_runtime.scheduler import Scheduler
 from local_runtime.sdk_types import JsDict
@@ -267,6 +268,8 @@ class DurableObjectNamespace:
         async def event() -> T:
             instance = await self._ensure_instance(slot)
             instance.in_flight += 1
+            # An await inside this event may reset the object (faults.DO_EVICTED_AT_AWAIT).
+            current_object_reset.set(lambda: self.reset(slot, instance))
             try:
                 return await invoke(instance)
             except DurableObjectAbort as abort:
@@ -362,6 +365,8 @@ class DurableObjectNamespace:
             if retry_count:
                 self.services.stats.incr("do.alarm_retries")
             try:
+                if self.services.faults.trips(FaultPoint.ALARM_EXCEPTION, self.class_name):
+                    raise InjectedFault(f"injected: alarm() of {self.class_name} raised")
                 result = handler(JsDict(retryCount=retry_count, isRetry=retry_count > 0))
                 if inspect.isawaitable(result):
                     await result

@@ -16,7 +16,7 @@ from local_runtime.bindings.r2.conditions import (
     range_request,
     resolve_range,
 )
-from local_runtime.bindings.r2.errors import r2_error
+from local_runtime.bindings.r2.errors import internal_error, r2_error
 from local_runtime.bindings.r2.objects import R2Object, R2ObjectBody, Row
 from local_runtime.bindings.r2.store import ObjectStore
 from local_runtime.bindings.r2.values import (
@@ -33,6 +33,7 @@ from local_runtime.bindings.r2.values import (
     http_metadata_in,
     js_length,
 )
+from local_runtime.faults import FaultPoint
 from local_runtime.js_values import js_string_param, options_object, refuse_unsendable
 from local_runtime.sdk_types import JsDict
 from local_runtime.services import RuntimeServices
@@ -80,6 +81,8 @@ class R2Bucket:
         expected = expected_hashes(opts)
         storage_class = js_string_param(opts.get("storageClass") or STORAGE_CLASS, "storageClass")
         async with self.services.io():
+            if self.services.faults.trips(FaultPoint.R2_PUT_ERROR, key):
+                raise internal_error("put")
             self.services.stats.incr("r2.class_a")
             self.services.model("r2_put")
             check_key("put", key)
@@ -147,6 +150,8 @@ class R2Bucket:
         cond = conditional(opts.get("onlyIf"))
         requested = range_request(opts.get("range"))
         async with self.services.io():
+            if self.services.faults.trips(FaultPoint.R2_GET_ERROR, key):
+                raise internal_error("get")
             self.services.stats.incr("r2.class_b")
             self.services.model("r2_get")
             check_key("get", key)
@@ -166,6 +171,8 @@ class R2Bucket:
 
     async def head(self, key: str) -> R2Object | None:
         async with self.services.io():
+            if self.services.faults.trips(FaultPoint.R2_GET_ERROR, key):
+                raise internal_error("head")
             self.services.stats.incr("r2.class_b")
             self.services.model("r2_get")
             check_key("head", key)

@@ -12,10 +12,13 @@ from __future__ import annotations
 from grove import analytics
 from grove.access import require_owner
 from grove.bindings import Env, ExecutionContext
+from grove.client_address import client_address
 from grove.clock import now_ms
 from grove.errors import not_found, validation_error
 from grove.http import json_response, query_value
+from grove.limits import Rule
 from grove.platform import Request, Response
+from grove.rate_limit import address_subject, enforce
 from grove.request_body import read_json
 from grove.router import Router
 from grove.routes.visit import open_visit
@@ -32,6 +35,7 @@ def register(router: Router) -> None:
 async def record(request: Request, env: Env, ctx: ExecutionContext) -> Response:
     visit = await open_visit(request, env, ctx)
     tenant = visit.require_tenant()
+    await enforce(env, Rule.ANALYTICS, address_subject(client_address(visit.headers)))
     data = await read_json(request, visit.headers, analytics.MAX_ANALYTICS_BODY_BYTES)
     events = analytics.parse_events(data, now_ms())
     reply = await tenant_stub(env, tenant).record_events([event.model_dump() for event in events])

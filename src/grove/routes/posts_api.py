@@ -10,8 +10,10 @@ from __future__ import annotations
 from grove import post_writes
 from grove.bindings import Env, ExecutionContext
 from grove.http import json_response
+from grove.limits import Rule
 from grove.models import PostCreate, PostUpdate
 from grove.platform import Request, Response
+from grove.rate_limit import enforce
 from grove.request_body import parse_model, read_json
 from grove.router import Router
 from grove.routes.visit import open_writer_visit
@@ -25,6 +27,8 @@ def register(router: Router) -> None:
 
 async def create(request: Request, env: Env, ctx: ExecutionContext) -> Response:
     visit, tenant, claims = await open_writer_visit(request, env, ctx)
+    # Per user (seed 003's rate_limit:{userId}:{endpoint}); a user id is a tenant's own.
+    await enforce(env, Rule.POST_CREATE, f"{tenant}:{claims.sub}")
     payload = parse_model(PostCreate, await read_json(request, visit.headers))
     post = await post_writes.create(env, visit.settings, tenant, claims.sub, payload)
     return json_response(post.model_dump(), status=201, headers={"location": f"/api/posts/{post.slug}"})

@@ -1,0 +1,161 @@
+"""The fault matrix: every point of ``local_runtime.faults`` armed against the app over HTTP.
+
+For each fault: what the user sees while it lasts (a clear error in the one error shape, or a
+transparent fallback), and that nothing acknowledged is lost once it clears.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from grove.cache_keys import post_key
+from grove_dev.demo_content import DemoPost
+from grove_dev.seed import seed_posts
+from local_runtime.faults import FaultPoint, InvocationKilled
+
+pytestmark = pytest.mark.usefixtures("tenants")
+
+MINUTE_MS = 60_000
+API = {"accept": "application/json"}
+
+
+@pytest.fixture
+def faults(platform):
+    registry = platform.services.faults
+    yield registry
+    registry.clear()
+
+
+def _assert_error(reply, status: int, code: str | None = None) -> None:
+    assert reply.status_code == status, reply.text
+    error = reply.json()["error"]
+    assert error["message"] and (code is None or error["code"] == code)
+    assert reply.headers["cache-control"] == "private, no-store"
+
+
+async def _count(platform, sql: str, *params) -> int:
+    return (await platform.runtime.d1().prepare(sql).bind(*params).first())["n"]
+
+
+async def _send_events(client, clock, n: int) -> None:
+    events = [{"type": "page_view", "path": "/blog/a", "ts_ms": clock.now_ms()} for _ in range(n)]
+    for start in range(0, n, 100):
+        reply = await client.post("/api/analytics", json=events[start : start + 100])
+        assert reply.status_code == 202, reply.text
+
+
+def _tiered_post(slug: str, days: float) -> DemoPost:
+    return DemoPost(
+        slug=slug, title=slug.title(), description="", tags=[], markdown=f"The body of **{slug}**.",
+        status="published", published_days_ago=days, edited_days_ago=days,
+    )
+
+
+async def test_every_point_is_named_once():
+    assert len({point.value for point in FaultPoint}) == len(FaultPoint) == 9
+
+
+async def test_d1_statement_error_refuses_the_write_and_leaves_nothing(client, auth, faults, platform, create_post):
+    await create_post("Before")
+    faults.arm(FaultPoint.D1_STATEMENT_ERROR, match="INSERT INTO posts")
+    failed = await client.post("/api/posts", json={"title": "During", "markdown": "x"}, headers=auth())
+    _assert_error(failed, 500, "internal_error")
+    assert faults.fired(FaultPoint.D1_STATEMENT_ERROR) == 1
+    assert await _count(platform, "SELECT COUNT(*) AS n FROM posts WHERE slug = 'during'") == 0
+    assert (await client.get("/blog/before")).status_code == 200  # other statements still run
+    faults.disarm(FaultPoint.D1_STATEMENT_ERROR)
+    retried = await client.post("/api/posts", json={"title": "During", "markdown": "x", "status": "published"}, headers=auth())
+    assert retried.status_code == 201
+    assert (await client.get("/blog/during")).status_code == 200
+
+
+async def test_d1_unavailable_analytics_and_drafts_are_kept_and_delivered_after(client, auth, faults, platform, clock):
+    assert (await client.get("/")).status_code == 200  # the tenant's config is loaded
+    faults.arm(FaultPoint.D1_UNAVAILABLE)
+    await _send_events(client, clock, 150)  # acknowledged: in the TenantDO's own storage
+    draft = {"content": "kept", "metadata": {"title": "Kept"}, "device_id": "laptop"}
+    saved = await client.put("/api/drafts/kept", json=draft, headers=auth())
+    assert saved.status_code == 201, saved.text
+    _assert_error(await client.get("/api/posts/nothing-cached", headers=API), 500, "internal_error")
+    await platform.runtime.advance(2 * MINUTE_MS)  # flushes fail and are retried later
+    assert faults.fired(FaultPoint.D1_UNAVAILABLE) >= 2
+    faults.disarm(FaultPoint.D1_UNAVAILABLE)
+    await platform.runtime.advance(15 * MINUTE_MS)  # past the longest backoff so far
+    assert await _count(platform, "SELECT COUNT(*) AS n FROM analytics_events WHERE tenant = 'autumn'") == 150
+    got = await client.get("/api/drafts/kept", headers=auth())
+    assert got.status_code == 200 and got.json()["content"] == "kept"
+
+
+async def test_r2_get_error_is_a_clear_500_and_nothing_is_cached(client, faults, platform, clock):
+    await seed_posts(platform.runtime.d1(), platform.runtime.r2(), "autumn", [_tiered_post("warm", 120)], now_ms=clock.now_ms())
+    faults.arm(FaultPoint.R2_GET_ERROR)
+    _assert_error(await client.get("/api/posts/warm", headers=API), 500)
+    page = await client.get("/blog/warm", headers={"accept": "text/html"})
+    assert page.status_code == 500 and page.headers["cache-control"] == "private, no-store"
+    await platform.runtime.drain()
+    assert (await platform.runtime.kv().list(prefix=post_key("autumn", "warm")))["keys"] == []
+    faults.disarm(FaultPoint.R2_GET_ERROR)
+    reply = await client.get("/api/posts/warm", headers=API)
+    assert reply.status_code == 200 and "<strong>warm</strong>" in reply.json()["html"]
+
+
+async def test_r2_put_error_never_leaves_a_row_pointing_at_nothing(faults, platform, clock, client):
+    posts = [_tiered_post("hot", 1), _tiered_post("warm", 120)]
+    faults.arm(FaultPoint.R2_PUT_ERROR)
+    with pytest.raises(Exception, match="internal error"):
+        await seed_posts(platform.runtime.d1(), platform.runtime.r2(), "autumn", posts, now_ms=clock.now_ms())
+    assert await _count(platform, "SELECT COUNT(*) AS n FROM posts") == 0  # R2 first, then one D1 batch
+    faults.disarm(FaultPoint.R2_PUT_ERROR)
+    await seed_posts(platform.runtime.d1(), platform.runtime.r2(), "autumn", posts, now_ms=clock.now_ms())
+    for slug in ("hot", "warm"):
+        assert (await client.get(f"/api/posts/{slug}", headers=API)).status_code == 200
+
+
+async def test_kv_unavailable_readers_get_pages_from_d1(client, faults, platform, create_post, auth):
+    await create_post("Through Rain", "Wet *leaves*.")
+    faults.arm(FaultPoint.KV_UNAVAILABLE)
+    page = await client.get("/blog/through-rain")
+    assert page.status_code == 200 and "<em>leaves</em>" in page.text
+    assert (await client.get("/api/posts", headers=API)).status_code == 200
+    assert faults.fired(FaultPoint.KV_UNAVAILABLE) >= 2
+    # A token cannot be checked against the revocation list: refused, not let through.
+    _assert_error(await client.get("/api/drafts", headers=auth()), 503, "auth_unavailable")
+    faults.disarm(FaultPoint.KV_UNAVAILABLE)
+    assert (await client.get("/api/drafts", headers=auth())).status_code == 200
+    assert "<em>leaves</em>" in (await client.get("/blog/through-rain")).text
+
+
+async def test_object_evicted_at_an_await_fails_that_call_only(client, auth, faults, platform, clock):
+    draft = {"content": "v1", "metadata": {"title": "T"}, "device_id": "laptop"}
+    assert (await client.put("/api/drafts/t", json=draft, headers=auth())).status_code == 201
+    clock.advance(6 * MINUTE_MS)  # the TenantDO's config copy is stale: its next call awaits D1
+    faults.arm(FaultPoint.DO_EVICTED_AT_AWAIT, times=1)
+    _assert_error(await client.get("/api/drafts/t", headers=auth()), 500, "internal_error")
+    assert faults.fired(FaultPoint.DO_EVICTED_AT_AWAIT) == 1
+    got = await client.get("/api/drafts/t", headers=auth())  # a fresh instance, same storage
+    assert got.status_code == 200 and got.json()["content"] == "v1"
+    saved = await client.put("/api/drafts/t", json={**draft, "content": "v2", "base_version": 1}, headers=auth())
+    assert saved.status_code == 200 and saved.json()["version"] == 2
+
+
+async def test_alarm_exception_is_retried_and_delivers_everything(client, faults, platform, clock):
+    faults.arm(FaultPoint.ALARM_EXCEPTION, times=3, match="TenantDO")
+    await _send_events(client, clock, 120)  # 100 due at once, 20 after 60 s
+    await platform.runtime.advance(2 * MINUTE_MS)
+    assert faults.fired(FaultPoint.ALARM_EXCEPTION) == 3
+    await platform.runtime.advance(10 * MINUTE_MS)
+    assert await _count(platform, "SELECT COUNT(*) AS n FROM analytics_events") == 120
+
+
+async def test_cron_killed_mid_run_then_runs_whole(faults, platform):
+    faults.arm(FaultPoint.CRON_KILLED_MID_BATCH, times=1)
+    with pytest.raises(InvocationKilled):
+        await platform.runtime.scheduled("0 3 * * *")
+    # The migrator only counts posts per tier today (moves come with the migrator issue): a
+    # killed run has written nothing, and the next run completes.
+    assert await platform.runtime.scheduled("0 3 * * *") == {}
+
+
+@pytest.mark.skip(reason="queue.consumer_exception is defined, but no queue binding or consumer exists yet")
+async def test_queue_consumer_exception():
+    """Lands with Meadow's fan-out queue: a failing consumer batch is retried, never lost."""
