@@ -37,7 +37,12 @@ def _refusal(request: Request, path: str, error: HttpError) -> Response:
 
 
 async def handle_request(request: Request, env: Env, ctx: ExecutionContext) -> Response:
-    path = urlsplit(request.url).path
+    try:
+        path = urlsplit(request.url).path
+    except ValueError:
+        # The URL is built from the Host header; one that makes no URL ("[", "a]b") is a 400
+        # (RFC 9112 §3.2: an invalid Host field value).
+        return error_response(HttpError(400, "invalid_host", "The Host header is not a valid host."))
     try:
         _, operation, params = router.match(str(request.method), path)
         return await operation.handler(request, env, ctx, **params)
