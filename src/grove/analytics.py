@@ -11,11 +11,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping
-from typing import Annotated, NotRequired, TypedDict
+from typing import (
+    Annotated,
+    NotRequired,  # pydantic reads them on Python < 3.12
+)
 
 from pydantic import Field
+from typing_extensions import TypedDict
 
 from grove.bindings import D1Database, D1PreparedStatement, D1Result, SqlValue
+from grove.d1_limits import D1_MAX_BOUND_PARAMETERS
 from grove.errors import validation_error
 from grove.ids import new_id
 from grove.models import AnalyticsEvent, GroveModel
@@ -34,11 +39,14 @@ MAX_SUMMARY_DAYS = 90
 TOP_PATHS = 10
 VIEW_TYPE = "page_view"
 
-# D1: at most 100 bound parameters per statement.
-D1_MAX_BOUND_PARAMETERS = 100
 D1_COLUMNS = ("event_id", "tenant", "type", "path", "referrer", "session_id", "ts_ms", "received_at_ms")
 _ROWS_PER_STATEMENT = D1_MAX_BOUND_PARAMETERS // len(D1_COLUMNS)
 _ROW_PLACEHOLDERS = "(" + ", ".join("?" * len(D1_COLUMNS)) + ")"
+
+
+EventList = Annotated[list[AnalyticsEvent], Field(min_length=1, max_length=MAX_EVENTS_PER_REQUEST)]
+# What ``POST /api/analytics`` takes (for the API document): one event or a list.
+EventsBody = AnalyticsEvent | EventList
 
 
 class EventBatch(GroveModel):
@@ -46,7 +54,8 @@ class EventBatch(GroveModel):
     root_model loads its plugin machinery (importlib.metadata over every installed package),
     a large share of the app's import time under Pyodide (``bench/pyodide_import.py``)."""
 
-    events: Annotated[list[AnalyticsEvent], Field(min_length=1, max_length=MAX_EVENTS_PER_REQUEST)]
+    events: EventList
+
 
 
 def parse_events(data: object, now_ms: int) -> list[AnalyticsEvent]:

@@ -9,9 +9,11 @@ from grove.bindings import Env, ExecutionContext
 from grove.errors import HttpError
 from grove.http import error_response
 from grove.platform import Request, Response
+from grove.problems import is_page_path, page_problem
 from grove.router import Router
 from grove.routes import (
     analytics_api,
+    api_document,
     auth_api,
     config_api,
     drafts_api,
@@ -24,18 +26,30 @@ from grove.routes import (
 log = logging.getLogger("grove")
 
 router = Router()
-for area in (reader, posts_api, auth_api, drafts_api, analytics_api, config_api, editor, static):
+for area in (reader, posts_api, auth_api, drafts_api, analytics_api, config_api, editor, static, api_document):
     area.register(router)
 
 
+def _refusal(request: Request, path: str, error: HttpError) -> Response:
+    if is_page_path(path):
+        return page_problem(error, request.headers.get("accept"))
+    return error_response(error)
+
+
 async def handle_request(request: Request, env: Env, ctx: ExecutionContext) -> Response:
-    path = urlsplit(request.url).path
     try:
-        handler, params = router.resolve(str(request.method), path)
-        return await handler(request, env, ctx, **params)
+        path = urlsplit(request.url).path
+    except ValueError:
+        # The URL is built from the Host header; one that makes no URL ("[", "a]b") is a 400
+        # (RFC 9112 §3.2: an invalid Host field value).
+        return error_response(HttpError(400, "invalid_host", "The Host header is not a valid host."))
+    try:
+        _, operation, params = router.match(str(request.method), path)
+        return await operation.handler(request, env, ctx, **params)
     except HttpError as error:
-        return error_response(error)
+        return _refusal(request, path, error)
     except Exception:
-        # Never leak internals to readers; the log keeps the traceback.
-        log.exception("unhandled error for %s %s", request.method, request.url)
-        return error_response(HttpError(500, "internal_error", "Something went wrong on our side."))
+        # Never leak internals to readers; the log keeps the traceback (the URL, never headers:
+        # they may carry a token).
+        log.exception("unhandled error for %s %s", request.method, path)
+        return _refusal(request, path, HttpError(500, "internal_error", "Something went wrong on our side."))

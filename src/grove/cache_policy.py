@@ -18,6 +18,12 @@ from enum import Enum
 
 PRIVATE_NO_STORE = "private, no-store"
 STATIC_ASSET_CACHE_CONTROL = "public, max-age=31536000, immutable"
+# The API document is the same for every caller and changes only with a deploy.
+API_DOCUMENT_CACHE_CONTROL = "public, max-age=300"
+# Public reader responses whose body would differ for a caller with a token (the tenant's
+# writers see drafts): a shared cache must key them by Authorization (RFC 9110 §12.5.5), so
+# a copy stored for an anonymous reader is never served for a writer's request or the reverse.
+VARY_BY_CALLER = "Authorization"
 
 
 class PageKind(Enum):
@@ -44,7 +50,8 @@ LIST_KV_TTL_S = 300
 
 
 def public_headers(kind: PageKind) -> dict[str, str]:
-    return dict(_PUBLIC_HEADERS[kind])
+    """Headers of a public reader response: its cache lifetimes, and Vary by caller."""
+    return {**_PUBLIC_HEADERS[kind], "vary": VARY_BY_CALLER}
 
 
 def private_headers() -> dict[str, str]:

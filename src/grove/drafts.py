@@ -19,7 +19,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from enum import Enum
-from typing import NamedTuple, TypedDict
+from typing import NamedTuple
+
+from typing_extensions import TypedDict  # pydantic reads it on Python < 3.12 (the API document)
 
 # A draft's size: content plus its metadata as JSON, in UTF-8 bytes.
 MAX_DRAFT_BYTES = 1024 * 1024

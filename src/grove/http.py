@@ -7,7 +7,8 @@ import json
 from urllib.parse import parse_qs, urlsplit
 
 from grove.cache_policy import PRIVATE_NO_STORE
-from grove.errors import HttpError
+from grove.errors import HttpError, validation_error
+from grove.numbers import parse_bounded_int
 from grove.platform import Request, Response
 
 JSON_TYPE = "application/json; charset=utf-8"
@@ -45,3 +46,15 @@ def query_value(request: Request, name: str) -> str | None:
     """The first value of query parameter ``name``, or None."""
     values = parse_qs(urlsplit(request.url).query).get(name)
     return values[0] if values else None
+
+
+def query_int(request: Request, name: str, minimum: int, maximum: int) -> int | None:
+    """Query parameter ``name`` as a whole number within bounds (``grove.numbers``); None when
+    absent, 422 naming the parameter for anything else."""
+    raw = query_value(request, name)
+    if raw is None:
+        return None
+    value = parse_bounded_int(raw, minimum, maximum)
+    if value is None:
+        raise validation_error(name, f"{name}: a whole number from {minimum} to {maximum}")
+    return value

@@ -7,8 +7,10 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from typing_extensions import TypedDict  # pydantic reads it on Python < 3.12 (the API document)
 
 from grove.slugs import SLUG_MAX_CHARS, SLUG_PATTERN
+from grove.tenant_rpc import DraftSummary
 from grove.tiers import StorageLocation
 
 PostStatus = Literal["draft", "published", "archived"]
@@ -220,4 +222,69 @@ class TokenClaims(GroveModel):
     role: Role
     exp: int
     iat: int | None = None
-    jti: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    nbf: int | None = None
+    # Part of a KV key (``auth:revoked:{jti}``, at most 512 bytes): ASCII only.
+    jti: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,128}$")]
+
+
+# --- API replies (the OpenAPI document describes each route's body with these) -------------
+
+
+class ErrorDetail(GroveModel):
+    """``error`` of every refusal: a stable machine-readable ``code`` and a message for people;
+    some codes add fields (``field`` for 422, ``server`` for a draft conflict)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    code: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+    message: str
+
+
+class ErrorBody(GroveModel):
+    """The one error shape: ``{"error": {"code": ..., "message": ...}}``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    error: ErrorDetail
+
+
+class PostList(PostPage):
+    """``GET /api/posts``: a page of published posts and the next page's number (None: last)."""
+
+    next_page: int | None
+
+
+class DeletedPostRef(GroveModel):
+    id: str
+    slug: str
+
+
+class PostDeleted(GroveModel):
+    deleted: DeletedPostRef
+
+
+class EventsAcceptedReply(GroveModel):
+    accepted: int
+
+
+class LogoutReply(GroveModel):
+    revoked: bool
+    jti: str
+    until_s: int
+
+
+class DraftList(TypedDict):
+    drafts: list[DraftSummary]
+
+
+class DraftSaveBody(DraftSummary):
+    outcome: Literal["saved", "unchanged"]
+
+
+class DraftDeletedBody(TypedDict):
+    deleted: DraftSummary
+
+
+class PublishReply(GroveModel):
+    post: AuthorPost
+    draft_removed: bool

@@ -11,10 +11,11 @@ from typing import Any
 
 from grove.bindings import Env
 from grove.clock import now_ms
+from grove.d1_limits import D1_MAX_ROW_BYTES
 from grove.errors import HttpError, not_found, validation_error
 from grove.ids import new_id
 from grove.invalidation import after_post_write
-from grove.markdown import render_markdown
+from grove.markdown import RenderedMarkdown, render_markdown
 from grove.models import AuthorPost, PostCreate
 from grove.posts_store import (
     DeletedPost,
@@ -41,6 +42,25 @@ def _no_post(slug: str) -> HttpError:
     return not_found(f"There is no post '{slug}'.")
 
 
+# Everything in a post row besides its markdown and HTML, at most (title 200, description 500
+# and 20 tags of 40 characters, 4 UTF-8 bytes each, plus ids, JSON and numbers), so that a
+# later change of any of them cannot push a row that passed this check over the limit.
+ROW_METADATA_ALLOWANCE_BYTES = 16 * 1024
+
+
+def _rendered(markdown: str) -> RenderedMarkdown:
+    """The markdown rendered, refused with 413 when source and HTML would not fit one D1 row
+    (HTML escaping can make the page several times the size of what was sent)."""
+    rendered = render_markdown(markdown)
+    row_bytes = len(markdown.encode("utf-8")) + len(rendered.html.encode("utf-8")) + ROW_METADATA_ALLOWANCE_BYTES
+    if row_bytes > D1_MAX_ROW_BYTES:
+        raise HttpError(
+            413, "rendered_too_large",
+            f"The post's markdown and its rendered HTML take {row_bytes} bytes; a post may take at most {D1_MAX_ROW_BYTES}.",
+        )
+    return rendered
+
+
 async def create(env: Env, settings: Settings, tenant: str, author_id: str, payload: PostCreate) -> AuthorPost:
     slug = payload.slug or slugify(payload.title)
     if not slug:
@@ -53,7 +73,7 @@ async def create(env: Env, settings: Settings, tenant: str, author_id: str, payl
             author_id=author_id,
             slug=slug,
             payload=payload,
-            rendered=render_markdown(payload.markdown),
+            rendered=_rendered(payload.markdown),
             now_ms=now_ms(),
         )
     except SlugTaken:
@@ -69,7 +89,7 @@ async def create(env: Env, settings: Settings, tenant: str, author_id: str, payl
 
 async def update(env: Env, settings: Settings, tenant: str, slug: str, changes: dict[str, Any]) -> AuthorPost | None:
     """Apply a partial update; None when there is no post at ``slug``."""
-    rendered = render_markdown(changes["markdown"]) if "markdown" in changes else None
+    rendered = _rendered(changes["markdown"]) if "markdown" in changes else None
     try:
         post = await update_post(env, tenant, slug, changes, rendered, now_ms())
     except SlugTaken:

@@ -25,7 +25,7 @@ from grove.platform import Response
 ASSETS_VERSION_HEADER = "x-grove-assets"
 # Never copied from a stored response to a reader: policy headers are recomputed per kind,
 # the length is the server's business, the asset version is ours.
-_RECOMPUTED = frozenset({"cache-control", "cdn-cache-control", "content-length", ASSETS_VERSION_HEADER})
+_RECOMPUTED = frozenset({"cache-control", "cdn-cache-control", "vary", "content-length", ASSETS_VERSION_HEADER})
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Which tenant a request is for, and that tenant's config.
 
-The tenant is the first label of the Host when the Host ends with ``.{ROOT_DOMAIN}``
-(``autumn.grove.place``, ``autumn.localhost:8787``). Its config (display name, theme, tier,
+The tenant is the one label before ``.{ROOT_DOMAIN}`` in the Host (``autumn.grove.place``,
+``autumn.localhost:8787``); a Host with more labels names no tenant. Its config (display name, theme, tier,
 limits) is served by its TenantDO (``tenant:{subdomain}``), which keeps a copy refreshed from
 D1 at most every 5 minutes; D1 stays the source of truth.
 """
@@ -32,12 +32,14 @@ _UPDATE_TENANT = (
 
 
 def tenant_from_host(host: str, root_domain: str) -> str | None:
-    hostname = host.lower().split(":", 1)[0].rstrip(".")
+    """The tenant a Host names: exactly one valid label before ``.{root_domain}`` (with or
+    without a port); None for anything else (``a.b.{root}`` is no tenant, not tenant ``a``)."""
+    hostname = host.lower().split(":", 1)[0].removesuffix(".")
     suffix = "." + root_domain.lower()
     if not hostname.endswith(suffix):
         return None
-    label = hostname[: -len(suffix)].split(".", 1)[0]
-    return label if SUBDOMAIN_PATTERN.match(label) else None
+    label = hostname[: -len(suffix)]
+    return label if SUBDOMAIN_PATTERN.fullmatch(label) else None
 
 
 def object_name(subdomain: str) -> str:

@@ -9,7 +9,9 @@ never enums or dataclasses (PLATFORM.md: "tuples and arbitrary objects are rejec
 
 from __future__ import annotations
 
-from typing import Literal, Protocol, TypedDict
+from typing import Literal, Protocol
+
+from typing_extensions import TypedDict  # pydantic reads it on Python < 3.12 (the API document)
 
 from grove.drafts import DraftData, DraftMetadataDict
 

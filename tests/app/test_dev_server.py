@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import uvicorn
 import websockets
+from dev_server import free_port, running_dev_server
 
 from local_runtime.bootstrap import install_paths
 from local_runtime.clock import RealClock
@@ -22,12 +19,6 @@ from local_runtime.services import RuntimeServices
 
 REPO = Path(__file__).resolve().parents[2]
 ECHO_CONFIG = REPO / "tests" / "fixtures" / "echo_worker" / "wrangler.toml"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _get_json(url: str, host: str | None = None) -> tuple[int, dict]:
@@ -40,45 +31,25 @@ def _get_json(url: str, host: str | None = None) -> tuple[int, dict]:
 
 
 def test_grove_dev_serves_health_and_stats(tmp_path):
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "grove_dev.cli", "dev", "--port", str(port), "--state", str(tmp_path / "state")],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                status, health = _get_json(f"http://127.0.0.1:{port}/__health")
-                break
-            except OSError as exc:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    output = proc.stdout.read() if proc.poll() is not None else ""
-                    raise AssertionError(f"grove dev did not start:\n{output}") from exc
-                time.sleep(0.2)
+    with running_dev_server(tmp_path / "state", tmp_path / "grove-dev.log") as server:
+        status, health = _get_json(f"{server.url}/__health")
         assert status == 200 and health["status"] == "ok"
         assert set(health["workers"]) == {"grove-edge", "grove-post-migrator"}
-        status, stats = _get_json(f"http://127.0.0.1:{port}/__stats")
+        status, stats = _get_json(f"{server.url}/__stats")
         assert status == 200
         assert stats["d1"]["queries"] >= 2 and stats["worker"]["requests"] == 0
         # Tenants are subdomains: the Host header reaches the Worker intact.
-        status, body = _get_json(f"http://127.0.0.1:{port}/no-such-page", host=f"autumn.localhost:{port}")
+        status, body = _get_json(f"{server.url}/no-such-page", host=server.host("autumn"))
         assert status == 404 and body["error"]["code"] == "not_found"
-        status, stats = _get_json(f"http://127.0.0.1:{port}/__stats")
+        status, stats = _get_json(f"{server.url}/__stats")
         assert stats["worker"]["requests"] == 1
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 async def test_websocket_bridge_reaches_a_hibernatable_durable_object(tmp_path):
     install_paths(REPO, ECHO_CONFIG.parent)  # the echo Worker's module root
     runtime = LocalRuntime([ECHO_CONFIG], RuntimeServices(state_dir=tmp_path, clock=RealClock()))
     runtime.load()
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(LocalServer(runtime), host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio")
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from client_kinds import BROWSER
 
 from grove.pages.assets import ASSETS
 
@@ -37,7 +38,10 @@ async def test_the_page_holds_no_draft_data(client, auth):
 
 
 async def test_unknown_tenant_and_invalid_slug_are_404_pages(client):
-    missing = await client.get("http://nobody.localhost:8787/admin/editor/x")
+    missing = await client.get("http://nobody.localhost:8787/admin/editor/x", headers=BROWSER)
     assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
-    bad = await client.get("/admin/editor/Not%20A%20Slug")
+    bad = await client.get("/admin/editor/Not%20A%20Slug", headers=BROWSER)
     assert bad.status_code == 404 and "lower-case" in bad.text
+    # Other clients get the one error shape.
+    api = await client.get("/admin/editor/Not%20A%20Slug")
+    assert api.status_code == 404 and api.json()["error"]["code"] == "not_found"

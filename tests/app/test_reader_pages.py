@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from client_kinds import BROWSER
 
 from grove.cache_keys import PAGE_SIZE
 
@@ -62,7 +63,7 @@ async def test_json_twins(create_post, read):
 
 
 async def test_unknown_tenant_is_a_404_page(read, client):
-    reply = await client.get("http://nobody.localhost:8787/blog")
+    reply = await client.get("http://nobody.localhost:8787/blog", headers=BROWSER)
     assert reply.status_code == 404
     assert "text/html" in reply.headers["content-type"] and "no blog at this address" in reply.text
     api = await client.get("http://nobody.localhost:8787/api/posts")
@@ -72,7 +73,7 @@ async def test_unknown_tenant_is_a_404_page(read, client):
 
 
 async def test_unknown_post_is_a_404_page_with_the_tenant_chrome(read):
-    reply = await read("/blog/nothing-here")
+    reply = await read("/blog/nothing-here", headers=BROWSER)
     assert reply.status_code == 404
     assert "Autumn&#x27;s Grove" in reply.text
     assert reply.headers["cache-control"] == "private, no-store"

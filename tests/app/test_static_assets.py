@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+from client_kinds import BROWSER
 
 from grove.cache_policy import STATIC_ASSET_CACHE_CONTROL
 from grove.pages import assets
@@ -94,7 +95,7 @@ async def test_percent_and_braces_in_the_files_break_no_page(client, create_post
     await create_post("First Light")
     paths = ["/", "/blog", "/blog/first-light", "/blog/missing", "/admin/editor/notes", "http://nobody.localhost:8787/"]
     for path in paths:
-        page = await client.get(path)
+        page = await client.get(path, headers=BROWSER)
         assert page.status_code in (200, 404), (path, page.text)
         assert page.headers["content-type"].startswith("text/html")
         urls = linked(page.text)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+from client_kinds import BROWSER
 
 from grove.cache_keys import post_key
 from grove_dev.demo_content import DemoPost
@@ -68,7 +69,7 @@ async def test_a_missing_r2_object_is_a_logged_500(platform, tiered, read, caplo
     key = (await _row(platform, "seasoned"))["r2_key"]
     await platform.runtime.r2().delete(key)
     with caplog.at_level(logging.ERROR, logger="grove.reader"):
-        page = await read("/blog/seasoned")
+        page = await read("/blog/seasoned", headers=BROWSER)
         api = await read("/api/posts/seasoned")
     assert page.status_code == 500 and "text/html" in page.headers["content-type"]
     assert "missing from storage" in page.text

@@ -4,6 +4,7 @@ minutes, and says None for unknown tenants; readers see config changes within th
 from __future__ import annotations
 
 import pytest
+from client_kinds import BROWSER
 
 from grove.tenancy import tenant_stub
 
@@ -62,7 +63,7 @@ async def test_unknown_tenant_is_none_and_remembered(platform, d1_queries):
 async def test_readers_see_a_renamed_tenant_within_five_minutes(platform, clock, read, create_post):
     await _rename(platform, "Autumn Renamed")
     clock.advance(FIVE_MIN_MS)
-    assert "Autumn Renamed" in (await read("/blog/nothing")).text  # 404 pages are never cached
+    assert "Autumn Renamed" in (await read("/blog/nothing", headers=BROWSER)).text  # 404 pages are never cached
 
 
 async def test_tenant_create_is_visible_at_once_even_after_a_404(platform, client):

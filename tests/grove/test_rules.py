@@ -36,7 +36,9 @@ def test_slugify(title, slug):
         ("localhost:8787", None),
         ("evil.com", None),
         ("autumn.localhost.evil.com", None),
-        ("x.autumn.localhost", "x"),  # the first label
+        ("x.autumn.localhost", None),  # exactly one label: a.b.{root} names no tenant
+        ("autumn.localhost.", "autumn"),  # the absolute form (trailing dot)
+        ("autumn\n.localhost", None),
         ("-bad.localhost", None),
     ],
 )
@@ -86,6 +88,7 @@ def test_cache_policy_headers():
     assert public_headers(PageKind.POST) == {
         "cache-control": "public, max-age=300, s-maxage=300",
         "cdn-cache-control": "max-age=3600, stale-while-revalidate=86400",
+        "vary": "Authorization",
     }
     assert public_headers(PageKind.LIST)["cache-control"] == "public, max-age=300, s-maxage=600"
     assert edge_cache_control(3600) == "public, s-maxage=3600"

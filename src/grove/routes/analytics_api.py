@@ -14,22 +14,30 @@ from grove.access import require_owner
 from grove.bindings import Env, ExecutionContext
 from grove.client_address import client_address
 from grove.clock import now_ms
-from grove.errors import not_found, validation_error
-from grove.http import json_response, query_value
+from grove.errors import not_found
+from grove.http import json_response, query_int
 from grove.limits import Rule
+from grove.models import EventsAcceptedReply
 from grove.platform import Request, Response
 from grove.rate_limit import address_subject, enforce
 from grove.request_body import read_json
-from grove.router import Router
+from grove.router import QueryInt, Router
 from grove.routes.visit import open_visit
-from grove.tenancy import NO_BLOG_HERE, tenant_stub
+from grove.tenancy import NO_BLOG_HERE, tenant_config, tenant_stub
 
 DEFAULT_SUMMARY_DAYS = 7
 
 
 def register(router: Router) -> None:
-    router.add("POST", "/api/analytics", record)
-    router.add("GET", "/api/analytics/summary", summary)
+    router.add(
+        "POST", "/api/analytics", record, access="client", summary="Record one event or up to 100.",
+        request=analytics.EventsBody, response=EventsAcceptedReply, statuses=(202,),
+    )
+    days = {"days": QueryInt(1, analytics.MAX_SUMMARY_DAYS, "Days back, today included (default 7).")}
+    router.add(
+        "GET", "/api/analytics/summary", summary, access="owner", summary="Views per day and top paths.",
+        response=analytics.Summary, query=days,
+    )
 
 
 async def record(request: Request, env: Env, ctx: ExecutionContext) -> Response:
@@ -44,18 +52,14 @@ async def record(request: Request, env: Env, ctx: ExecutionContext) -> Response:
     return json_response({"accepted": reply["accepted"]}, status=202)
 
 
-def _days(request: Request) -> int:
-    raw = query_value(request, "days")
-    if raw is None:
-        return DEFAULT_SUMMARY_DAYS
-    if not raw.isdigit() or not 1 <= int(raw) <= analytics.MAX_SUMMARY_DAYS:
-        raise validation_error("days", f"days: a whole number from 1 to {analytics.MAX_SUMMARY_DAYS}")
-    return int(raw)
-
-
 async def summary(request: Request, env: Env, ctx: ExecutionContext) -> Response:
     visit = await open_visit(request, env, ctx)
     tenant = visit.require_tenant()
     require_owner(visit.claims, tenant, "Reading analytics")
-    days = _days(request)
+    # As on every route: no tenant, no blog (a token can name a tenant that was never created).
+    if await tenant_config(env, visit.settings, tenant) is None:
+        raise not_found(NO_BLOG_HERE)
+    days = query_int(request, "days", 1, analytics.MAX_SUMMARY_DAYS)
+    if days is None:
+        days = DEFAULT_SUMMARY_DAYS
     return json_response(await analytics.summary(env.DB, tenant, days=days, now_ms=now_ms()))

@@ -11,6 +11,7 @@ from grove.cache_keys import revoked_token_key
 from grove.clock import now_ms
 from grove.errors import unauthorized
 from grove.http import json_response
+from grove.models import LogoutReply
 from grove.platform import Request, Response
 from grove.router import Router
 from grove.routes.visit import open_visit
@@ -20,7 +21,7 @@ KV_MIN_TTL_S = 60
 
 
 def register(router: Router) -> None:
-    router.add("POST", "/api/auth/logout", logout)
+    router.add("POST", "/api/auth/logout", logout, access="token", summary="Revoke the request's token.", response=LogoutReply)
 
 
 async def logout(request: Request, env: Env, ctx: ExecutionContext) -> Response:

@@ -14,7 +14,7 @@ from grove.clock import now_ms
 from grove.errors import not_found
 from grove.http import json_response
 from grove.invalidation import after_config_write
-from grove.models import ConfigUpdate
+from grove.models import ConfigUpdate, TenantConfig
 from grove.platform import Request, Response
 from grove.request_body import parse_model, read_json
 from grove.router import Router
@@ -23,7 +23,7 @@ from grove.tenancy import NO_BLOG_HERE, tenant_stub, update_tenant
 
 
 def register(router: Router) -> None:
-    router.add("PUT", "/api/config", update_config)
+    router.add("PUT", "/api/config", update_config, access="owner", summary="Change the blog's name and theme.", request=ConfigUpdate, response=TenantConfig)
 
 
 async def update_config(request: Request, env: Env, ctx: ExecutionContext) -> Response:

@@ -26,24 +26,42 @@ from grove.drafts import (
     DraftMetadataDict,
     draft_size_bytes,
 )
-from grove.errors import HttpError, conflict, not_found, validation_error
-from grove.http import json_response, query_value
-from grove.models import DraftPublish, DraftPut, PostCreate
+from grove.errors import HttpError, conflict, not_found
+from grove.http import json_response, query_int
+from grove.json_reader import MAX_SAFE_INTEGER
+from grove.models import (
+    DraftDeletedBody,
+    DraftList,
+    DraftPublish,
+    DraftPut,
+    DraftSaveBody,
+    PostCreate,
+    PublishReply,
+)
 from grove.platform import Request, Response
 from grove.request_body import parse_json, parse_model, read_body, read_json
-from grove.router import Router
+from grove.router import QueryInt, Router
 from grove.routes.visit import open_writer_visit
-from grove.slugs import is_valid_slug
 from grove.tenancy import NO_BLOG_HERE, tenant_stub
 from grove.tenant_rpc import DraftRefusal, DraftSaveArgs
 
 
 def register(router: Router) -> None:
-    router.add("GET", "/api/drafts", list_drafts)
-    router.add("GET", "/api/drafts/{slug}", get_draft)
-    router.add("PUT", "/api/drafts/{slug}", put_draft)
-    router.add("DELETE", "/api/drafts/{slug}", delete_draft)
-    router.add("POST", "/api/drafts/{slug}/publish", publish_draft)
+    version = {"version": QueryInt(1, MAX_SAFE_INTEGER, "Delete only this version (409 otherwise).")}
+    router.add("GET", "/api/drafts", list_drafts, access="writer", summary="The tenant's drafts.", response=DraftList)
+    router.add("GET", "/api/drafts/{slug}", get_draft, access="writer", summary="A draft.", response=DraftData)
+    router.add(
+        "PUT", "/api/drafts/{slug}", put_draft, access="writer", summary="Save a draft (409 on a conflict).",
+        request=DraftPut, response=DraftSaveBody, statuses=(200, 201),
+    )
+    router.add(
+        "DELETE", "/api/drafts/{slug}", delete_draft, access="writer", summary="Delete a draft.",
+        response=DraftDeletedBody, query=version,
+    )
+    router.add(
+        "POST", "/api/drafts/{slug}/publish", publish_draft, access="writer", summary="Publish a draft as the post.",
+        request=DraftPublish, request_required=False, response=PublishReply, statuses=(200, 201),
+    )
 
 
 def _draft_conflict(server: DraftData | None) -> HttpError:
@@ -88,8 +106,6 @@ async def list_drafts(request: Request, env: Env, ctx: ExecutionContext) -> Resp
 
 async def get_draft(request: Request, env: Env, ctx: ExecutionContext, slug: str) -> Response:
     _, tenant, _ = await open_writer_visit(request, env, ctx)
-    if not is_valid_slug(slug):
-        raise _no_draft(slug)
     reply = await tenant_stub(env, tenant).get_draft(slug)
     if reply["outcome"] != "found":
         raise _refused(reply, slug)
@@ -98,8 +114,6 @@ async def get_draft(request: Request, env: Env, ctx: ExecutionContext, slug: str
 
 async def put_draft(request: Request, env: Env, ctx: ExecutionContext, slug: str) -> Response:
     visit, tenant, _ = await open_writer_visit(request, env, ctx)
-    if not is_valid_slug(slug):
-        raise validation_error("slug", "slug: lower-case letters, digits and single dashes")
     save = _save_args(parse_model(DraftPut, await read_json(request, visit.headers, MAX_DRAFT_BODY_BYTES)))
     if draft_size_bytes(save["content"], save["metadata"]) > MAX_DRAFT_BYTES:
         raise HttpError(413, "draft_too_large", f"A draft (content and metadata, UTF-8) may be at most {MAX_DRAFT_BYTES} bytes.")
@@ -111,20 +125,9 @@ async def put_draft(request: Request, env: Env, ctx: ExecutionContext, slug: str
     raise _refused(reply, slug)
 
 
-def _version_param(request: Request) -> int | None:
-    raw = query_value(request, "version")
-    if raw is None:
-        return None
-    if not raw.isdigit() or int(raw) < 1:
-        raise validation_error("version", "version: a positive integer (the draft version to delete)")
-    return int(raw)
-
-
 async def delete_draft(request: Request, env: Env, ctx: ExecutionContext, slug: str) -> Response:
     _, tenant, _ = await open_writer_visit(request, env, ctx)
-    version = _version_param(request)
-    if not is_valid_slug(slug):
-        raise _no_draft(slug)
+    version = query_int(request, "version", 1, MAX_SAFE_INTEGER)
     reply = await tenant_stub(env, tenant).delete_draft(slug, version)
     if reply["outcome"] != "deleted":
         raise _refused(reply, slug)
@@ -135,8 +138,6 @@ async def publish_draft(request: Request, env: Env, ctx: ExecutionContext, slug:
     visit, tenant, claims = await open_writer_visit(request, env, ctx)
     body = await read_body(request, visit.headers)
     wanted = parse_model(DraftPublish, parse_json(body) if body.strip() else {}).version
-    if not is_valid_slug(slug):
-        raise _no_draft(slug)
     stub = tenant_stub(env, tenant)
     found = await stub.get_draft(slug)
     if found["outcome"] != "found":

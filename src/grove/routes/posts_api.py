@@ -11,7 +11,7 @@ from grove import post_writes
 from grove.bindings import Env, ExecutionContext
 from grove.http import json_response
 from grove.limits import Rule
-from grove.models import PostCreate, PostUpdate
+from grove.models import AuthorPost, PostCreate, PostDeleted, PostUpdate
 from grove.platform import Request, Response
 from grove.rate_limit import enforce
 from grove.request_body import parse_model, read_json
@@ -20,9 +20,9 @@ from grove.routes.visit import open_writer_visit
 
 
 def register(router: Router) -> None:
-    router.add("POST", "/api/posts", create)
-    router.add("PUT", "/api/posts/{slug}", update)
-    router.add("DELETE", "/api/posts/{slug}", delete)
+    router.add("POST", "/api/posts", create, access="writer", summary="Create a post.", request=PostCreate, response=AuthorPost, statuses=(201,))
+    router.add("PUT", "/api/posts/{slug}", update, access="writer", summary="Change a post (the fields sent).", request=PostUpdate, response=AuthorPost)
+    router.add("DELETE", "/api/posts/{slug}", delete, access="writer", summary="Delete a post.", response=PostDeleted)
 
 
 async def create(request: Request, env: Env, ctx: ExecutionContext) -> Response:

@@ -30,16 +30,21 @@ from grove.cache_keys import (
 )
 from grove.cache_policy import LIST_EDGE_TTL_S, LIST_KV_TTL_S, PageKind
 from grove.errors import HttpError, not_found
-from grove.http import HTML_TYPE, JSON_TYPE, error_response, html_response, json_body, query_value
-from grove.models import CachedPost, PostPage, PublicPost, TenantConfig
-from grove.pages.reader import blog_index_page, home_page, message_page, post_page
+from grove.http import HTML_TYPE, JSON_TYPE, error_response, json_body, query_value
+from grove.models import CachedPost, PostList, PostPage, PublicPost, TenantConfig
+from grove.numbers import parse_bounded_int
+from grove.pages.reader import blog_index_page, home_page, post_page
 from grove.platform import Request, Response
 from grove.posts_store import ContentMissing, read_post, read_published_page
-from grove.router import Router
+from grove.problems import page_problem
+from grove.router import QueryInt, Router
 from grove.routes.visit import NO_BLOG_HERE, Visit, open_visit
 from grove.tiers import TIER_RULES, Tier, rule_for_location
 
 log = logging.getLogger("grove.reader")
+
+# Deeper list pages are 404s without a query (PAGE_SIZE posts each: a million posts).
+MAX_PAGE = 99_999
 
 Format = Literal["html", "json"]
 Build = Callable[[TenantConfig, page_cache.Snapshot], Awaitable[serving.RenderedPage | None]]
@@ -53,24 +58,25 @@ class View:
 
 
 def register(router: Router) -> None:
-    router.add("GET", "/", home)
-    router.add("GET", "/blog", blog_index)
-    router.add("GET", "/blog/{slug}", blog_post)
-    router.add("GET", "/api/posts", api_post_list)
-    router.add("GET", "/api/posts/{slug}", api_post)
+    page = {"page": QueryInt(1, MAX_PAGE, "The list page (10 posts each); beyond the last is a 404.")}
+    router.add("GET", "/", home, access="reader", summary="The blog's home page.", media="html")
+    router.add("GET", "/blog", blog_index, access="reader", summary="Published posts, newest first.", media="html", query=page)
+    router.add("GET", "/blog/{slug}", blog_post, access="reader", summary="A post's page.", media="html")
+    router.add("GET", "/api/posts", api_post_list, access="reader", summary="Published posts, newest first.", response=PostList, query=page)
+    router.add("GET", "/api/posts/{slug}", api_post, access="reader", summary="A post (writers: any status, with its source).", response=PublicPost)
 
 
 # --- responses that are not pages -----------------------------------------------------------
 
 
-def _problem(view: View, config: TenantConfig | None, error: HttpError, title: str) -> Response:
+def _problem(visit: Visit, view: View, config: TenantConfig | None, error: HttpError, title: str) -> Response:
     if view.fmt == "json":
         return error_response(error)
-    return html_response(message_page(config, title=title, message=error.message), status=error.status)
+    return page_problem(error, visit.headers.get("accept"), config, title)
 
 
-def _not_found(view: View, config: TenantConfig | None, message: str) -> Response:
-    return _problem(view, config, not_found(message), "Not found")
+def _not_found(visit: Visit, view: View, config: TenantConfig | None, message: str) -> Response:
+    return _problem(visit, view, config, not_found(message), "Not found")
 
 
 # --- the one read path ----------------------------------------------------------------------
@@ -78,7 +84,7 @@ def _not_found(view: View, config: TenantConfig | None, message: str) -> Respons
 
 async def _serve(visit: Visit, view: View, build: Build) -> Response:
     if visit.tenant is None:
-        return _not_found(view, None, NO_BLOG_HERE)
+        return _not_found(visit, view, None, NO_BLOG_HERE)
     edge_key = None
     if visit.claims is None and visit.settings.cache_enabled and view.edge_path:
         edge_key = edge_url(visit.tenant, visit.settings.root_domain, view.edge_path)
@@ -87,15 +93,15 @@ async def _serve(visit: Visit, view: View, build: Build) -> Response:
             return await serving.from_edge(hit, view.kind, visit.if_none_match)
     config, snapshot = await page_cache.reader_view(visit.env, visit.settings, visit.tenant)
     if config is None:
-        return _not_found(view, None, NO_BLOG_HERE)
+        return _not_found(visit, view, None, NO_BLOG_HERE)
     try:
         page = await build(config, snapshot)
     except ContentMissing as exc:
         log.error("500 for %s: %s", visit.request.url, exc)
         error = HttpError(500, "content_missing", "This post's content is missing from storage. The error has been logged.")
-        return _problem(view, config, error, "Something went wrong")
+        return _problem(visit, view, config, error, "Something went wrong")
     if page is None:
-        return _not_found(view, config, "There is no post at this address.")
+        return _not_found(visit, view, config, "There is no post at this address.")
     if visit.claims is not None:
         return serving.private_response(page, visit.if_none_match)
     if edge_key is not None:
@@ -149,10 +155,9 @@ async def _page_of_posts(visit: Visit, page: int, snapshot: page_cache.Snapshot)
 
 
 def _page_number(request: Request) -> int | None:
+    """The list page asked for; None (a 404: no such page) for anything but 1..MAX_PAGE."""
     raw = query_value(request, "page")
-    if raw is None:
-        return 1
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else None
+    return 1 if raw is None else parse_bounded_int(raw, 1, MAX_PAGE)
 
 
 def _rendered(view: View, body: str | bytes, tags: tuple[str, ...], edge_ttl_s: int) -> serving.RenderedPage:
@@ -185,7 +190,7 @@ async def _list_view(request: Request, env: Env, ctx: ExecutionContext, base: st
     visit = await open_visit(request, env, ctx)
     page = _page_number(request) if base != "/" else 1
     if page is None:
-        return _not_found(View(PageKind.LIST, fmt, None), None, "There is no such page.")
+        return _not_found(visit, View(PageKind.LIST, fmt, None), None, "There is no such page.")
     view = View(PageKind.LIST, fmt, list_path(base, page))
 
     async def build(config: TenantConfig, snapshot: page_cache.Snapshot) -> serving.RenderedPage | None:

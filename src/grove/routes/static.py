@@ -18,7 +18,10 @@ from grove.router import Router
 
 
 def register(router: Router) -> None:
-    router.add("GET", assets.STATIC_PATH_PREFIX + "{name}", static_file)
+    router.add(
+        "GET", assets.STATIC_PATH_PREFIX + "{name}", static_file, access="public",
+        summary="A page's CSS or JavaScript at its content-hashed name.", media="asset",
+    )
 
 
 async def static_file(request: Request, env: Any, ctx: Any, name: str) -> Response:

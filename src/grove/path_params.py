@@ -1,0 +1,48 @@
+"""The rule every path parameter must meet, by its name in a route pattern (``{slug}``).
+
+The router checks these before it calls a handler, so a value that can never name anything
+(a slug too long for a KV key, unicode, dots) is a 404 before any storage is touched. Each
+rule is also the parameter's JSON Schema in the OpenAPI document (``grove.openapi``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from grove.slugs import SLUG_MAX_CHARS, SLUG_PATTERN, is_valid_slug
+
+# Static file names as ``grove.pages.assets`` builds them: ``reader.3138618926ae10da.css``.
+ASSET_NAME_PATTERN = r"^[a-z0-9_-]{1,64}\.[0-9a-f]{16}\.[a-z0-9]{1,8}$"
+_ASSET_NAME = re.compile(ASSET_NAME_PATTERN)
+
+
+@dataclass(frozen=True)
+class PathParam:
+    check: Callable[[str], bool]
+    schema: Mapping[str, object]
+    what: str  # for people: what a valid value looks like
+
+
+PATH_PARAMS: dict[str, PathParam] = {
+    "slug": PathParam(
+        is_valid_slug,
+        {"type": "string", "pattern": SLUG_PATTERN, "maxLength": SLUG_MAX_CHARS},
+        "lower-case letters, digits and single dashes",
+    ),
+    "name": PathParam(
+        lambda value: _ASSET_NAME.match(value) is not None,
+        {"type": "string", "pattern": ASSET_NAME_PATTERN},
+        "a content-hashed static file name",
+    ),
+}
+
+
+def invalid_param(params: Mapping[str, str]) -> tuple[str, PathParam] | None:
+    """The first parameter whose value breaks its rule, or None."""
+    for name, value in params.items():
+        rule = PATH_PARAMS[name]
+        if not rule.check(value):
+            return name, rule
+    return None

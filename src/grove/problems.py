@@ -1,0 +1,31 @@
+"""Refusals of page routes: an HTML page for a browser, the JSON error shape for any other
+client (``grove.negotiation``). API routes always answer ``grove.http.error_response``."""
+
+from __future__ import annotations
+
+from grove.errors import HttpError
+from grove.http import error_response, html_response
+from grove.models import TenantConfig
+from grove.negotiation import prefers_html
+from grove.pages.reader import message_page
+from grove.platform import Response
+
+_API_PREFIXES = ("/api/", "/static/")
+
+
+def is_page_path(path: str) -> bool:
+    """Paths outside the API and the static files are pages (or would be)."""
+    return not path.startswith(_API_PREFIXES)
+
+
+def _title(status: int) -> str:
+    if status == 404:
+        return "Not found"
+    return "Something went wrong" if status >= 500 else "Not allowed"
+
+
+def page_problem(error: HttpError, accept: str | None, config: TenantConfig | None = None, title: str | None = None) -> Response:
+    if not prefers_html(accept):
+        return error_response(error)
+    page = message_page(config, title=title or _title(error.status), message=error.message)
+    return html_response(page, status=error.status, headers=error.headers)

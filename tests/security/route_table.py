@@ -1,0 +1,66 @@
+"""Concrete requests for every operation in the router's table, for the security tests: the
+path with its parameters filled, and a valid body for its request model. A route whose
+parameter or request model has no sample here fails those tests until one is added, so a new
+route cannot skip them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from grove.analytics import EventsBody
+from grove.app import router
+from grove.models import ConfigUpdate, DraftPublish, DraftPut, PostCreate, PostUpdate
+from grove.pages import assets
+from grove.router import Operation
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    route: str  # the pattern, as the table has it
+    path: str  # with its parameters filled
+    operation: Operation
+    body: object
+
+    @property
+    def id(self) -> str:
+        return f"{self.method} {self.route}"
+
+
+_NONCE = re.compile(rb'nonce="[^"]*"')
+
+
+def same_for_all(body: bytes) -> bytes:
+    """A body with what differs by design on every response (CSP nonces) blanked."""
+    return _NONCE.sub(b'nonce=""', body)
+
+
+def sample_params(post_slug: str) -> dict[str, str]:
+    return {"slug": post_slug, "name": assets.ASSETS.url("reader.css").rsplit("/", 1)[1]}
+
+
+def sample_body(model: object, now_ms: int) -> object:
+    bodies: dict[object, object] = {
+        PostCreate: {"title": "Planted Elsewhere", "markdown": "x", "status": "published"},
+        PostUpdate: {"title": "Rewritten Elsewhere"},
+        DraftPut: {"content": "overwritten", "device_id": "intruder"},
+        DraftPublish: {},
+        ConfigUpdate: {"display_name": "Taken Over"},
+        EventsBody: {"type": "page_view", "path": "/", "ts_ms": now_ms},
+    }
+    return bodies[model] if model is not None else None
+
+
+def calls(post_slug: str, now_ms: int) -> list[Call]:
+    params = sample_params(post_slug)
+    found: list[Call] = []
+    for route in router.routes():
+        path = re.sub(r"\{([a-z_]+)\}", lambda m: params[m.group(1)], route.path)
+        for method, op in sorted(route.operations.items()):
+            found.append(Call(method, route.path, path, op, sample_body(op.request, now_ms)))
+    return found
+
+
+def operation_ids() -> list[str]:
+    return [f"{method} {route.path}" for route in router.routes() for method in sorted(route.operations)]
