@@ -7,11 +7,11 @@ let the zone CDN be purged by tenant, post and list.
 
 from __future__ import annotations
 
-# Reader lists: posts per page, and how many leading pages are cached in KV and at the edge.
-# Deeper pages are rare; they are read from D1 so that a write knows every cached page it
-# must drop (a fixed, small set) without counting the tenant's posts first.
+# Reader lists: posts per page, how many leading pages may be asked for by number (``?page=``:
+# OFFSET costs what it skips, so only a few), and how many posts the home page shows. Deeper
+# pages are reached by cursor (``grove.pagination``).
 PAGE_SIZE = 10
-LIST_PAGES_CACHED = 3
+NUMBERED_PAGES = 3
 HOME_POSTS = 5
 
 
@@ -23,12 +23,10 @@ def post_key(tenant: str, slug: str) -> str:
     return f"post:{tenant}:{slug}"
 
 
-def list_page_key(tenant: str, page: int) -> str:
-    return f"list:{tenant}:{page}"
-
-
-def list_page_keys(tenant: str) -> list[str]:
-    return [list_page_key(tenant, page) for page in range(1, LIST_PAGES_CACHED + 1)]
+def list_key(tenant: str, stamp: str, position: str) -> str:
+    """A list page's data as of the tenant's cache stamp ``stamp``: a post write moves the
+    stamp, so it never has to find (or delete) the list entries it made stale; they expire."""
+    return f"list:{tenant}:{stamp}:{position}"
 
 
 def revoked_token_key(jti: str) -> str:
@@ -37,12 +35,19 @@ def revoked_token_key(jti: str) -> str:
 
 # --- edge (Cache API) ---------------------------------------------------------------------
 
+# The tenant's edge generation in this data centre (``grove.page_cache.EdgeGeneration``).
+GENERATION_PATH = "/.grove/generation"
 
-def edge_url(tenant: str, root_domain: str, path: str) -> str:
+
+def edge_url(tenant: str, root_domain: str, path: str, generation: str | None = None) -> str:
     """The Cache API key of a page: built from the tenant, not from the request's Host, so
     every spelling of the host (case, port, scheme) shares one entry and a write purges
-    exactly the entry reads stored."""
-    return f"https://{tenant}.{root_domain}{path}"
+    exactly the entry reads stored. ``generation`` (``EdgeGeneration.for_post``/``for_list``)
+    makes pages of an older config or list state unreachable without deleting them."""
+    url = f"https://{tenant}.{root_domain}{path}"
+    if generation is None:
+        return url
+    return f"{url}{'&' if '?' in path else '?'}_g={generation}"
 
 
 def post_html_path(slug: str) -> str:
@@ -54,21 +59,14 @@ def post_paths(slug: str) -> list[str]:
     return [post_html_path(slug), f"/api/posts/{slug}"]
 
 
-def list_path(base: str, page: int) -> str | None:
-    """The canonical path of list page ``page`` under ``base`` (``/``, ``/blog``,
-    ``/api/posts``), or None when that page is not cached."""
-    if page < 1 or page > LIST_PAGES_CACHED:
-        return None
-    if page == 1:
+def list_path(base: str, page: int | None, cursor: str | None = None) -> str:
+    """The canonical path of a list page under ``base`` (``/``, ``/blog``, ``/api/posts``):
+    by cursor, or by number (page 1 is ``base`` itself)."""
+    if cursor is not None:
+        return f"{base}?cursor={cursor}"
+    if page is None or page == 1:
         return base
     return f"{base}?page={page}"
-
-
-def list_paths() -> list[str]:
-    paths = ["/"]
-    for base in ("/blog", "/api/posts"):
-        paths += [path for page in range(1, LIST_PAGES_CACHED + 1) if (path := list_path(base, page))]
-    return paths
 
 
 # --- cache tags (zone CDN) ----------------------------------------------------------------

@@ -43,12 +43,6 @@ _PUBLIC_HEADERS: dict[PageKind, dict[str, str]] = {
     },
 }
 
-# Lists have no storage tier: their edge copy lives as long as shared caches may keep them,
-# their KV copy as long as a hot post's (every write clears both anyway).
-LIST_EDGE_TTL_S = 600
-LIST_KV_TTL_S = 300
-
-
 def public_headers(kind: PageKind) -> dict[str, str]:
     """Headers of a public reader response: its cache lifetimes, and Vary by caller."""
     return {**_PUBLIC_HEADERS[kind], "vary": VARY_BY_CALLER}

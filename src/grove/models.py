@@ -188,9 +188,15 @@ class CachedPost(GroveModel):
 
 
 class PostPage(GroveModel):
+    """One page of a list, newest first. ``page`` is the page's number when it was asked for by
+    number (the first few), None when reached by cursor; the cursors lead to the next older and
+    newer pages (None at either end)."""
+
     posts: list[PostSummary]
-    page: int
+    page: int | None
     has_more: bool
+    older_cursor: str | None = None
+    newer_cursor: str | None = None
 
 
 # --- tenants and tokens ---------------------------------------------------------------------

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 from grove.models import ErrorBody
 from grove.pages.assets import CONTENT_TYPES
 from grove.path_params import PATH_PARAMS
-from grove.router import Operation, Route
+from grove.router import Operation, QueryInt, QueryText, Route
 
 if TYPE_CHECKING:
     from pydantic import TypeAdapter
@@ -67,9 +67,15 @@ def _parameters(route: Route, op: Operation) -> list[dict[str, Any]]:
             "in": "query",
             "required": False,
             "description": spec.description,
-            "schema": {"type": "integer", "minimum": spec.minimum, "maximum": spec.maximum},
+            "schema": _query_schema(spec),
         })
     return params
+
+
+def _query_schema(spec: QueryInt | QueryText) -> dict[str, Any]:
+    if isinstance(spec, QueryText):
+        return {"type": "string", "maxLength": spec.max_chars}
+    return {"type": "integer", "minimum": spec.minimum, "maximum": spec.maximum}
 
 
 def _success(op: Operation, schema: dict[str, Any] | None) -> dict[str, Any]:

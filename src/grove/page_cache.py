@@ -39,11 +39,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from grove.bindings import Env, ExecutionContext, JsonValue
+from grove.cache_keys import GENERATION_PATH, edge_url, list_tag, tenant_tag
+from grove.cache_policy import edge_cache_control
 from grove.models import TenantConfig
 from grove.platform import Response, edge_delete, edge_match, edge_put
 from grove.settings import Settings
 from grove.single_flight import SingleFlight
 from grove.tenancy import tenant_config_and_stamp, tenant_stub
+from grove.tiers import GENERATION_EDGE_TTL_S
 
 log = logging.getLogger("grove.page_cache")
 
@@ -58,6 +61,31 @@ class Snapshot:
     tenant: str
     stamp: str | None  # the tenant's cache stamp (TenantDO): what every isolate sees
     generation: int  # this isolate's write generation for the tenant
+
+
+@dataclass(frozen=True)
+class EdgeGeneration:
+    """What a tenant's edge copies in this data centre are built from, in their keys: the config
+    version (``TenantConfig.updated_at_ms``, which every config write moves forward) and the
+    cache stamp (which every write moves). A write then makes every page it changed unreachable
+    by changing the generation, instead of finding and deleting each page: a config write
+    costs the same with 100 posts or 100,000. Kept in the Cache API itself (one small entry per
+    tenant and location, ``GENERATION_PATH``), so a cached view costs two lookups and no call
+    to the TenantDO."""
+
+    config_version: int
+    stamp: str
+
+    def for_post(self) -> str:
+        # A post page shows the config; its own changes are deleted by URL (one post, O(1)).
+        return f"c{self.config_version}"
+
+    def for_list(self) -> str:
+        return f"c{self.config_version}-s{self.stamp}"
+
+    @classmethod
+    def of(cls, config: TenantConfig, snapshot: Snapshot) -> EdgeGeneration:
+        return cls(config.updated_at_ms, snapshot.stamp or "0")
 
 
 class _WriteFences:
@@ -155,6 +183,35 @@ async def read_through(
 
 async def edge_lookup(url: str) -> Response | None:
     return await edge_match(url)
+
+
+def generation_url(tenant: str, root_domain: str) -> str:
+    return edge_url(tenant, root_domain, GENERATION_PATH)
+
+
+async def edge_generation(tenant: str, root_domain: str) -> EdgeGeneration | None:
+    """This data centre's generation of the tenant's pages, if it has one."""
+    hit = await edge_match(generation_url(tenant, root_domain))
+    if hit is None:
+        return None
+    data = json.loads(await hit.text())
+    return EdgeGeneration(int(data["config_version"]), str(data["stamp"]))
+
+
+def store_generation_later(
+    env: Env, ctx: ExecutionContext, snapshot: Snapshot, root_domain: str, generation: EdgeGeneration
+) -> None:
+    """Record ``generation`` for this data centre (checked against the stamp like any copy: one
+    read before a write must not outlive it). Tagged like the pages, so a tenant or list purge
+    in the zone drops it in every location; its short TTL bounds a purge that never arrived."""
+    body = json.dumps({"config_version": generation.config_version, "stamp": generation.stamp})
+    headers = {
+        "content-type": "application/json",
+        "cache-control": edge_cache_control(GENERATION_EDGE_TTL_S),
+        "cache-tag": ",".join((tenant_tag(snapshot.tenant), list_tag(snapshot.tenant))),
+    }
+    url = generation_url(snapshot.tenant, root_domain)
+    edge_store_later(env, ctx, snapshot, url, Response(body, status=200, headers=headers))
 
 
 def edge_store_later(env: Env, ctx: ExecutionContext, snapshot: Snapshot, url: str, response: Response) -> None:

@@ -18,6 +18,7 @@ from typing import Any, TypedDict
 from grove.bindings import D1Database, D1PreparedStatement, Env, R2Bucket
 from grove.markdown import RenderedMarkdown
 from grove.models import AuthorPost, PostCreate, PostPage, PostStatus, PostSummary
+from grove.pagination import Cursor, Direction, KeysetOrder, page_rows
 from grove.tiers import StorageLocation
 
 log = logging.getLogger("grove.posts")
@@ -87,10 +88,6 @@ class DeletedRow(TypedDict):
     status: PostStatus
     published_at_ms: int | None
     r2_key: str | None
-
-
-class SlugRow(TypedDict):
-    slug: str
 
 
 class R2Content(TypedDict):
@@ -186,31 +183,36 @@ async def read_post(env: Env, tenant: str, slug: str) -> AuthorPost | None:
     return None if row is None else await _resolve_content(env, tenant, row)
 
 
-async def read_published_page(db: D1Database, tenant: str, page: int, page_size: int) -> PostPage:
-    """One page of published posts, newest first (one extra row tells whether more follow)."""
+# The reader lists' order (index posts_by_tenant_status_published, migration 0003).
+PUBLISHED_ORDER = KeysetOrder("published_at_ms", "id")
+
+
+async def read_published_page(
+    db: D1Database, tenant: str, page_size: int, *, cursor: Cursor | None = None, page: int | None = 1
+) -> PostPage:
+    """One page of published posts, newest first: from ``cursor`` (keyset), or numbered page
+    ``page`` (only the first few: ``OFFSET`` costs what it skips). One extra row tells whether
+    more follow."""
+    offset = 0 if cursor is not None or page is None else (page - 1) * page_size
     select: D1PreparedStatement[SummaryRow] = db.prepare(
         f"SELECT {_SUMMARY_COLUMNS} FROM posts WHERE tenant = ?1 AND status = 'published'"
-        " ORDER BY published_at_ms DESC, id DESC LIMIT ?2 OFFSET ?3"
+        f"{PUBLISHED_ORDER.where(cursor, 4, 5)}{PUBLISHED_ORDER.order_by(cursor)} LIMIT ?2 OFFSET ?3"
     )
-    result = await select.bind(tenant, page_size + 1, (page - 1) * page_size).all()
-    rows = result["results"]
-    posts = [
-        PostSummary.model_validate({**row, "tags": json.loads(row["tags"] or "[]")})
-        for row in rows[:page_size]
-    ]
-    return PostPage(posts=posts, page=page, has_more=len(rows) > page_size)
+    key, row_id = PUBLISHED_ORDER.params(cursor)
+    bound = select.bind(tenant, page_size + 1, offset, *((key, row_id) if cursor is not None else ()))
+    window = page_rows((await bound.all())["results"], cursor, page_size, offset=offset)
+    posts = [PostSummary.model_validate({**row, "tags": json.loads(row["tags"] or "[]")}) for row in window.rows]
+    return PostPage(
+        posts=posts,
+        page=page if cursor is None else None,
+        has_more=window.has_older,
+        older_cursor=_edge_cursor("older", window.rows[-1]) if window.has_older and window.rows else None,
+        newer_cursor=_edge_cursor("newer", window.rows[0]) if window.has_newer and window.rows else None,
+    )
 
 
-async def reader_visible_slugs(db: D1Database, tenant: str, limit: int) -> list[str]:
-    """Slugs of the posts readers can open (published, archived, or unpublished after being
-    published), most recently published first: the pages a tenant-wide change may have left
-    in caches."""
-    select: D1PreparedStatement[SlugRow] = db.prepare(
-        "SELECT slug FROM posts WHERE tenant = ?1 AND published_at_ms IS NOT NULL"
-        " ORDER BY published_at_ms DESC LIMIT ?2"
-    )
-    result = await select.bind(tenant, limit).all()
-    return [row["slug"] for row in result["results"]]
+def _edge_cursor(direction: Direction, row: SummaryRow) -> str:
+    return Cursor(direction, row["published_at_ms"] or 0, row["id"]).encode()
 
 
 async def insert_post(

@@ -47,6 +47,14 @@ class QueryInt:
 
 
 @dataclass(frozen=True)
+class QueryText:
+    """A text query parameter of at most ``max_chars`` characters (an opaque cursor, say)."""
+
+    max_chars: int
+    description: str
+
+
+@dataclass(frozen=True)
 class Operation:
     """One method of a route, as declared in the table."""
 
@@ -58,7 +66,7 @@ class Operation:
     response: object = None  # the success body's type (a model or TypedDict) for JSON
     statuses: tuple[int, ...] = (200,)  # success statuses (PUT of a draft: 201 or 200)
     media: Media = "json"
-    query: Mapping[str, QueryInt] = field(default_factory=dict[str, QueryInt])
+    query: Mapping[str, QueryInt | QueryText] = field(default_factory=dict[str, QueryInt | QueryText])
 
 
 @dataclass(frozen=True)

@@ -24,9 +24,11 @@ SUBDOMAIN_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 _TENANT_COLUMNS = "subdomain, display_name, theme, tier, limits, updated_at_ms"
 _SELECT_TENANT = f"SELECT {_TENANT_COLUMNS} FROM tenants WHERE subdomain = ?1"
 # One statement: the theme is merged in D1 (json_patch is RFC 7396: a null removes a key).
+# updated_at_ms only moves forward, even for two updates in one millisecond: it is the config
+# version in the tenant's edge cache keys (grove.page_cache.EdgeGeneration).
 _UPDATE_TENANT = (
     "UPDATE tenants SET display_name = COALESCE(?2, display_name),"
-    " theme = json_patch(theme, ?3), updated_at_ms = ?4"
+    " theme = json_patch(theme, ?3), updated_at_ms = MAX(?4, updated_at_ms + 1)"
     f" WHERE subdomain = ?1 RETURNING {_TENANT_COLUMNS}"
 )
 

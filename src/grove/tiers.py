@@ -57,6 +57,17 @@ TIER_RULES: dict[Tier, TierRule] = {
     Tier.COLD: TierRule(storage_location="r2_archived", kv_ttl_s=DAY_S, edge_ttl_s=7 * DAY_S),
 }
 
+# Lists have no storage tier: their edge copy lives as long as shared caches may keep them.
+# Their KV copies are keyed by the tenant's cache stamp (a write moves it rather than deleting
+# them), so the TTL only bounds how long orphaned entries occupy KV.
+LIST_EDGE_TTL_S = 600
+LIST_KV_TTL_S = 300
+
+# A data centre's record of which generation of a tenant's pages is current
+# (``grove.page_cache.EdgeGeneration``): a write replaces it here at once and the zone purge by
+# tag drops it elsewhere; this bounds how long a location the purge missed serves old pages.
+GENERATION_EDGE_TTL_S = MINUTE_S
+
 STORAGE_LOCATIONS: tuple[StorageLocation, ...] = tuple(rule.storage_location for rule in TIER_RULES.values())
 
 

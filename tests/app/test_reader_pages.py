@@ -106,3 +106,51 @@ async def test_head_gets_headers_without_a_body(create_post, client):
     await create_post("Heads Up")
     reply = await client.head("/blog/heads-up")
     assert reply.status_code == 200 and reply.content == b"" and reply.headers["etag"]
+
+
+async def test_deep_pages_are_reached_by_cursor_both_ways(create_post, read, clock):
+    from grove.cache_keys import NUMBERED_PAGES
+
+    total = PAGE_SIZE * (NUMBERED_PAGES + 2) + 4
+    for n in range(total):
+        await create_post(f"Deep {n:03d}")
+        clock.advance(1000)
+    seen: list[str] = []
+    pages: list[dict] = []
+    url: str | None = "/api/posts"
+    while url is not None:
+        reply = await read(url)
+        assert reply.status_code == 200, reply.text
+        body = reply.json()
+        pages.append(body)
+        seen += [p["title"] for p in body["posts"]]
+        url = body["older"]
+    assert seen == [f"Deep {n:03d}" for n in reversed(range(total))]  # each post once, newest first
+    assert [p["page"] for p in pages[:NUMBERED_PAGES]] == list(range(1, NUMBERED_PAGES + 1))
+    assert all(p["page"] is None for p in pages[NUMBERED_PAGES:])  # beyond: cursors
+    # Back again by the newer links, from the last page to the first.
+    back: list[str] = []
+    url = f"/api/posts?cursor={pages[-1]['newer_cursor']}"
+    while url is not None:
+        body = (await read(url)).json()
+        back = [p["title"] for p in body["posts"]] + back
+        url = body["newer"]
+    assert back == seen[: len(seen) - len(pages[-1]["posts"])]
+    # The HTML index links the same way.
+    html = (await read(f"/blog?page={NUMBERED_PAGES}")).text
+    assert 'href="/blog?cursor=' in html and f'href="/blog?page={NUMBERED_PAGES - 1}"' in html
+
+
+@pytest.mark.parametrize("cursor", ["nope", "%00", "MW8uMS4", "x" * 500, "MW8uMTIzNDU2Nzg5MDEyMzQ1Ni5hYg", "ٱ"])
+async def test_a_bad_cursor_is_a_400_with_the_error_shape(create_post, read, cursor):
+    await create_post("Only")
+    api = await read(f"/api/posts?cursor={cursor}")
+    assert api.status_code == 400 and api.json()["error"]["code"] == "bad_cursor"
+    page = await read(f"/blog?cursor={cursor}")
+    assert page.status_code == 400 and "text/html" in page.headers["content-type"]
+
+
+@pytest.mark.parametrize("page", ["٢", "²", "2.0", "-1", "0", "99999999999999999999", "4"])
+async def test_page_numbers_are_ascii_and_few(create_post, read, page):
+    await create_post("Only")
+    assert (await read(f"/blog?page={page}")).status_code == 404

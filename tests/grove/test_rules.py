@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from grove.cache_keys import LIST_PAGES_CACHED, edge_url, list_path, list_paths, post_paths
+from grove.cache_keys import edge_url, list_path, post_paths
 from grove.cache_policy import PageKind, edge_cache_control, etag_for, etag_matches, public_headers
 from grove.slugs import is_valid_slug, slugify
 from grove.tenancy import tenant_from_host
@@ -78,10 +78,11 @@ def test_tier_for_uses_milliseconds_throughout(status, published_days, edited_da
 
 def test_edge_keys_are_canonical():
     assert edge_url("autumn", "grove.place", "/blog/x") == "https://autumn.grove.place/blog/x"
+    assert edge_url("autumn", "grove.place", "/blog/x", "c5") == "https://autumn.grove.place/blog/x?_g=c5"
+    assert edge_url("autumn", "grove.place", "/blog?page=2", "c5-s1") == "https://autumn.grove.place/blog?page=2&_g=c5-s1"
     assert post_paths("x") == ["/blog/x", "/api/posts/x"]
     assert list_path("/blog", 1) == "/blog" and list_path("/blog", 2) == "/blog?page=2"
-    assert list_path("/blog", LIST_PAGES_CACHED + 1) is None
-    assert "/" in list_paths() and f"/api/posts?page={LIST_PAGES_CACHED}" in list_paths()
+    assert list_path("/api/posts", None, "abc") == "/api/posts?cursor=abc"
 
 
 def test_cache_policy_headers():

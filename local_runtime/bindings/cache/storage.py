@@ -48,9 +48,15 @@ CREATE TABLE IF NOT EXISTS cache_entries (
 
 
 class CacheStorage:
-    """The ``caches`` global: ``.default`` and ``await .open(name)``."""
+    """The ``caches`` global: ``.default`` and ``await .open(name)``.
+
+    Production has one cache per data centre ("How the cache works": the Cache API is local to
+    the data centre that served the request). ``location`` names the data centre the next
+    requests are served in; each location's entries are separate, so tests and benchmarks
+    simulate several locations by switching it (``""``: the one location of a plain run)."""
 
     def __init__(self, services: RuntimeServices) -> None:
+        self.location = ""
         self._services = services
         self._db_path = services.path("cache", "cache.sqlite3")
         # Autocommit: every write is one statement, visible at once to the next request.
@@ -73,7 +79,12 @@ class Cache:
 
     def __init__(self, storage: CacheStorage, namespace: str) -> None:
         self._storage = storage
-        self._namespace = namespace
+        self._name = namespace
+
+    @property
+    def _namespace(self) -> str:
+        location = self._storage.location
+        return f"{location}\x00{self._name}" if location else self._name
 
     @property
     def _services(self) -> RuntimeServices:

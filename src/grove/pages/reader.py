@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from grove.models import PostSummary, PublicPost, TenantConfig
 from grove.pages.escape import escape
 from grove.pages.layout import document, format_date, iso_date
@@ -47,10 +49,18 @@ def home_page(config: TenantConfig, recent: list[PostSummary], *, more: bool) ->
     return document(config, title=config.display_name, description=tagline, main=main)
 
 
-def blog_index_page(config: TenantConfig, posts: list[PostSummary], *, page: int, has_more: bool) -> str:
-    newer = f'<a href="{"/blog" if page == 2 else f"/blog?page={page - 1}"}">← Newer</a>' if page > 1 else "<span></span>"
-    older = f'<a href="/blog?page={page + 1}">Older →</a>' if has_more else "<span></span>"
-    heading = "All posts" if page == 1 else f"All posts · page {page}"
+@dataclass(frozen=True)
+class ListLinks:
+    """Paths of the next older and newer pages of a list (None at either end)."""
+
+    older: str | None
+    newer: str | None
+
+
+def blog_index_page(config: TenantConfig, posts: list[PostSummary], *, page: int | None, links: ListLinks) -> str:
+    newer = f'<a href="{escape(links.newer)}">← Newer</a>' if links.newer else "<span></span>"
+    older = f'<a href="{escape(links.older)}">Older →</a>' if links.older else "<span></span>"
+    heading = "All posts" if page == 1 else ("Earlier posts" if page is None else f"All posts · page {page}")
     body = _post_list(posts) if posts else '<p class="meta">Nothing published yet.</p>'
     main = f'<h1>{heading}</h1>{body}<nav class="pager">{newer}{older}</nav>'
     return document(config, title=heading, description=f"Everything {config.display_name} has published.", main=main)

@@ -18,33 +18,31 @@ from grove.access import is_writer
 from grove.bindings import Env, ExecutionContext, JsonValue
 from grove.cache_keys import (
     HOME_POSTS,
-    LIST_PAGES_CACHED,
+    NUMBERED_PAGES,
     PAGE_SIZE,
     edge_url,
-    list_page_key,
+    list_key,
     list_path,
     list_tag,
     post_key,
     post_tag,
     tenant_tag,
 )
-from grove.cache_policy import LIST_EDGE_TTL_S, LIST_KV_TTL_S, PageKind
+from grove.cache_policy import PageKind
 from grove.errors import HttpError, not_found
 from grove.http import HTML_TYPE, JSON_TYPE, error_response, json_body, query_value
 from grove.models import CachedPost, PostList, PostPage, PublicPost, TenantConfig
-from grove.numbers import parse_bounded_int
-from grove.pages.reader import blog_index_page, home_page, post_page
+from grove.pages.reader import ListLinks, blog_index_page, home_page, post_page
+from grove.pagination import CURSOR_MAX_CHARS, Cursor, parse_page_number
 from grove.platform import Request, Response
 from grove.posts_store import ContentMissing, read_post, read_published_page
 from grove.problems import page_problem
-from grove.router import QueryInt, Router
+from grove.router import QueryInt, QueryText, Router
 from grove.routes.visit import NO_BLOG_HERE, Visit, open_visit
-from grove.tiers import TIER_RULES, Tier, rule_for_location
+from grove.tiers import LIST_EDGE_TTL_S, LIST_KV_TTL_S, TIER_RULES, Tier, rule_for_location
 
 log = logging.getLogger("grove.reader")
 
-# Deeper list pages are 404s without a query (PAGE_SIZE posts each: a million posts).
-MAX_PAGE = 99_999
 
 Format = Literal["html", "json"]
 Build = Callable[[TenantConfig, page_cache.Snapshot], Awaitable[serving.RenderedPage | None]]
@@ -58,7 +56,10 @@ class View:
 
 
 def register(router: Router) -> None:
-    page = {"page": QueryInt(1, MAX_PAGE, "The list page (10 posts each); beyond the last is a 404.")}
+    page = {
+        "page": QueryInt(1, NUMBERED_PAGES, "One of the first list pages (10 posts each); deeper pages are reached by cursor."),
+        "cursor": QueryText(CURSOR_MAX_CHARS, "An opaque position from a list's older/newer link (400 bad_cursor if malformed)."),
+    }
     router.add("GET", "/", home, access="reader", summary="The blog's home page.", media="html")
     router.add("GET", "/blog", blog_index, access="reader", summary="Published posts, newest first.", media="html", query=page)
     router.add("GET", "/blog/{slug}", blog_post, access="reader", summary="A post's page.", media="html")
@@ -82,18 +83,36 @@ def _not_found(visit: Visit, view: View, config: TenantConfig | None, message: s
 # --- the one read path ----------------------------------------------------------------------
 
 
+async def _edge_hit(visit: Visit, view: View, key: str) -> Response | None:
+    hit = await page_cache.edge_lookup(key)
+    if hit is None or not serving.is_current(hit):
+        return None
+    return await serving.from_edge(hit, view.kind, visit.if_none_match)
+
+
+def _edge_key(visit: Visit, view: View, generation: page_cache.EdgeGeneration) -> str:
+    assert visit.tenant is not None and view.edge_path is not None
+    version = generation.for_post() if view.kind is PageKind.POST else generation.for_list()
+    return edge_url(visit.tenant, visit.settings.root_domain, view.edge_path, version)
+
+
 async def _serve(visit: Visit, view: View, build: Build) -> Response:
     if visit.tenant is None:
         return _not_found(visit, view, None, NO_BLOG_HERE)
-    edge_key = None
-    if visit.claims is None and visit.settings.cache_enabled and view.edge_path:
-        edge_key = edge_url(visit.tenant, visit.settings.root_domain, view.edge_path)
-        hit = await page_cache.edge_lookup(edge_key)
-        if hit is not None and serving.is_current(hit):
-            return await serving.from_edge(hit, view.kind, visit.if_none_match)
+    cacheable = visit.claims is None and visit.settings.cache_enabled and view.edge_path is not None
+    # This data centre's generation of the tenant's pages: with it, a cached view needs no
+    # TenantDO call; without it, the TenantDO call below gives it (and it is recorded).
+    generation = await page_cache.edge_generation(visit.tenant, visit.settings.root_domain) if cacheable else None
+    if generation is not None and (hit := await _edge_hit(visit, view, _edge_key(visit, view, generation))):
+        return hit
     config, snapshot = await page_cache.reader_view(visit.env, visit.settings, visit.tenant)
     if config is None:
         return _not_found(visit, view, None, NO_BLOG_HERE)
+    if cacheable and generation is None:
+        generation = page_cache.EdgeGeneration.of(config, snapshot)
+        page_cache.store_generation_later(visit.env, visit.ctx, snapshot, visit.settings.root_domain, generation)
+        if hit := await _edge_hit(visit, view, _edge_key(visit, view, generation)):
+            return hit
     try:
         page = await build(config, snapshot)
     except ContentMissing as exc:
@@ -104,9 +123,9 @@ async def _serve(visit: Visit, view: View, build: Build) -> Response:
         return _not_found(visit, view, config, "There is no post at this address.")
     if visit.claims is not None:
         return serving.private_response(page, visit.if_none_match)
-    if edge_key is not None:
-        serving_copy = serving.edge_copy(page)
-        page_cache.edge_store_later(visit.env, visit.ctx, snapshot, edge_key, serving_copy)
+    if generation is not None:
+        key = _edge_key(visit, view, generation)
+        page_cache.edge_store_later(visit.env, visit.ctx, snapshot, key, serving.edge_copy(page))
     return serving.public_response(page, visit.if_none_match)
 
 
@@ -144,20 +163,54 @@ async def _post(visit: Visit, slug: str, snapshot: page_cache.Snapshot) -> tuple
     return cached.post, rule_for_location(cached.storage_location).edge_ttl_s
 
 
-async def _page_of_posts(visit: Visit, page: int, snapshot: page_cache.Snapshot) -> PostPage:
+@dataclass(frozen=True)
+class ListPosition:
+    """Which page of a list: by number (the first ``NUMBERED_PAGES``) or by cursor."""
+
+    page: int | None
+    cursor: Cursor | None
+    raw_cursor: str | None
+
+    def kv_position(self) -> str:
+        return f"c{self.raw_cursor}" if self.raw_cursor is not None else f"p{self.page}"
+
+
+def _list_position(request: Request, base: str) -> ListPosition | None:
+    """None for a page number that names no page; a malformed cursor raises a 400."""
+    if base == "/":
+        return ListPosition(1, None, None)
+    raw_cursor = query_value(request, "cursor")
+    if raw_cursor is not None:
+        cursor = Cursor.decode(raw_cursor)
+        return ListPosition(None, cursor, cursor.encode())
+    page = parse_page_number(query_value(request, "page"), maximum=NUMBERED_PAGES)
+    return None if page is None else ListPosition(page, None, None)
+
+
+async def _page_of_posts(visit: Visit, position: ListPosition, snapshot: page_cache.Snapshot) -> PostPage:
     tenant = visit.require_tenant()
 
     async def load() -> page_cache.Loaded:
-        return (await read_published_page(visit.env.DB, tenant, page, PAGE_SIZE)).model_dump(), LIST_KV_TTL_S
+        page = await read_published_page(visit.env.DB, tenant, PAGE_SIZE, cursor=position.cursor, page=position.page)
+        return page.model_dump(), LIST_KV_TTL_S
 
-    key = list_page_key(tenant, page) if page <= LIST_PAGES_CACHED else None
+    # Keyed by the cache stamp, which every post write moves: no write has to delete lists.
+    key = list_key(tenant, snapshot.stamp or "0", position.kv_position())
     return PostPage.model_validate(await _cached(visit, snapshot, key, load))
 
 
-def _page_number(request: Request) -> int | None:
-    """The list page asked for; None (a 404: no such page) for anything but 1..MAX_PAGE."""
-    raw = query_value(request, "page")
-    return 1 if raw is None else parse_bounded_int(raw, 1, MAX_PAGE)
+def _list_links(base: str, position: ListPosition, posts: PostPage) -> ListLinks:
+    """Older/newer links: numbered among the first pages, by cursor beyond them."""
+    page = position.page
+    if page is not None and page < NUMBERED_PAGES:
+        older = list_path(base, page + 1) if posts.has_more else None
+    else:
+        older = list_path(base, None, posts.older_cursor) if posts.older_cursor else None
+    if page is not None:
+        newer = list_path(base, page - 1) if page > 1 else None
+    else:
+        newer = list_path(base, None, posts.newer_cursor) if posts.newer_cursor else None
+    return ListLinks(older=older, newer=newer)
 
 
 def _rendered(view: View, body: str | bytes, tags: tuple[str, ...], edge_ttl_s: int) -> serving.RenderedPage:
@@ -188,21 +241,27 @@ async def _post_view(request: Request, env: Env, ctx: ExecutionContext, slug: st
 
 async def _list_view(request: Request, env: Env, ctx: ExecutionContext, base: str, fmt: Format) -> Response:
     visit = await open_visit(request, env, ctx)
-    page = _page_number(request) if base != "/" else 1
-    if page is None:
+    try:
+        position = _list_position(request, base)
+    except HttpError as error:
+        return _problem(visit, View(PageKind.LIST, fmt, None), None, error, "Bad request")
+    if position is None:
         return _not_found(visit, View(PageKind.LIST, fmt, None), None, "There is no such page.")
-    view = View(PageKind.LIST, fmt, list_path(base, page))
+    view = View(PageKind.LIST, fmt, list_path(base, position.page, position.raw_cursor))
 
     async def build(config: TenantConfig, snapshot: page_cache.Snapshot) -> serving.RenderedPage | None:
-        posts = await _page_of_posts(visit, page, snapshot)
-        if page > 1 and not posts.posts:
+        posts = await _page_of_posts(visit, position, snapshot)
+        if position.page != 1 and not posts.posts:
             return None
+        links = _list_links(base, position, posts)
         if fmt == "json":
-            body: str | bytes = json_body({**posts.model_dump(), "next_page": page + 1 if posts.has_more else None})
+            numbered_next = position.page is not None and position.page < NUMBERED_PAGES and posts.has_more
+            next_page = position.page + 1 if numbered_next and position.page is not None else None
+            body: str | bytes = json_body({**posts.model_dump(), "next_page": next_page, "older": links.older, "newer": links.newer})
         elif base == "/":
             body = home_page(config, posts.posts[:HOME_POSTS], more=len(posts.posts) > HOME_POSTS or posts.has_more)
         else:
-            body = blog_index_page(config, posts.posts, page=page, has_more=posts.has_more)
+            body = blog_index_page(config, posts.posts, page=position.page, links=links)
         tags = (tenant_tag(config.subdomain), list_tag(config.subdomain))
         return _rendered(view, body, tags, LIST_EDGE_TTL_S)
 
