@@ -65,6 +65,7 @@ deploy: install
 ## make bench: every benchmark (a few minutes on 2 cores); each one's last line is JSON
 bench: install
 	$(BIN)/python bench/blog_cache.py
+	$(BIN)/python bench/scaling.py
 	$(BIN)/python bench/tenant_do.py
 	$(BIN)/python bench/pyodide_import.py
 

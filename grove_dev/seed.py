@@ -86,6 +86,17 @@ async def seed_posts(
     return sum(r["meta"]["changes"] for r in results)
 
 
+async def insert_post_rows(db: Any, rows: Sequence[Sequence[Any]], *, batch_size: int = 1000) -> int:
+    """Bulk-insert post rows (``_INSERT_POST``'s 17 parameters each) through the D1 binding,
+    ``batch_size`` statements per ``db.batch`` call: how benchmarks seed 100,000 posts in
+    seconds rather than through 100,000 HTTP writes. Returns how many rows were new."""
+    changes = 0
+    for start in range(0, len(rows), batch_size):
+        results = await db.batch([db.prepare(_INSERT_POST).bind(*row) for row in rows[start : start + batch_size]])
+        changes += sum(r["meta"]["changes"] for r in results)
+    return changes
+
+
 async def create_tenant(
     runtime: LocalRuntime, subdomain: str, display_name: str, *, tier: str = "seedling", theme: dict[str, Any] | None = None
 ) -> bool:

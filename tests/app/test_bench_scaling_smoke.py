@@ -1,0 +1,23 @@
+"""bench/scaling.py at tiny sizes: it seeds, runs every path through the Worker, and reports a
+ratio for each measured path (and no number for the pages that do not exist yet)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "scaling.py"
+
+
+async def test_tiny_scaling_run():
+    spec = importlib.util.spec_from_file_location("scaling_bench", BENCH)
+    bench = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = bench
+    spec.loader.exec_module(bench)
+    summary = await bench.main([20, 60], reps=2, seed_text="smoke")
+    assert summary["posts_max"] == 60
+    assert set(summary["scale_ratio_100k_vs_100"]) == set(bench.PATHS)
+    assert all(ratio > 0 for ratio in summary["scale_ratio_100k_vs_100"].values())
+    assert set(summary["not_measured"]) == {"tag_page", "atom_feed"}
+    assert not set(summary["not_measured"]) & set(summary["scale_ratio_100k_vs_100"])
