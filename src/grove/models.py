@@ -11,7 +11,7 @@ from typing_extensions import TypedDict  # pydantic reads it on Python < 3.12 (t
 
 from grove.slugs import SLUG_MAX_CHARS, SLUG_PATTERN
 from grove.tenant_rpc import DraftSummary
-from grove.tiers import StorageLocation
+from grove.tiers import StorageLocation, rule_for_location
 
 PostStatus = Literal["draft", "published", "archived"]
 Role = Literal["owner", "author", "reader"]
@@ -185,6 +185,17 @@ class CachedPost(GroveModel):
 
     post: PublicPost | None = None
     storage_location: StorageLocation | None = None
+
+    @classmethod
+    def of(cls, post: AuthorPost | None) -> CachedPost:
+        """What readers may see of ``post``: the post, or a tombstone for a draft or no post.
+        Readers store this on a miss and writers on a write (write-through): one definition."""
+        if post is None or post.status == "draft":
+            return cls()
+        return cls(post=PublicPost.model_validate(post.model_dump()), storage_location=post.storage_location)
+
+    def kv_ttl_s(self) -> int:
+        return rule_for_location(self.storage_location or "d1").kv_ttl_s
 
 
 class PostPage(GroveModel):

@@ -46,7 +46,7 @@ from grove.platform import Response, edge_delete, edge_match, edge_put
 from grove.settings import Settings
 from grove.single_flight import SingleFlight
 from grove.tenancy import tenant_config_and_stamp, tenant_stub
-from grove.tiers import GENERATION_EDGE_TTL_S
+from grove.tiers import GENERATION_EDGE_TTL_S, KV_PROPAGATION_S
 
 log = logging.getLogger("grove.page_cache")
 
@@ -86,6 +86,19 @@ class EdgeGeneration:
     @classmethod
     def of(cls, config: TenantConfig, snapshot: Snapshot) -> EdgeGeneration:
         return cls(config.updated_at_ms, snapshot.stamp or "0")
+
+
+def edge_ttl_after_writes(snapshot: Snapshot, ttl_s: int, now_ms: int) -> int:
+    """``ttl_s``, or less within ``KV_PROPAGATION_S`` of the tenant's last write: a KV value
+    read then may predate the write in this location, so its page must not outlive the window.
+    (The stamp starts with the time it was made: ``TenantDO.bump_cache_stamp``.)"""
+    head = (snapshot.stamp or "").split("-", 1)[0]
+    if not head.isascii() or not head.isdigit():
+        return ttl_s
+    settled_ms = int(head) + KV_PROPAGATION_S * 1000
+    if now_ms >= settled_ms:
+        return ttl_s
+    return max(1, min(ttl_s, -(-(settled_ms - now_ms) // 1000)))
 
 
 class _WriteFences:
@@ -218,9 +231,31 @@ def edge_store_later(env: Env, ctx: ExecutionContext, snapshot: Snapshot, url: s
     _fences.store_later(env, ctx, snapshot, lambda: edge_put(url, response), lambda: edge_delete(url))
 
 
-async def invalidate(env: Env, tenant: str, *, kv_keys: list[str], edge_urls: list[str]) -> None:
-    """Drop every copy a write made stale; call after the write committed in D1."""
+async def invalidate(
+    env: Env,
+    tenant: str,
+    *,
+    kv_puts: dict[str, Loaded] | None = None,
+    kv_deletes: list[str] | None = None,
+    edge_urls: list[str],
+) -> None:
+    """Write through the KV copies a write changed (``kv_puts``: key -> the new value and its
+    TTL) and drop the edge copies it made stale; call after the write committed in D1.
+
+    Two writes of one post may store their copies in either order; each writer asks for the
+    stamp again after its puts and, if another write moved it meanwhile, deletes them: the
+    later writer's copies (or a reader's fresh fill) then win."""
     await _fences.begin_write(tenant)
-    await tenant_stub(env, tenant).bump_cache_stamp()  # before the deletes: see the module docstring
-    await asyncio.gather(*(env.CACHE_KV.delete(key) for key in kv_keys))
+    stub = tenant_stub(env, tenant)
+    stamp = await stub.bump_cache_stamp()  # before the deletes: see the module docstring
+    puts = kv_puts or {}
+    await asyncio.gather(
+        *(
+            env.CACHE_KV.put(key, json.dumps(value, separators=(",", ":")), expirationTtl=ttl_s)
+            for key, (value, ttl_s) in puts.items()
+        )
+    )
+    await asyncio.gather(*(env.CACHE_KV.delete(key) for key in kv_deletes or ()))
     await asyncio.gather(*(edge_delete(url) for url in edge_urls))
+    if puts and await stub.cache_stamp() != stamp:
+        await asyncio.gather(*(env.CACHE_KV.delete(key) for key in puts))

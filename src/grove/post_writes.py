@@ -81,7 +81,7 @@ async def create(env: Env, settings: Settings, tenant: str, author_id: str, payl
     except UnknownTenant:
         raise not_found(NO_BLOG_HERE) from None
     await after_post_write(
-        env, settings, tenant=tenant, post_id=post.id, slugs={slug},
+        env, settings, tenant=tenant, post_id=post.id, copies={slug: post},
         status=post.status, published_at_ms=post.published_at_ms,
     )
     return post
@@ -98,7 +98,7 @@ async def update(env: Env, settings: Settings, tenant: str, slug: str, changes: 
         return None
     # A rename leaves copies under the old slug as well as (tombstones under) the new one.
     await after_post_write(
-        env, settings, tenant=tenant, post_id=post.id, slugs={slug, post.slug},
+        env, settings, tenant=tenant, post_id=post.id, copies={slug: None, post.slug: post},
         status=post.status, published_at_ms=post.published_at_ms,
     )
     return post
@@ -116,7 +116,7 @@ async def delete(env: Env, settings: Settings, tenant: str, slug: str) -> Delete
     if deleted is None:
         raise _no_post(slug)
     await after_post_write(
-        env, settings, tenant=tenant, post_id=deleted.id, slugs={slug},
+        env, settings, tenant=tenant, post_id=deleted.id, copies={slug: None},
         status=deleted.status, published_at_ms=deleted.published_at_ms,
     )
     return deleted

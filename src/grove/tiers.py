@@ -4,13 +4,15 @@ The one definition of the roadmap's hot/warm/cold table: the read path takes KV 
 TTLs from here (by where the content is now), and the cron migrator decides where a post
 belongs with ``tier_for`` (by its age and status).
 
-| tier | content in          | KV TTL | edge (Cache API) TTL |
-| hot  | D1 (``d1``)         | 5 min  | 1 h                  |
-| warm | R2 (``r2``)         | 1 h    | 24 h                 |
-| cold | R2 (``r2_archived``) | 24 h   | 7 days               |
+| tier | content in           | KV TTL  | edge (Cache API) TTL |
+| hot  | D1 (``d1``)          | 1 day   | 1 h                  |
+| warm | R2 (``r2``)          | 7 days  | 24 h                 |
+| cold | R2 (``r2_archived``) | 30 days | 7 days               |
 
-Every write invalidates the cached copies explicitly; the TTLs only bound how long a copy
-can outlive an invalidation that did not reach it (another location, a failed call).
+Every cache lifetime of the app is defined here (post tiers, lists, the edge generation entry,
+KV's propagation window). Every write updates or invalidates the cached copies explicitly; the
+TTLs only bound how long a copy can outlive an invalidation that did not reach it (another
+location, a failed call).
 """
 
 from __future__ import annotations
@@ -51,11 +53,22 @@ class TierRule:
     edge_ttl_s: int
 
 
+# KV outlives the edge in every tier: an edge copy expires (or was never made) in one data centre
+# while the post is still in KV, so that location's miss is served from KV, not D1. Writes keep
+# KV current themselves (write-through, ``grove.page_cache.invalidate``), so a long KV TTL
+# never serves an edited post: it only bounds how long an entry nobody reads occupies KV.
 TIER_RULES: dict[Tier, TierRule] = {
-    Tier.HOT: TierRule(storage_location="d1", kv_ttl_s=5 * MINUTE_S, edge_ttl_s=HOUR_S),
-    Tier.WARM: TierRule(storage_location="r2", kv_ttl_s=HOUR_S, edge_ttl_s=DAY_S),
-    Tier.COLD: TierRule(storage_location="r2_archived", kv_ttl_s=DAY_S, edge_ttl_s=7 * DAY_S),
+    Tier.HOT: TierRule(storage_location="d1", kv_ttl_s=DAY_S, edge_ttl_s=HOUR_S),
+    Tier.WARM: TierRule(storage_location="r2", kv_ttl_s=7 * DAY_S, edge_ttl_s=DAY_S),
+    Tier.COLD: TierRule(storage_location="r2_archived", kv_ttl_s=30 * DAY_S, edge_ttl_s=7 * DAY_S),
 }
+
+# Cloudflare KV docs ("How KV works"): a write is visible at once in the location that made
+# it, and "may take up to 60 seconds or more to be visible in other global network locations".
+# A post page built from KV within this time after the tenant's last write may show the older
+# version in another location, so its edge copy lives only until the window closes
+# (``grove.page_cache.edge_ttl_after_writes``): staleness elsewhere stays bounded by KV's own.
+KV_PROPAGATION_S = MINUTE_S
 
 # Lists have no storage tier: their edge copy lives as long as shared caches may keep them.
 # Their KV copies are keyed by the tenant's cache stamp (a write moves it rather than deleting

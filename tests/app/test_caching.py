@@ -67,11 +67,11 @@ async def test_first_view_reads_d1_then_the_edge_answers(create_post, read, plat
     before = _counts(platform)
     await read("/blog/layers")
     first = _delta(before, _counts(platform))
-    # The post from D1 (the tenant config came from TenantDO's copy); KV missed and was filled.
-    # Edge: the tenant's generation entry and the page both missed (and were stored).
-    # TenantDO: the config with the cache stamp, then one stamp check per copy stored (KV, the
-    # page, the generation entry).
-    assert first == {"d1.queries": 1, "kv.reads": 1, "kv.writes": 1, "cache.hits": 0, "cache.misses": 2, "do.requests": 4}
+    # The post from KV: the write stored it there (write-through); no D1 read at all (the tenant
+    # config came from TenantDO's copy). Edge: the tenant's generation entry and the page both
+    # missed (and were stored). TenantDO: the config with the cache stamp, then one stamp check
+    # per copy stored (the page, the generation entry).
+    assert first == {"d1.queries": 0, "kv.reads": 1, "kv.writes": 0, "cache.hits": 0, "cache.misses": 2, "do.requests": 3}
     before = _counts(platform)
     for _ in range(5):
         await read("/blog/layers")
@@ -122,19 +122,37 @@ async def test_missing_posts_are_remembered_until_created(read, create_post, d1_
 
 async def test_kv_and_edge_ttls_of_a_hot_post(create_post, read, platform, clock, d1_queries):
     await create_post("Hot")
-    await read("/blog/hot")
     listing = await platform.runtime.kv().list(prefix=post_key("autumn", "hot"))
-    assert listing["keys"][0]["expiration"] == clock.now_ms() // 1000 + 300
+    assert listing["keys"][0]["expiration"] == clock.now_ms() // 1000 + 86_400  # written through: a day
+    clock.advance(61_000)  # past KV's propagation window: the edge copy gets the tier's full TTL
+    await read("/blog/hot")
     # The edge copy outlives the KV copy (1 h): still served from the edge after 59 minutes
     # (the generation entry expired, so the TenantDO was asked, and reloaded its config)...
     clock.advance(59 * 60_000)
     before, kv_reads = d1_queries(), platform.services.stats.get("kv.reads")
     await read("/blog/hot")
     assert d1_queries() - before == 1 and platform.services.stats.get("kv.reads") == kv_reads
-    # ...and after the hour the page is rebuilt from D1 (KV expired long ago).
+    # ...and after the hour the page is rebuilt from KV (which outlives the edge copy), not D1.
     clock.advance(2 * 60_000)
+    before, kv_reads = d1_queries(), platform.services.stats.get("kv.reads")
     await read("/blog/hot")
-    assert d1_queries() > before
+    assert platform.services.stats.get("kv.reads") == kv_reads + 1 and d1_queries() == before
+
+
+async def test_an_edge_copy_made_just_after_a_write_lives_until_kv_settles(create_post, read, platform, clock):
+    # Another location may read the older KV value for up to 60 s after a write (KV's
+    # propagation): a page built in that window must not outlive it.
+    await create_post("Fresh")
+    clock.advance(20_000)
+    await read("/blog/fresh")
+    clock.advance(39_000)
+    hits = platform.services.stats.get("cache.hits")
+    await read("/blog/fresh")
+    assert platform.services.stats.get("cache.hits") == hits + 2  # generation entry and page
+    clock.advance(2_000)  # 61 s after the write: the copy has expired
+    misses = platform.services.stats.get("cache.misses")
+    await read("/blog/fresh")
+    assert platform.services.stats.get("cache.misses") > misses
 
 
 async def test_list_kv_entries_expire_after_five_minutes(create_post, read, platform, clock):
@@ -228,6 +246,7 @@ async def test_writes_to_one_tenant_leave_the_others_cached(create_post, read, p
 
 async def test_concurrent_misses_cost_one_d1_read(create_post, platform, d1_queries, clock):
     await create_post("Popular")
+    await platform.runtime.kv().delete(post_key("autumn", "popular"))  # not written through: a miss
     clock.advance(5 * 60_000)  # TenantDO's config copy is due for a reload too
     before = d1_queries()
     replies = await asyncio.gather(

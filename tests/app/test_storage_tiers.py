@@ -51,7 +51,7 @@ async def test_content_comes_from_where_storage_location_says(platform, tiered, 
     assert platform.services.stats.get("r2.class_b") - before == r2_gets
 
 
-@pytest.mark.parametrize(("slug", "kv_ttl_s", "edge_ttl_s"), [("fresh", 300, 3600), ("seasoned", 3600, 86400), ("ancient", 86400, 7 * 86400)])
+@pytest.mark.parametrize(("slug", "kv_ttl_s", "edge_ttl_s"), [("fresh", 86400, 3600), ("seasoned", 7 * 86400, 86400), ("ancient", 30 * 86400, 7 * 86400)])
 async def test_cache_lifetimes_by_tier(platform, tiered, read, clock, d1_queries, slug, kv_ttl_s, edge_ttl_s):
     await read(f"/blog/{slug}")
     listing = await platform.runtime.kv().list(prefix=post_key("autumn", slug))

@@ -76,6 +76,13 @@ def _post_select(queries, *args, **kwargs) -> bool:
     return any(POST_SELECT in q.sql for q in queries)
 
 
+async def _create_uncached(create_post, platform) -> None:
+    """The post, with no KV copy (the write stored one; KV dropped it, or it has not reached
+    this location yet): the next reader fills from D1, which is the race under test."""
+    await create_post("Race", "version one")
+    await platform.runtime.kv().delete("post:autumn:race")
+
+
 async def _edit(platform, auth, markdown: str) -> None:
     reply = await platform.runtime.fetch(
         "http://autumn.localhost:8787/api/posts/race", method="PUT", headers=auth(), body=f'{{"markdown": "{markdown}"}}'
@@ -90,7 +97,7 @@ async def _page(platform) -> str:
 
 
 async def test_a_fill_that_read_before_the_write_is_not_stored(create_post, platform, auth, monkeypatch):
-    await create_post("Race", "version one")
+    await _create_uncached(create_post, platform)
     hold = Hold(monkeypatch, D1Database, "_execute", _post_select, after=True)
     early_reader = asyncio.ensure_future(platform.runtime.fetch(URL))
     await hold.reached.wait()  # it has read "version one" from D1; the answer is on its way
@@ -103,7 +110,7 @@ async def test_a_fill_that_read_before_the_write_is_not_stored(create_post, plat
 
 
 async def test_a_reader_after_the_write_does_not_join_an_older_load(create_post, platform, auth, monkeypatch):
-    await create_post("Race", "version one")
+    await _create_uncached(create_post, platform)
     hold = Hold(monkeypatch, D1Database, "_execute", _post_select, after=True)
     early_reader = asyncio.ensure_future(platform.runtime.fetch(URL))
     await hold.reached.wait()
@@ -117,7 +124,7 @@ async def test_a_reader_after_the_write_does_not_join_an_older_load(create_post,
 
 
 async def test_a_write_waits_for_a_copy_already_being_stored(create_post, platform, auth, monkeypatch):
-    await create_post("Race", "version one")
+    await _create_uncached(create_post, platform)
     is_post_key = lambda key, *a, **k: key == "post:autumn:race"  # noqa: E731
     hold = Hold(monkeypatch, KVNamespace, "put", is_post_key, after=False)
     await (await platform.runtime.fetch(URL)).text()  # the page is served; its KV copy is being stored
@@ -134,7 +141,7 @@ async def test_a_write_waits_for_a_copy_already_being_stored(create_post, platfo
 async def test_a_fill_in_another_isolate_does_not_outlive_the_write(create_post, platform, auth, monkeypatch):
     # The reader's isolate never sees the write (its fences are its own): only what every
     # isolate sees (the tenant's cache stamp in its TenantDO) can remove its late copies.
-    await create_post("Race", "version one")
+    await _create_uncached(create_post, platform)
     hold = Hold(monkeypatch, D1Database, "_execute", _post_select, after=True)
     early_reader = asyncio.ensure_future(platform.runtime.fetch(URL))
     await hold.reached.wait()
@@ -149,7 +156,7 @@ async def test_a_fill_in_another_isolate_does_not_outlive_the_write(create_post,
 
 async def test_a_copy_stored_in_another_isolate_during_the_write_is_removed(create_post, platform, auth, monkeypatch):
     # The copy lands after the writer (in another isolate, which could not wait for it) deleted.
-    await create_post("Race", "version one")
+    await _create_uncached(create_post, platform)
     is_post_key = lambda key, *a, **k: key == "post:autumn:race"  # noqa: E731
     hold = Hold(monkeypatch, KVNamespace, "put", is_post_key, after=False)
     await (await platform.runtime.fetch(URL)).text()
@@ -160,3 +167,20 @@ async def test_a_copy_stored_in_another_isolate_during_the_write_is_removed(crea
     await platform.runtime.drain()
     platform.runtime.cache_storage.location = "elsewhere"
     assert "version two" in await _page(platform)
+
+
+async def test_write_through_copies_of_two_writes_landing_out_of_order(create_post, platform, auth, monkeypatch):
+    # Both writes store the post in KV; the first one's put arrives after the second's. It
+    # must not stay: the first writer sees the stamp moved and deletes it.
+    await _create_uncached(create_post, platform)
+    is_post_key = lambda key, *a, **k: key == "post:autumn:race"  # noqa: E731
+    hold = Hold(monkeypatch, KVNamespace, "put", is_post_key, after=False)
+    first = asyncio.ensure_future(_edit(platform, auth, "version two"))
+    await hold.reached.wait()
+    await _edit(platform, auth, "version three")
+    hold.release()
+    await first
+    stored = await platform.runtime.kv().get("post:autumn:race", type="json")
+    assert stored is None or "version three" in stored["post"]["html"]
+    platform.runtime.cache_storage.location = "elsewhere"
+    assert "version three" in await _page(platform)

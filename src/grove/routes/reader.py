@@ -29,6 +29,7 @@ from grove.cache_keys import (
     tenant_tag,
 )
 from grove.cache_policy import PageKind
+from grove.clock import now_ms
 from grove.errors import HttpError, not_found
 from grove.http import HTML_TYPE, JSON_TYPE, error_response, json_body, query_value
 from grove.models import CachedPost, PostList, PostPage, PublicPost, TenantConfig
@@ -39,7 +40,7 @@ from grove.posts_store import ContentMissing, read_post, read_published_page
 from grove.problems import page_problem
 from grove.router import QueryInt, QueryText, Router
 from grove.routes.visit import NO_BLOG_HERE, Visit, open_visit
-from grove.tiers import LIST_EDGE_TTL_S, LIST_KV_TTL_S, TIER_RULES, Tier, rule_for_location
+from grove.tiers import LIST_EDGE_TTL_S, LIST_KV_TTL_S, rule_for_location
 
 log = logging.getLogger("grove.reader")
 
@@ -143,11 +144,8 @@ async def _cached(
 
 
 async def _load_public_post(env: Env, tenant: str, slug: str) -> page_cache.Loaded:
-    post = await read_post(env, tenant, slug)
-    if post is None or post.status == "draft":
-        return CachedPost().model_dump(), TIER_RULES[Tier.HOT].kv_ttl_s
-    cached = CachedPost(post=PublicPost.model_validate(post.model_dump()), storage_location=post.storage_location)
-    return cached.model_dump(), rule_for_location(post.storage_location).kv_ttl_s
+    cached = CachedPost.of(await read_post(env, tenant, slug))
+    return cached.model_dump(), cached.kv_ttl_s()
 
 
 async def _post(visit: Visit, slug: str, snapshot: page_cache.Snapshot) -> tuple[PublicPost, int] | None:
@@ -160,7 +158,8 @@ async def _post(visit: Visit, slug: str, snapshot: page_cache.Snapshot) -> tuple
     cached = CachedPost.model_validate(loaded)
     if cached.post is None or cached.storage_location is None:
         return None
-    return cached.post, rule_for_location(cached.storage_location).edge_ttl_s
+    edge_ttl_s = rule_for_location(cached.storage_location).edge_ttl_s
+    return cached.post, page_cache.edge_ttl_after_writes(snapshot, edge_ttl_s, now_ms())
 
 
 @dataclass(frozen=True)
