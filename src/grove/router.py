@@ -111,7 +111,7 @@ class Router:
         response: object = None,
         statuses: tuple[int, ...] = (200,),
         media: Media = "json",
-        query: Mapping[str, QueryInt] | None = None,
+        query: Mapping[str, QueryInt | QueryText] | None = None,
     ) -> None:
         operation = Operation(
             handler, access, summary, request, request_required, response, statuses, media, dict(query or {})
