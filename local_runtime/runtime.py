@@ -41,6 +41,7 @@ from local_runtime.invocation_limits import (
 from local_runtime.latency import RequestTrace, current_trace
 from local_runtime.scheduler import Scheduler
 from local_runtime.services import RuntimeServices
+from local_runtime.zone import ZoneApi
 from workers import Request, Response
 
 log = logging.getLogger("grove.runtime")
@@ -142,6 +143,7 @@ class LocalRuntime:
         self._r2: dict[str, R2Bucket] = {}
         self.namespaces: dict[tuple[str, str], DurableObjectNamespace] = {}
         self._pending: set[asyncio.Task[Any]] = set()
+        self.zone_api: ZoneApi | None = None
         self.workers: dict[str, LoadedWorker] = {}
         for path in config_paths:
             config = load_worker_config(path, env=env_name)
@@ -197,6 +199,24 @@ class LocalRuntime:
         js.WebSocketPair = WebSocketPair
         first = next(iter(self.workers.values()), None)
         bind_module_globals(first.env if first else None, self._track)
+
+    @property
+    def location(self) -> str:
+        """The data centre the next requests are served in (Cache API and KV copies)."""
+        return self.services.location
+
+    @location.setter
+    def location(self, value: str) -> None:
+        self.services.location = value
+
+    def serve_zone_api(self, *, zone_id: str, api_token: str, base_url: str) -> ZoneApi:
+        """Answer the zone's purge API at ``base_url`` in process (``local_runtime.zone``): point
+        the Worker's ``CF_API_BASE_URL`` there to have its purges reach every location."""
+        if self.zone_api is not None:
+            self.zone_api.close()
+        self.zone_api = ZoneApi(self.cache_storage.purge_tags, zone_id=zone_id, api_token=api_token, base_url=base_url)
+        self.zone_api.open()
+        return self.zone_api
 
     def d1(self, database_id: str | None = None) -> D1Database:
         return self._d1[database_id] if database_id else next(iter(self._d1.values()))
@@ -348,6 +368,8 @@ class LocalRuntime:
             binding.close()
         for namespace in self.namespaces.values():
             namespace.close()
+        if self.zone_api is not None:
+            self.zone_api.close()
         self.cache_storage.close()
 
 

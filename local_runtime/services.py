@@ -27,6 +27,10 @@ class RuntimeServices:
     latency: LatencyProfile | None = None
     # Failures tests inject at named points (local_runtime/faults.py).
     faults: Faults = field(default_factory=Faults)
+    # The data centre the next requests are served in. The Cache API and KV's cached reads are
+    # per location; "" is the one location of a plain run. Tests and benchmarks switch it to
+    # simulate several (``LocalRuntime.location``).
+    location: str = ""
 
     def __post_init__(self) -> None:
         self.state_dir = Path(self.state_dir)

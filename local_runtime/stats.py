@@ -15,6 +15,7 @@ COUNTERS: tuple[str, ...] = (
     "d1.rows_written",
     "kv.reads",
     "kv.read_hits",  # reads that found a live value
+    "kv.location_hits",  # reads answered by the reading location's cached copy (hot reads)
     "kv.writes",
     "kv.lists",
     "kv.deletes",

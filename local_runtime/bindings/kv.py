@@ -8,14 +8,26 @@ through ``python_from_rpc`` (objects -> ``JsDict``, null -> ``None``, ArrayBuffe
 before any I/O) and the KV service as miniflare reproduces it (TTL, metadata, size, list limit),
 so ``str(error)`` reads like production's.
 
-Not modelled: eventual consistency between locations (a write is visible at once, as it is in
-the location that made it), cacheTtl's edge cache (validated; a local read is always fresh),
-bulk ``get([keys])``, and ReadableStream values (``type="stream"`` returns ``bytes``). An option
+Eventual consistency between locations (data centres) is modelled as Cloudflare documents it
+(KV docs "How KV works", sections Performance and Consistency, and "Read key-value pairs",
+cacheTtl): writes go to the central store; a read in a location is answered from that location's
+cached copy of the key (a value, or "not found": negative lookups are cached too) while the copy
+is younger than the read's ``cacheTtl`` (default 60 s), and otherwise from the central store,
+which refreshes the copy. A write or delete replaces the copy of the location that made it (the
+docs: changes are "usually immediately visible" there), so a plain run, which has one location
+(``RuntimeServices.location``), reads its own writes; another location keeps serving the copy
+it read until the copy times out: "up to 60 seconds (or the duration of the cacheTtl)". A copy
+never outlives the value's own expiration. The latency model charges a read served by the
+location's copy as a hot read (``kv_read_hit``) and any other as a cold one (``kv_read_miss``).
+
+Not modelled: ``list`` reads the central store (production's listing is cached too), bulk
+``get([keys])``, and ReadableStream values (``type="stream"`` returns ``bytes``). An option
 outside production's fails loudly instead of being ignored.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from local_runtime.bindings.cursors import decode_cursor, encode_cursor
@@ -34,13 +46,14 @@ MIN_EXPIRATION_TTL_S = 60
 # Lowered from 60 to 30 in January 2026 (KV changelog "reduced minimum cacheTtl";
 # workers-sdk PR #11391 made miniflare accept 30).
 MIN_CACHE_TTL_S = 30
+# KV docs "Read key-value pairs": cacheTtl "defaults to 60 seconds".
+DEFAULT_CACHE_TTL_S = 60
 MAX_LIST_LIMIT = 1000
 
 _VALUE_TYPES = ("text", "json", "arrayBuffer", "stream")
 # The options object of each call (workerd kv.c++ GetOptions, PutOptions, ListOptions). An
-# option outside these fails loudly (``js_values.options_object``). ``cacheTtl`` is validated
-# and then honoured trivially: it allows a read to be served from the edge cache for that
-# long, and a local read is always fresh, which that allowance includes.
+# option outside these fails loudly (``js_values.options_object``). ``cacheTtl`` is how long the
+# reading location may answer from its cached copy (see the module docstring).
 _GET_OPTIONS = frozenset({"type", "cacheTtl"})
 _PUT_OPTIONS = frozenset({"expiration", "expirationTtl", "metadata"})
 _LIST_OPTIONS = frozenset({"prefix", "limit", "cursor"})
@@ -53,6 +66,23 @@ CREATE TABLE IF NOT EXISTS kv (
     metadata TEXT
 ) WITHOUT ROWID
 """
+
+
+Row = tuple[bytes, str | None, int | None]  # value, metadata JSON, expires_at_ms
+
+
+@dataclass(frozen=True)
+class _LocationCopy:
+    """What one location last learnt of a key: its row, or None ("not found"), and when."""
+
+    row: Row | None
+    read_at_ms: int
+
+    def fresh(self, now_ms: int, cache_ttl_s: int) -> bool:
+        if now_ms - self.read_at_ms >= cache_ttl_s * 1000:
+            return False
+        expires_at_ms = None if self.row is None else self.row[2]
+        return expires_at_ms is None or now_ms < expires_at_ms
 
 
 class KVError(Exception):
@@ -193,6 +223,9 @@ class KVNamespace:
         # NORMAL: a commit survives a process crash; only an OS crash may lose the tail.
         self._db = open_state_database(self.db_path, synchronous="NORMAL")
         self._db.execute(_SCHEMA)
+        # Each location's cached copies, by (location, key). In memory: production's location
+        # caches are not durable either (a restart is a location that has read nothing yet).
+        self._copies: dict[tuple[str, str], _LocationCopy] = {}
 
     def close(self) -> None:
         self._db.close()
@@ -206,7 +239,11 @@ class KVNamespace:
 
     # -- reads --
 
-    def _live_row(self, key: str) -> tuple[bytes, str | None, int | None] | None:
+    def _remember(self, key: str, row: Row | None) -> None:
+        """The current location's copy of ``key`` is now ``row`` (a read or its own write)."""
+        self._copies[(self.services.location, key)] = _LocationCopy(row, self.services.now_ms())
+
+    def _live_row(self, key: str) -> Row | None:
         row = self._db.execute(
             "SELECT value, metadata, expires_at_ms FROM kv WHERE key = ?", (key,)
         ).fetchone()
@@ -234,10 +271,18 @@ class KVNamespace:
                     f"Cache TTL must be at least {MIN_CACHE_TTL_S}.",
                 )
             self.services.stats.incr("kv.reads")
-            row = self._live_row(key)
+            copy = self._copies.get((self.services.location, key))
+            ttl_s = DEFAULT_CACHE_TTL_S if cache_ttl_s is None else cache_ttl_s
+            if copy is not None and copy.fresh(self.services.now_ms(), ttl_s):
+                row = copy.row
+                self.services.stats.incr("kv.location_hits")
+                self.services.model("kv_read_hit")
+            else:
+                row = self._live_row(key)
+                self._remember(key, row)
+                self.services.model("kv_read_miss")
             if row is not None:
                 self.services.stats.incr("kv.read_hits")
-            self.services.model("kv_read_hit" if row is not None else "kv_read_miss")
             if row is None:
                 # Production answers a 404 before looking at `type`, so a bad type on a
                 # missing key is not an error either.
@@ -293,10 +338,12 @@ class KVNamespace:
                 )
             self.services.stats.incr("kv.writes")
             self.services.model("kv_write")
+            expires_at_ms = None if expires_at_s is None else expires_at_s * 1000
             self._db.execute(
                 "INSERT OR REPLACE INTO kv (key, value, expires_at_ms, metadata) VALUES (?, ?, ?, ?)",
-                (key, data, None if expires_at_s is None else expires_at_s * 1000, metadata_json),
+                (key, data, expires_at_ms, metadata_json),
             )
+            self._remember(key, (data, metadata_json, expires_at_ms))
 
     async def delete(self, key: str) -> None:
         _validate_key("DELETE", key)
@@ -305,6 +352,7 @@ class KVNamespace:
             self.services.stats.incr("kv.deletes")
             self.services.model("kv_write")
             self._db.execute("DELETE FROM kv WHERE key = ?", (key,))
+            self._remember(key, None)
 
     # -- listing --
 

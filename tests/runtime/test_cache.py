@@ -387,3 +387,37 @@ async def test_cache_operations_open_a_durable_objects_input_gate(caches):
     # Both events are queued; the first takes the gate, the second waits for it.
     await asyncio.gather(gate.run_event(first_event), gate.run_event(second_event))
     assert order == ["first: before match", "second", "first: after match"]
+
+
+# --- locations and the zone's purge by tag --------------------------------------------------------
+
+
+async def test_each_location_has_its_own_entries_and_a_zone_purge_reaches_all_of_them(caches, services):
+    from local_runtime.zone import ZoneApi
+    from workers import fetch
+
+    tagged = {"cache_control": "max-age=3600", "cache_tag": "t-a,P-A-1"}
+    for location in ("ams", "sin"):
+        services.location = location
+        await caches.default.put(URL, resp(location, **tagged))
+        await caches.default.put(URL + "/other", resp("untagged", cache_control="max-age=3600"))
+    services.location = "ams"
+    assert await (await caches.default.match(URL)).text() == "ams"
+    services.location = "iad"
+    assert await caches.default.match(URL) is None  # never stored in iad
+
+    zone = ZoneApi(caches.purge_tags, zone_id="z1", api_token="tok", base_url="http://zone.test/client/v4")
+    zone.open()
+    try:
+        url = "http://zone.test/client/v4/zones/z1/purge_cache"
+        refused = await fetch(url, method="POST", headers={"authorization": "Bearer nope"}, body='{"tags": ["p-a-1"]}')
+        assert refused.status == 403 and (await refused.json())["success"] is False
+        reply = await fetch(url, method="POST", headers={"authorization": "Bearer tok"}, body='{"tags": ["p-a-1"]}')
+        assert reply.status == 200 and (await reply.json())["success"] is True
+    finally:
+        zone.close()
+    assert zone.purged_tags == ["p-a-1"]
+    for location in ("ams", "sin"):  # tags compare without case; untagged entries stay
+        services.location = location
+        assert await caches.default.match(URL) is None
+        assert await (await caches.default.match(URL + "/other")).text() == "untagged"

@@ -228,14 +228,89 @@ async def test_counters_and_modelled_latency(tmp_path, clock):
         await kv.get("k")
         await kv.getWithMetadata("missing")
         await kv.list()
+        services.location = "sin"
+        await kv.get("k")  # cold: sin has no copy yet, so the central store answers
+        await kv.get("k")  # hot: sin's copy
         await kv.delete("k")
     finally:
         current_trace.reset(token)
         kv.close()
     stats = services.stats
-    assert (stats.get("kv.reads"), stats.get("kv.writes")) == (2, 1)
+    assert (stats.get("kv.reads"), stats.get("kv.writes")) == (4, 1)
+    assert (stats.get("kv.read_hits"), stats.get("kv.location_hits")) == (3, 2)
     assert (stats.get("kv.lists"), stats.get("kv.deletes")) == (1, 1)
-    assert trace.ops == {"kv_write": 2, "kv_read_hit": 1, "kv_read_miss": 2}
-    # 2 writes x 30 + 1 hit x 1 + 2 misses x 30, charged to the simulated clock too.
-    assert trace.modelled_ms == 121.0
-    assert clock.now_ms() - start_ms == 121
+    # A read answered by the location's own copy (its write, or an earlier read) is a hot read.
+    assert trace.ops == {"kv_write": 2, "kv_read_hit": 2, "kv_read_miss": 3}
+    # 2 writes x 30 + 2 hot reads x 1 + 3 cold reads x 30, charged to the simulated clock too.
+    assert trace.modelled_ms == 152.0
+    assert clock.now_ms() - start_ms == 152
+
+
+# --- locations: KV's documented eventual consistency ---------------------------------------------
+
+
+async def test_a_write_is_visible_at_once_where_it_was_made_and_within_60_s_elsewhere(services, kv, clock):
+    # KV docs ("How KV works", Consistency): a location that recently read a key keeps its copy
+    # until the copy times out (cacheTtl, 60 s by default); the writing location sees the write.
+    services.location = "ams"
+    await kv.put("k", "one")
+    services.location = "sin"
+    assert await kv.get("k") == "one"  # sin's copy, read at t=0
+    services.location = "ams"
+    await kv.put("k", "two")
+    assert await kv.get("k") == "two"  # the writing location: at once
+    services.location = "sin"
+    clock.advance(59_000)
+    assert await kv.get("k") == "one"  # sin still answers from its copy...
+    clock.advance(1_000)
+    assert await kv.get("k") == "two"  # ...until it is 60 s old
+    services.location = "iad"
+    assert await kv.get("k") == "two"  # a location that never read it goes to the central store
+
+
+async def test_negative_lookups_are_cached_per_location_too(services, kv, clock):
+    services.location = "sin"
+    assert await kv.get("new") is None
+    services.location = "ams"
+    await kv.put("new", "here")
+    services.location = "sin"
+    assert await kv.get("new") is None  # "the same delay exists noticing a value is created"
+    clock.advance(60_000)
+    assert await kv.get("new") == "here"
+
+
+async def test_deletes_propagate_like_writes(services, kv, clock):
+    await kv.put("k", "v")
+    services.location = "sin"
+    assert await kv.get("k") == "v"
+    services.location = ""
+    await kv.delete("k")
+    assert await kv.get("k") is None
+    services.location = "sin"
+    assert await kv.get("k") == "v"
+    clock.advance(60_000)
+    assert await kv.get("k") is None
+
+
+async def test_cache_ttl_sets_how_long_a_location_answers_from_its_copy(services, kv, clock):
+    services.location = "sin"
+    await kv.put("k", "one")
+    services.location = "ams"
+    assert await kv.get("k", cacheTtl=300) == "one"
+    services.location = "sin"
+    await kv.put("k", "two")
+    services.location = "ams"
+    clock.advance(120_000)
+    assert await kv.get("k", cacheTtl=300) == "one"  # a longer cacheTtl: staler for longer
+    # "The effective cacheTtl of an already cached item can be reduced by getting it again
+    # with a lower cacheTtl" (docs "Read key-value pairs"): the default 60 s makes it refresh.
+    assert await kv.get("k") == "two"
+
+
+async def test_a_locations_copy_never_outlives_the_values_expiration(services, kv, clock):
+    await kv.put("k", "v", expirationTtl=60)
+    services.location = "sin"
+    clock.advance(30_000)
+    assert await kv.get("k", cacheTtl=300) == "v"
+    clock.advance(30_000)
+    assert await kv.get("k", cacheTtl=300) is None

@@ -51,12 +51,10 @@ class CacheStorage:
     """The ``caches`` global: ``.default`` and ``await .open(name)``.
 
     Production has one cache per data centre ("How the cache works": the Cache API is local to
-    the data centre that served the request). ``location`` names the data centre the next
-    requests are served in; each location's entries are separate, so tests and benchmarks
-    simulate several locations by switching it (``""``: the one location of a plain run)."""
+    the data centre that served the request). Each location's entries are separate: the
+    location is ``RuntimeServices.location``, shared with KV's per-location copies."""
 
     def __init__(self, services: RuntimeServices) -> None:
-        self.location = ""
         self._services = services
         self._db_path = services.path("cache", "cache.sqlite3")
         # Autocommit: every write is one statement, visible at once to the next request.
@@ -64,11 +62,41 @@ class CacheStorage:
         self._conn.execute(_SCHEMA)
         self.default = Cache(self, _DEFAULT_NAMESPACE)
 
+    @property
+    def location(self) -> str:
+        return self._services.location
+
+    @location.setter
+    def location(self, value: str) -> None:
+        self._services.location = value
+
     async def open(self, cacheName: str) -> Cache:
         name = str(cacheName)
         if len(name) >= MAX_CACHE_NAME_CHARS:
             raise TypeError("Cache name is too long.")
         return Cache(self, name)
+
+    def purge_tags(self, tags: list[str]) -> int:
+        """Drop every entry whose ``Cache-Tag`` names one of ``tags``, in every location and
+        cache (what the zone's purge by tag does; ``local_runtime.zone``). Tags compare without
+        case, as Cloudflare's do. Returns how many entries went."""
+        wanted = {tag.strip().lower() for tag in tags}
+        doomed: list[tuple[str, str]] = []
+        for namespace, cache_key, headers_json in self._conn.execute(
+            "SELECT namespace, cache_key, headers_json FROM cache_entries"
+        ):
+            carried = {
+                tag.strip().lower()
+                for name, value in json.loads(headers_json)
+                if str(name).lower() == "cache-tag"
+                for tag in str(value).split(",")
+            }
+            if carried & wanted:
+                doomed.append((namespace, cache_key))
+        self._conn.executemany(
+            "DELETE FROM cache_entries WHERE namespace = ? AND cache_key = ?", doomed
+        )
+        return len(doomed)
 
     def close(self) -> None:
         self._conn.close()

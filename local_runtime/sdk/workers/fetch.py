@@ -14,8 +14,13 @@ async def fetch(resource: str | Request, **options: Any) -> Response:
     import httpx
 
     from local_runtime.gates import external_io
+    from local_runtime.zone import route_for
 
     request = Request(resource, **options)
+    served_locally = route_for(request.url)
+    if served_locally is not None:  # the zone API a runtime serves in process (local_runtime.zone)
+        async with external_io():
+            return await served_locally(request)
     method = request.method.value if isinstance(request.method, HTTPMethod) else str(request.method)
     async with external_io():
         async with httpx.AsyncClient(follow_redirects=request.redirect == "follow") as client:
