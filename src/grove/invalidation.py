@@ -57,9 +57,9 @@ async def after_post_write(
     urls = [page_cache.generation_url(tenant, settings.root_domain)]
     if version is not None:
         urls += [edge_url(tenant, settings.root_domain, p, version) for slug in sorted(slugs) for p in post_paths(slug)]
-    if settings.cache_enabled:
+    if settings.kv_enabled:
         await page_cache.invalidate(env, tenant, kv_puts=kv_puts, edge_urls=urls)
-    else:  # the rollback switch: store nothing, but leave no copy from before it was thrown
+    else:  # a rollback switch: store nothing, but leave no copy from before it was thrown
         await page_cache.invalidate(env, tenant, kv_deletes=list(kv_puts), edge_urls=urls)
     if reader_visible:
         await purge_tags(settings, [post_tag(tenant, post_id), list_tag(tenant)])

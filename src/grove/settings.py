@@ -17,8 +17,11 @@ class Settings:
     root_domain: str
     jwt_secret: str | None
     # CACHE_MODE = "off" is the roadmap's rollback switch (and the benchmark's baseline):
-    # no edge cache, no KV, tenant config straight from D1.
+    # no edge cache, no KV, tenant config straight from D1. CACHE_MODE = "edge" keeps the edge
+    # cache and the TenantDO's config but no KV copies of posts and lists: the benchmark's
+    # "without KV" run (``bench/blog_cache.py``), and a switch should KV misbehave.
     cache_enabled: bool
+    kv_enabled: bool
     cf_zone_id: str | None
     cf_api_token: str | None
     cf_api_base_url: str
@@ -35,10 +38,12 @@ def _text(env: object, name: str) -> str | None:
 
 
 def settings_from(env: object) -> Settings:
+    cache_mode = (_text(env, "CACHE_MODE") or "on").lower()
     return Settings(
         root_domain=(_text(env, "ROOT_DOMAIN") or "localhost").lower(),
         jwt_secret=_text(env, "JWT_SECRET"),
-        cache_enabled=(_text(env, "CACHE_MODE") or "on").lower() != "off",
+        cache_enabled=cache_mode != "off",
+        kv_enabled=cache_mode not in ("off", "edge"),
         cf_zone_id=_text(env, "CF_ZONE_ID"),
         cf_api_token=_text(env, "CF_API_TOKEN"),
         cf_api_base_url=(_text(env, "CF_API_BASE_URL") or DEFAULT_CF_API_BASE_URL).rstrip("/"),

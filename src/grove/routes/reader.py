@@ -133,8 +133,8 @@ async def _serve(visit: Visit, view: View, build: Build) -> Response:
 async def _cached(
     visit: Visit, snapshot: page_cache.Snapshot, key: str | None, load: Callable[[], Awaitable[page_cache.Loaded]]
 ) -> JsonValue:
-    """Through KV when caching is on and the data has a key, else straight from the source."""
-    if key is None or not visit.settings.cache_enabled:
+    """Through KV when KV copies are on and the data has a key, else straight from the source."""
+    if key is None or not visit.settings.kv_enabled:
         value, _ = await load()
         return value
     return await page_cache.read_through(visit.env, visit.ctx, snapshot, key=key, load=load)
