@@ -10,8 +10,20 @@ last row shown, ``newer`` pages precede the first one. It is opaque to clients (
 short versioned text) and validated on the way in: anything else is a 400 ``bad_cursor``.
 Tampering gains nothing: a cursor only moves a reader through rows it may read anyway.
 
-``KeysetOrder`` is the reusable piece: the blog index and the JSON list use it today; tag
-pages and feeds add their own ``WHERE`` and reuse the same clauses and cursors.
+``KeysetOrder`` is the reusable piece: the blog index and the JSON list use it today
+(``grove.posts_store.read_published_page``); tag pages, feeds and the dashboard add their own
+``WHERE`` and reuse the same clauses and cursors. A new list takes four steps:
+
+1. an index on its equality columns followed by ``sort_column DESC, id_column DESC`` (a
+   migration of its own);
+2. ``order = KeysetOrder("updated_at_ms", "id")`` beside its query, and the SELECT written as
+   ``... WHERE <filter>{order.where(cursor, k, k + 1)}{order.order_by(cursor)} LIMIT ?n`` with
+   ``order.params(cursor)`` bound at ``?k``/``?k+1`` when there is a cursor, asking for one row
+   more than a page;
+3. ``window = page_rows(rows, cursor, page_size)`` and ``order.edge_cursors(window, key_of)``
+   for the links to the older and newer pages;
+4. its path run in ``tests/app/test_query_plans.py``, which fails on a full scan or a
+   temporary B-tree in any statement the path sends.
 """
 
 from __future__ import annotations
@@ -19,6 +31,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, Literal, TypeVar
 
@@ -97,6 +110,16 @@ class KeysetOrder:
     @staticmethod
     def params(cursor: Cursor | None) -> tuple[int, str]:
         return (0, "") if cursor is None else (cursor.sort_key, cursor.row_id)
+
+    @staticmethod
+    def edge_cursors(window: Window[Row], key_of: Callable[[Row], tuple[int, str]]) -> tuple[str | None, str | None]:
+        """The (older, newer) cursors of ``window``'s neighbours, None at either end;
+        ``key_of(row)`` is the row's ``(sort key, id)``."""
+        if not window.rows:
+            return None, None
+        older = Cursor("older", *key_of(window.rows[-1])).encode() if window.has_older else None
+        newer = Cursor("newer", *key_of(window.rows[0])).encode() if window.has_newer else None
+        return older, newer
 
 
 @dataclass(frozen=True)

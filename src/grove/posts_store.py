@@ -18,7 +18,7 @@ from typing import Any, TypedDict
 from grove.bindings import D1Database, D1PreparedStatement, Env, R2Bucket
 from grove.markdown import RenderedMarkdown
 from grove.models import AuthorPost, PostCreate, PostPage, PostStatus, PostSummary
-from grove.pagination import Cursor, Direction, KeysetOrder, page_rows
+from grove.pagination import Cursor, KeysetOrder, page_rows
 from grove.tiers import StorageLocation
 
 log = logging.getLogger("grove.posts")
@@ -202,17 +202,10 @@ async def read_published_page(
     bound = select.bind(tenant, page_size + 1, offset, *((key, row_id) if cursor is not None else ()))
     window = page_rows((await bound.all())["results"], cursor, page_size, offset=offset)
     posts = [PostSummary.model_validate({**row, "tags": json.loads(row["tags"] or "[]")}) for row in window.rows]
+    older, newer = PUBLISHED_ORDER.edge_cursors(window, lambda row: (row["published_at_ms"] or 0, row["id"]))
     return PostPage(
-        posts=posts,
-        page=page if cursor is None else None,
-        has_more=window.has_older,
-        older_cursor=_edge_cursor("older", window.rows[-1]) if window.has_older and window.rows else None,
-        newer_cursor=_edge_cursor("newer", window.rows[0]) if window.has_newer and window.rows else None,
+        posts=posts, page=page if cursor is None else None, has_more=window.has_older, older_cursor=older, newer_cursor=newer
     )
-
-
-def _edge_cursor(direction: Direction, row: SummaryRow) -> str:
-    return Cursor(direction, row["published_at_ms"] or 0, row["id"]).encode()
 
 
 async def insert_post(

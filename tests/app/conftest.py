@@ -1,5 +1,5 @@
-"""Fixtures shared by the app tests: a stand-in for Cloudflare's purge API, and the live
-TenantDO behind a tenant (to look at its storage)."""
+"""Fixtures shared by the app tests: a stand-in for Cloudflare's purge API, the live TenantDO
+behind a tenant (to look at its storage), and the D1 statements a test's paths sent."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 from purge_stand_in import PurgeApiStandIn
 
 from grove.tenancy import tenant_stub
+from local_runtime.bindings.d1 import D1Database
 
 
 @pytest.fixture
@@ -19,6 +20,22 @@ def purge_api():
     stand_in = PurgeApiStandIn()
     yield stand_in
     stand_in.close()
+
+
+@pytest.fixture
+def d1_statements(monkeypatch) -> dict[str, tuple]:
+    """SQL text -> the parameters it was last run with, for every D1 call from here on (their
+    plans are checked with ``query_plans.unindexed``)."""
+    seen: dict[str, tuple] = {}
+    execute = D1Database._execute
+
+    async def recording(self, queries):
+        for query in queries:
+            seen[query.sql] = tuple(query.params)
+        return await execute(self, queries)
+
+    monkeypatch.setattr(D1Database, "_execute", recording)
+    return seen
 
 
 @pytest.fixture

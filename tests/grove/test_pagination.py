@@ -36,3 +36,14 @@ def test_keyset_clauses_and_windows():
     assert newer.rows == [4, 3] and newer.has_newer and newer.has_older
     first = page_rows([9, 8], None, 2)
     assert first.rows == [9, 8] and not first.has_older and not first.has_newer
+
+
+def test_edge_cursors_name_the_rows_at_each_end():
+    order = KeysetOrder("updated_at_ms", "id")
+    key_of = lambda row: (row * 10, f"r{row}")  # noqa: E731
+    middle = page_rows([7, 6, 5], Cursor("older", 80, "r8"), 2)
+    older, newer = order.edge_cursors(middle, key_of)
+    assert Cursor.decode(older) == Cursor("older", 60, "r6")
+    assert Cursor.decode(newer) == Cursor("newer", 70, "r7")
+    assert order.edge_cursors(page_rows([9], None, 2), key_of) == (None, None)  # one page only
+    assert order.edge_cursors(page_rows([], None, 2), key_of) == (None, None)
