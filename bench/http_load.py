@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import secrets
 import statistics
 import subprocess
@@ -64,6 +65,7 @@ MISSING_SLUG = "no-such-post-here"
 RAISED_LIMIT = "1000000/60"  # the mix measures the write path, not the rate limiter
 # The base commit's `grove dev` as its own install had it: uvicorn without the `standard`
 # extra. Blocking the two imports makes uvicorn's "auto" choose h11 and asyncio, as it did.
+CLOCK_TICKS_PER_S = os.sysconf("SC_CLK_TCK")
 WITHOUT_STANDARD_EXTRA = "import sys; sys.modules['uvloop'] = None; sys.modules['httptools'] = None; "
 
 
@@ -80,6 +82,11 @@ class Server:
 
     def tracebacks(self) -> int:
         return self.log.read_text(errors="replace").count("Traceback")
+
+    def cpu_s(self) -> float:
+        """CPU time the server process has used so far (user + system, /proc/<pid>/stat)."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS_PER_S
 
 
 @contextlib.contextmanager
@@ -119,16 +126,23 @@ def base_worktree(commit: str, tmp: Path) -> Iterator[Path]:
 
 
 def load(server: Server, requests: list[dict[str, Any]], args: argparse.Namespace) -> dict[str, Any]:
-    """One autocannon run against ``server``."""
+    """One autocannon run against ``server``, with the server's CPU time per request: the rate
+    depends on how much of a core the server got on a shared machine, the CPU per request
+    much less."""
     spec = {
         "url": server.url, "host": f"{TENANT}.localhost:{server.port}", "connections": args.connections,
         "duration_s": args.seconds, "warmup_s": args.warmup, "requests": requests,
     }
+    cpu_before = server.cpu_s()
     done = subprocess.run(
         ["node", str(NODE_DRIVER), json.dumps(spec)], cwd=REPO_ROOT, check=True, capture_output=True, text=True,
         timeout=args.seconds + args.warmup + 120,
     )  # fmt: skip
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    # The warm-up's requests are not in result["requests"]: count them at the measured rate.
+    requests_served = result["requests"] * (1 + args.warmup / result["duration_s"]) if result["duration_s"] else 0
+    result["server_cpu_us_per_request"] = (server.cpu_s() - cpu_before) * 1e6 / requests_served if requests_served else 0.0
+    return result
 
 
 def get(path: str) -> dict[str, Any]:
@@ -150,6 +164,7 @@ def median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "rps": statistics.median(r["rps"] for r in runs),
         "latency_ms_p50": statistics.median(r["latency_ms_p50"] for r in runs),
         "latency_ms_p99": statistics.median(r["latency_ms_p99"] for r in runs),
+        "server_cpu_us_per_request": statistics.median(r["server_cpu_us_per_request"] for r in runs),
         "statuses": {code: sum(r["statuses"].get(code, 0) for r in runs) for code in {c for r in runs for c in r["statuses"]}},
         "errors": sum(r["errors"] for r in runs),
     }
@@ -207,11 +222,16 @@ def summarise(results: dict[str, dict[str, Any]], args: argparse.Namespace, d1: 
         out[f"{name}_rps"] = round(r["rps"], 1)
         out[f"{name}_latency_ms_p50"] = r["latency_ms_p50"]
         out[f"{name}_latency_ms_p99"] = r["latency_ms_p99"]
+        out[f"{name}_server_cpu_us_per_request"] = round(r["server_cpu_us_per_request"], 1)
         out[f"{name}_statuses"] = r["statuses"]
         out[f"{name}_errors"] = r["errors"]
     out["cached_page_vs_hello"] = round(results["cached_page"]["rps"] / results["hello"]["rps"], 3)
     out["cached_page_speedup_vs_base"] = (
         round(results["cached_page"]["rps"] / results["base_cached_page"]["rps"], 2) if "base_cached_page" in results else None
+    )
+    out["cached_page_cpu_ratio_base_vs_this"] = (
+        round(results["base_cached_page"]["server_cpu_us_per_request"] / results["cached_page"]["server_cpu_us_per_request"], 2)
+        if "base_cached_page" in results else None
     )
     out["access_log_cost_ratio"] = round(results["cached_page"]["rps"] / results["cached_page_access_log"]["rps"], 2)
     out["cached_page_d1_queries"] = d1
@@ -229,12 +249,14 @@ def main() -> int:
     parser.add_argument("--no-base", dest="base", action="store_const", const="", help="skip the base commit")
     args = parser.parse_args()
     r = run(args)
-    print(f"{'target':<26}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}  statuses")
+    print(f"{'target':<26}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'server CPU us/req':>19}  statuses")
     for name in ("hello", "cached_page", "cached_page_access_log", "base_cached_page", "list", "not_found", "mix_90_10"):
         if f"{name}_rps" in r:
-            print(f"{name:<26}{r[f'{name}_rps']:>10.1f}{r[f'{name}_latency_ms_p50']:>9}{r[f'{name}_latency_ms_p99']:>9}  {r[f'{name}_statuses']}")
+            print(f"{name:<26}{r[f'{name}_rps']:>10.1f}{r[f'{name}_latency_ms_p50']:>9}{r[f'{name}_latency_ms_p99']:>9}"
+                  f"{r[f'{name}_server_cpu_us_per_request']:>19.1f}  {r[f'{name}_statuses']}")  # fmt: skip
     print(f"cached page: {r['cached_page_vs_hello']:.1%} of hello-world's rate; "
-          f"{r['cached_page_speedup_vs_base']}x the base ({r['base']}); access log on costs {r['access_log_cost_ratio']}x; "
+          f"{r['cached_page_speedup_vs_base']}x the base's rate ({r['base']}), "
+          f"{r['cached_page_cpu_ratio_base_vs_this']}x less server CPU per request; access log on costs {r['access_log_cost_ratio']}x; "
           f"{r['cached_page_d1_queries']} D1 queries in the cached page runs; {r['server_tracebacks']} server tracebacks")  # fmt: skip
     print(json.dumps(r))
     return 0
