@@ -45,7 +45,8 @@ def percentile(values: list[float], q: int) -> float:
 
 
 def measure(reps: int, warmup: int) -> dict[str, list[float]]:
-    vendor.vendor()  # python_modules/ beside every Worker the lane loads, as `make vendor` builds it
+    vendor.vendor()  # python_modules/ and its copy beside every Worker the lane loads: `make vendor`
+    vendor.copy_to_workers()
     stamp = prepare.prepare()
     with tempfile.TemporaryDirectory(prefix="pyodide-requests-") as tmp:
         work = Path(tmp)
