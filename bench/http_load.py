@@ -24,7 +24,7 @@ the bare server's), per-target `*_rps`, `*_latency_ms_p50`, `*_latency_ms_p99`, 
 `cached_page_d1_queries` (D1 queries the cached page run made: ~0 when it is served from the
 edge cache).
 
-    .venv/bin/python bench/http_load.py [--seconds 5] [--rounds 3] [--connections 16] [--base 534e12b]
+    .venv/bin/python bench/http_load.py [--seconds 5] [--rounds 5] [--connections 16] [--base 534e12b]
     .venv/bin/python bench/http_load.py --seconds 1 --rounds 1 --no-base    # the smoke in make test
 """
 
@@ -243,7 +243,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=5.0, help="measured seconds per load run")
     parser.add_argument("--warmup", type=float, default=1.0, help="unmeasured seconds before each run")
-    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of hello / cached page / base")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds of hello / cached page / base")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--base", default="534e12b", help="the commit to compare the cached page with")
     parser.add_argument("--no-base", dest="base", action="store_const", const="", help="skip the base commit")
