@@ -68,6 +68,8 @@ bench: install
 	$(BIN)/python bench/scaling.py
 	$(BIN)/python bench/tenant_do.py
 	$(BIN)/python bench/pyodide_import.py
+	$(BIN)/python bench/http_load.py
+	$(BIN)/python bench/pyodide_requests.py
 
 ## make load: 50 Locust users for 120 s against `grove dev` on 127.0.0.1 (rate limits raised
 ## through vars), then every acknowledged write read back; the last line is JSON. A 20 s run of

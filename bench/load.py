@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -45,6 +44,7 @@ from local_runtime.bootstrap import install_paths  # noqa: E402
 
 install_paths(REPO_ROOT)  # the local `workers` SDK and the app's module root, before the app
 
+from bench.servers import free_port, wait_for_health  # noqa: E402
 from grove.auth import mint_token  # noqa: E402
 from grove.limits import Rule, var_name  # noqa: E402
 from grove_dev.platform import ensure_dev_vars  # noqa: E402
@@ -56,25 +56,12 @@ FLUSH_WAIT_S = 90.0
 BATCH = 100  # the TenantDO's flush batch (durable_objects.tenant.ANALYTICS_FLUSH)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _start_server(state: Path, port: int) -> subprocess.Popen[bytes]:
     raised = [f"--var={var_name(rule)}={RAISED_LIMIT}" for rule in Rule]
     command = [str(BIN / "grove"), "dev", "--host", "127.0.0.1", "--port", str(port), "--state", str(state), *raised]
     server = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/__health", timeout=2).status_code == 200:
-                return server
-        except httpx.TransportError:
-            time.sleep(0.2)
-    server.kill()
-    raise RuntimeError("grove dev did not answer /__health within 60 s")
+    wait_for_health(f"http://127.0.0.1:{port}/__health", server, what="grove dev")
+    return server
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -116,7 +103,7 @@ def _read_back(base: str, host: str, token: str, log: dict[str, Any]) -> dict[st
 
 def run(users: int, seconds: int, max_requests: int) -> dict[str, Any]:
     secret = ensure_dev_vars()["JWT_SECRET"]
-    port = _free_port()
+    port = free_port()
     host = f"{TENANT}.localhost:{port}"
     now_ms = int(time.time() * 1000)
     tokens = [

@@ -2,7 +2,7 @@
 
 Imported by ``grove_dev.cli`` once the code is on sys.path.
 
-    grove dev [--host H] [--port 8787] [--state DIR] [--no-seed] [--var NAME=VALUE ...]
+    grove dev [--host H] [--port 8787] [--state DIR] [--no-seed] [--no-access-log] [--var NAME=VALUE ...]
     grove migrate [--state DIR]
     grove seed [--state DIR]
     grove cron EXPR [--state DIR]
@@ -48,7 +48,12 @@ def cmd_dev(args: argparse.Namespace) -> int:
         print(f"seed: {asyncio.run(seed_demo(platform.runtime))}")
     print(f"grove-edge on http://localhost:{args.port}  (tenants: http://autumn.localhost:{args.port}/)")
     print(f"state: {args.state}   health: /__health   counters: /__stats   cron: /__scheduled?cron=EXPR")
-    uvicorn.run(LocalServer(platform.runtime), host=args.host, port=args.port, log_level="info", ws="websockets-sansio")
+    # uvicorn's fast stack (httptools + uvloop, from uvicorn[standard]), named rather than
+    # "auto" so a venv without them fails here instead of silently serving on h11 + asyncio.
+    uvicorn.run(
+        LocalServer(platform.runtime), host=args.host, port=args.port, log_level="info",
+        http="httptools", loop="uvloop", ws="websockets-sansio", access_log=not args.no_access_log,
+    )  # fmt: skip
     return 0
 
 
@@ -122,6 +127,10 @@ def build_parser() -> argparse.ArgumentParser:
     dev.add_argument("--host", default="127.0.0.1")
     dev.add_argument("--port", type=int, default=8787)
     dev.add_argument("--no-seed", action="store_true", help="do not load demo data")
+    dev.add_argument(
+        "--no-access-log", action="store_true",
+        help="no log line per request (uvicorn's access log; for load runs: it costs server time)",
+    )
     dev.add_argument(
         "--var", action="append", default=[], metavar="NAME=VALUE",
         help="override a var for this run (repeatable), e.g. RATE_LIMIT_POST_CREATE=1000/60",

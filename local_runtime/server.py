@@ -161,17 +161,26 @@ async def _bridge(client: Any, receive: Any, send: Any) -> None:
 
 
 def _request_from_scope(scope: Scope, body: bytes | None, *, upgrade: bool = False) -> Request:
-    headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
-    host = next((v for k, v in headers if k.lower() == "host"), "localhost")
+    headers: list[tuple[str, str]] = []
+    host: str | None = None
+    has_client_ip = False
+    for raw_name, raw_value in scope["headers"]:  # one pass: this runs for every request
+        name, value = raw_name.decode("latin-1"), raw_value.decode("latin-1")
+        headers.append((name, value))
+        lowered = name.lower()
+        if lowered == "host":
+            host = value if host is None else host
+        elif lowered == "cf-connecting-ip":
+            has_client_ip = True
     scheme = {"ws": "http", "wss": "https"}.get(scope["scheme"], scope["scheme"])
-    url = f"{scheme}://{host}{scope.get('raw_path', scope['path'].encode()).decode('latin-1').split('?')[0]}"
+    url = f"{scheme}://{'localhost' if host is None else host}{scope.get('raw_path', scope['path'].encode()).decode('latin-1').split('?')[0]}"
     if scope.get("query_string"):
         url += "?" + scope["query_string"].decode("latin-1")
     method = "GET" if upgrade else scope["method"]
     client = scope.get("client")
     # Cloudflare sets CF-Connecting-IP on every request; locally a given one is passed through
     # (so tests and load generators can be many clients) and the socket's address fills it in.
-    if client and not any(k.lower() == "cf-connecting-ip" for k, _ in headers):
+    if client and not has_client_ip:
         headers.append(("cf-connecting-ip", client[0]))
     return Request(
         url,

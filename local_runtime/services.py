@@ -6,14 +6,12 @@ Bindings never read time, count operations or open files on their own: they go t
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from local_runtime.clock import Clock, SimulatedClock
 from local_runtime.faults import Faults
-from local_runtime.gates import external_io
+from local_runtime.gates import ExternalIo, external_io
 from local_runtime.latency import LatencyProfile, current_trace
 from local_runtime.stats import Stats
 
@@ -45,12 +43,11 @@ class RuntimeServices:
     def now_ms(self) -> int:
         return self.clock.now_ms()
 
-    @asynccontextmanager
-    async def io(self) -> AsyncIterator[None]:
-        """Enclose one non-storage I/O operation of a binding (see ``gates.external_io``)."""
+    def io(self) -> ExternalIo:
+        """``async with services.io():`` around one non-storage I/O operation of a binding (see
+        ``gates.ExternalIo``); an armed fault point for I/O fires here."""
         self.faults.at_io()
-        async with external_io():
-            yield
+        return external_io()
 
     def model(self, op: str) -> None:
         """Charge the modelled latency of ``op`` (e.g. ``"d1_query"``) to the current request."""

@@ -35,6 +35,7 @@ COUNTERS: tuple[str, ...] = (
     "cron.runs",
     "worker.requests",
 )
+_KNOWN = frozenset(COUNTERS)  # every binding call counts: a set lookup, not a scan of the tuple
 
 
 class Stats:
@@ -44,7 +45,7 @@ class Stats:
         self._counts: Counter[str] = Counter()
 
     def incr(self, name: str, n: int = 1) -> None:
-        if name not in COUNTERS:
+        if name not in _KNOWN:
             raise KeyError(f"unknown counter {name!r}")
         self._counts[name] += n
 

@@ -54,24 +54,35 @@ def worker_configs() -> list[Path]:
     ]
 
 
-def run_lane(stamp: dict, pytest_args: list[str]) -> int:
+def run_lane(
+    stamp: dict,
+    pytest_args: list[str],
+    *,
+    work: Path = WORK,
+    extra_configs: tuple[Path, ...] = (),
+    extra_secrets: dict[str, str] | None = None,
+) -> int:
+    """The harness with every Worker of ``worker_configs()`` (and ``extra_configs``), running
+    ``pytest_args`` (default: the lane's tests) in the client; secrets are the scenarios' test
+    secrets plus ``extra_secrets``."""
     secrets = runpy.run_path(str(REPO / "tests" / "scenarios" / "scenario_contract.py"))["TEST_SECRETS"]
-    WORK.mkdir(parents=True, exist_ok=True)
-    REPORT.unlink(missing_ok=True)
-    OBSERVATIONS.unlink(missing_ok=True)
+    report, observations = work / REPORT.name, work / OBSERVATIONS.name
+    work.mkdir(parents=True, exist_ok=True)
+    report.unlink(missing_ok=True)
+    observations.unlink(missing_ok=True)
     command = [
         stamp["node"],
         str(HERE / "harness" / "lane.mjs"),
         "--prepared", str(prepare.STAMP),
-        "--work", str(WORK),
+        "--work", str(work),
         "--repo", str(REPO),
-        "--secrets", json.dumps(secrets),
-        "--report", str(REPORT),
+        "--secrets", json.dumps({**secrets, **(extra_secrets or {})}),
+        "--report", str(report),
         "--main-isolates", str(MAIN_ISOLATES),
         "--wait-until-limit-ms", str(WAIT_UNTIL_AFTER_INVOCATION_MS),
-        *[arg for config in worker_configs() for arg in ("--config", str(config))],
+        *[arg for config in (*worker_configs(), *extra_configs) for arg in ("--config", str(config))],
         "--",
-        "-o", f"conformance_output={CLIENT_WORK}/{OBSERVATIONS.name}",
+        "-o", f"conformance_output={CLIENT_WORK}/{observations.name}",
         *(pytest_args or LANE_TESTS),
     ]  # fmt: skip
     return subprocess.run(command, cwd=REPO).returncode

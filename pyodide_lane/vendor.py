@@ -129,10 +129,12 @@ def install_local(package_dir: Path, out: Path) -> None:
 
 def copy_to_workers(tree: Path = OUT) -> list[Path]:
     """Put a copy of ``tree`` beside every ``workers/*/wrangler.toml`` (see the docstring), and
-    beside the lane's proof Worker: never deployed, but the lane loads it as Cloudflare would,
-    and with ``enable_python_external_sdk`` even its ``import workers`` needs python_modules/."""
+    beside the lane's proof and hello Workers: never deployed, but the lane loads them as
+    Cloudflare would, and with ``enable_python_external_sdk`` even ``import workers`` needs
+    python_modules/."""
     copies = []
-    configs = [*sorted((REPO / "workers").glob("*/wrangler.toml")), HERE / "proof_worker" / "wrangler.toml"]
+    lane_workers = [HERE / "proof_worker" / "wrangler.toml", HERE / "hello_worker" / "wrangler.toml"]
+    configs = [*sorted((REPO / "workers").glob("*/wrangler.toml")), *lane_workers]
     for config in configs:
         dest = config.parent / "python_modules"
         if dest.exists():

@@ -201,16 +201,21 @@ function clientApi(lane) {
     env: (name) => lane.worker(name).env,
     async fetch(name, method, url, headers, body) {
       const request = new Request(url, { method, headers: headers ?? [], body: body ?? undefined });
+      // elapsed_ms: the Worker's time for this request, from the call to the last body byte
+      // (bench/pyodide_requests.py compares it between Workers; the client's own time is out).
+      const t0 = performance.now();
       try {
         const response = await lane.worker(name).fetch(request);
+        const bytes = new Uint8Array(await response.arrayBuffer());
         return {
           status: response.status,
           headers: [...response.headers.entries()],
-          body: new Uint8Array(await response.arrayBuffer()),
+          body: bytes,
           error: null,
+          elapsed_ms: performance.now() - t0,
         };
       } catch (e) {
-        return { status: 500, headers: [], body: new Uint8Array(), error: e?.message ?? String(e) };
+        return { status: 500, headers: [], body: new Uint8Array(), error: e?.message ?? String(e), elapsed_ms: performance.now() - t0 };
       }
     },
     async scheduled(name, cron) {

@@ -43,6 +43,14 @@ def test_grove_dev_serves_health_and_stats(tmp_path):
         assert status == 404 and body["error"]["code"] == "not_found"
         status, stats = _get_json(f"{server.url}/__stats")
         assert stats["worker"]["requests"] == 1
+    assert '"GET /no-such-page HTTP/1.1" 404' in server.output()  # the access log, on by default
+
+
+def test_grove_dev_without_access_log(tmp_path):
+    with running_dev_server(tmp_path / "state", tmp_path / "grove-dev.log", "--no-seed", "--no-access-log") as server:
+        status, _ = _get_json(f"{server.url}/no-such-page", host=server.host("autumn"))
+        assert status == 404
+    assert "no-such-page" not in server.output() and "Uvicorn running" in server.output()
 
 
 async def test_websocket_bridge_reaches_a_hibernatable_durable_object(tmp_path):

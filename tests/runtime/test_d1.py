@@ -404,3 +404,53 @@ async def test_prepare_is_lazy_and_errors_surface_on_await(db: D1Database):
         await stmt.all()
     with pytest.raises(D1Error, match="No SQL statements detected"):
         await db.prepare("  -- nothing here\n").all()
+
+
+# --- the meta figures cost no statements of their own on a read --------------------------------
+
+
+def _traced(db: D1Database) -> list[str]:
+    """Every SQL statement SQLite runs on the binding's connection from now on (not the
+    ``-- ...`` lines it traces for a pragma function's own subprogram)."""
+    seen: list[str] = []
+    db.engine._conn.set_trace_callback(lambda sql: None if sql.startswith("--") else seen.append(sql))
+    return seen
+
+
+async def test_a_read_runs_only_its_own_statement(db: D1Database):
+    await db.prepare("INSERT INTO tenants VALUES ('ash', 'Ash')").run()
+    seen = _traced(db)
+    result = await db.prepare("SELECT display_name FROM tenants").all()
+    user = [s for s in seen if not s.startswith(("BEGIN", "COMMIT", "ROLLBACK"))]
+    assert user == ["SELECT display_name FROM tenants"]
+    assert result.meta.changed_db is False and result.meta.size_after > 0
+
+
+async def test_a_write_reads_the_size_once_and_reports_what_workerd_does(db: D1Database):
+    seen = _traced(db)
+    result = await db.prepare("INSERT INTO tenants VALUES ('ash', 'Ash')").run()
+    extra = [s for s in seen if not s.startswith(("BEGIN", "COMMIT", "INSERT"))]
+    assert len(extra) == 1 and "pragma_page_count" in extra[0]
+    assert result.meta.changes == 1 and result.meta.changed_db is True
+    # last_row_id is the connection's last_insert_rowid(), after a read too (as in workerd)
+    inserted = await db.prepare("INSERT INTO posts (tenant, slug) VALUES ('ash', 'a')").run()
+    read = await db.prepare("SELECT 1").run()
+    assert read.meta.last_row_id == inserted.meta.last_row_id >= 1
+
+
+async def test_ddl_changes_the_db_without_changing_rows(db: D1Database):
+    before = await db.prepare("SELECT 1").run()
+    created = await db.prepare("CREATE TABLE extra (x)").run()
+    assert created.meta.changes == 0 and created.meta.changed_db is True
+    assert created.meta.size_after > before.meta.size_after
+    # a statement that changes nothing changes nothing
+    noop = await db.prepare("DELETE FROM extra WHERE x = 1").run()
+    assert noop.meta.changed_db is False and noop.meta.size_after == created.meta.size_after
+
+
+async def test_a_rolled_back_batch_leaves_the_size_as_it_was(db: D1Database):
+    before = (await db.prepare("SELECT 1").run()).meta.size_after
+    with pytest.raises(D1Error):
+        await db.batch([db.prepare("CREATE TABLE gone (x)"), db.prepare("INSERT INTO nowhere VALUES (1)")])
+    noop = await db.prepare("DELETE FROM vals WHERE v = 1").run()
+    assert noop.meta.changed_db is False and noop.meta.size_after == before

@@ -24,9 +24,13 @@ class StoredEntry:
 # --- match responses ----------------------------------------------------------------------
 
 
-def match_response(request: Request, entry: StoredEntry, cache_key: str) -> Response:
+def match_response(request: Request | None, entry: StoredEntry, cache_key: str) -> Response:
+    """The answer to ``match`` for ``entry``; ``request`` None is a plain GET of the URL (no
+    conditional or range headers)."""
     headers = [(k, v) for k, v in entry.headers if k != "cf-cache-status"]
     headers.append(("cf-cache-status", "HIT"))
+    if request is None:
+        return Response(entry.body, status=entry.status, status_text=entry.status_text, headers=headers)
     if _not_modified(request, entry.headers):
         return Response(None, status=304, headers=headers)
     range_header = headers_of(request).get("range")

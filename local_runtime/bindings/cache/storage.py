@@ -174,11 +174,16 @@ class Cache:
         self, request: Request | str, options: Any = None, /, **kwargs: Any
     ) -> Response | None:
         """``match(request, ignoreMethod=False)``: the fresh stored response, or None."""
-        key_request = _coerce_request(request)
-        if not _ignore_method(options, kwargs, "cache.match()") and method_of(key_request) != "GET":
-            # workerd answers undefined without asking the cache: no I/O, nothing counted.
-            return None
-        cache_key = _cache_key(key_request)
+        if isinstance(request, str) and options is None and not kwargs:
+            # The common call, ``match(url)``: a GET with no headers, so no conditional or range
+            # request; the key is the URL itself (what ``_coerce_request`` would build, checked alike).
+            key_request, cache_key = None, _url_key(request)
+        else:
+            key_request = _coerce_request(request)
+            if not _ignore_method(options, kwargs, "cache.match()") and method_of(key_request) != "GET":
+                # workerd answers undefined without asking the cache: no I/O, nothing counted.
+                return None
+            cache_key = _cache_key(key_request)
         services = self._services
         async with services.io():
             entry = self._load_fresh(cache_key, services.now_ms())
@@ -258,9 +263,13 @@ def _cache_key(request: Request) -> str:
     if isinstance(cf, dict) and cf.get("cacheKey") is not None:
         # Enterprise custom cache keys (`cf: {cacheKey}`) replace the URL as the key.
         return str(cf["cacheKey"])
-    parts = urlsplit(request.url)
+    return _url_key(request.url)
+
+
+def _url_key(url: str) -> str:
+    parts = urlsplit(url)
     if not parts.scheme or not parts.netloc:
         raise TypeError("Invalid URL. Cache API keys must be fully-qualified, valid URLs.")
-    return request.url
+    return url
 
 

@@ -7,6 +7,7 @@ workerd's authorizer and limits (``local_runtime.sqlite_policy``) with D1's valu
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import time
 from collections.abc import Sequence
@@ -56,7 +57,11 @@ class QueryResult:
 
 
 class D1Engine:
-    """One D1 database file: D1's limits and authorizer, one transaction per call."""
+    """One D1 database file: D1's limits and authorizer, one transaction per call.
+
+    ``size_after`` is this connection's view: a write by another process (``grove migrate``
+    beside a running ``grove dev``) shows in it at this connection's next write.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
@@ -67,6 +72,9 @@ class D1Engine:
         )
         self._conn = self._db.conn
         self._page_size = int(self._db.internal("PRAGMA page_size")[0][0])
+        # The size as of this connection's last look: re-read only after a query that may have
+        # written (see _run_one), so a read costs no statement beyond its own.
+        self._size_bytes = self._read_size_bytes()
 
     # -- public --------------------------------------------------------------------------------
 
@@ -89,9 +97,13 @@ class D1Engine:
         except sqlite3.Error as exc:
             # BEGIN (another process holds the write lock) or COMMIT (deferred foreign key
             # violations surface there, blamed on the last query).
+            self._after_rollback()
             error = _upstream(exc)
             error.query_index = len(queries) - 1 if results else 0
             raise error from exc
+        except BaseException:
+            self._after_rollback()
+            raise
         return results
 
     def close(self) -> None:
@@ -99,11 +111,17 @@ class D1Engine:
 
     # -- internals -----------------------------------------------------------------------------
 
-    def _size_bytes(self) -> int:
-        return int(self._db.internal("PRAGMA page_count")[0][0]) * self._page_size
+    def _read_size_bytes(self) -> int:
+        """What workerd's local D1 reports as ``size_after``: its ``sql.databaseSize``, pages in
+        use times the page size (workerd ``src/workerd/api/sql.c++``, ``getDatabaseSize``:
+        ``page_count - freelist_count``), read once instead of before and after every query."""
+        rows = self._db.internal("SELECT (SELECT * FROM pragma_page_count) - (SELECT * FROM pragma_freelist_count)")
+        return int(rows[0][0]) * self._page_size
 
-    def _last_row_id(self) -> int:
-        return int(self._db.internal("SELECT last_insert_rowid()")[0][0])
+    def _after_rollback(self) -> None:
+        # A rolled-back query may have grown the file first: look again.
+        with contextlib.suppress(sqlite3.Error):
+            self._size_bytes = self._read_size_bytes()
 
     def _run_one(self, query: D1Query) -> QueryResult:
         if too_long(query.sql):
@@ -112,8 +130,11 @@ class D1Engine:
         if not statements:
             raise D1Error.upstream("No SQL statements detected.")
         before_changes = self._conn.total_changes
-        before_row_id = self._last_row_id()
-        before_size = self._size_bytes()
+        # A statement that returns no rows (DDL, or DML without RETURNING) may change the file
+        # even when it changes no row (CREATE TABLE counts no change); a row-returning one
+        # changes it only through the rows it changes, which total_changes counts.
+        may_write = False
+        last_row_id = 0
         started = time.perf_counter()  # measures real SQL work, not simulated time
         rows_read = 0
         columns: list[str] = []
@@ -130,6 +151,10 @@ class D1Engine:
                     detail = WRONG_PARAMETER_COUNT if last else PARAMETERS_ONLY_ON_LAST
                     raise D1Error.upstream(detail) from exc
                 fetched = cursor.fetchall()
+                may_write = may_write or cursor.description is None
+                # sqlite3_last_insert_rowid() after the statement (CPython's sqlite3 reads it
+                # after every execute): what workerd's D1 asks SQLite with a statement.
+                last_row_id = int(cursor.lastrowid or 0)
                 # rows_read counts rows returned, not rows scanned as D1 does (sqlite3 does not
                 # expose SQLite's scan counters); an honest lower bound.
                 rows_read += len(fetched)
@@ -142,8 +167,14 @@ class D1Engine:
             raise _upstream(exc) from exc
         duration_ms = (time.perf_counter() - started) * 1000.0
         changes = self._conn.total_changes - before_changes
-        last_row_id = self._last_row_id()
-        size_after = self._size_bytes()
+        # workerd's local D1 (miniflare's D1DatabaseObject) runs `SELECT total_changes(),
+        # last_insert_rowid()` and reads databaseSize before and after each query: four extra
+        # statements. The same figures here: total_changes and lastrowid are fields of the
+        # connection and cursor, and the size is read only when the query may have written.
+        before_size = self._size_bytes
+        if changes or may_write:
+            self._size_bytes = self._read_size_bytes()
+        size_after = self._size_bytes
         meta = {
             "served_by": SERVED_BY,
             "served_by_region": "LOCAL",
@@ -152,7 +183,9 @@ class D1Engine:
             "duration": duration_ms,
             "changes": changes,
             "last_row_id": last_row_id,
-            "changed_db": changes != 0 or last_row_id != before_row_id or size_after != before_size,
+            # workerd also compares last_insert_rowid before and after: it moves only with an
+            # insert, which total_changes counts, so `changes != 0` covers it.
+            "changed_db": changes != 0 or size_after != before_size,
             "size_after": size_after,
             "rows_read": rows_read,
             # rows_written is the change count; D1 also counts index entries written.

@@ -30,19 +30,39 @@ class Headers:
         if init is None:
             return
         if isinstance(init, Headers):
-            for key, value in init._items:
-                self._add(key, value)
+            # A copy of another store (every Request/Response copy makes one): its lists, not
+            # a replay of each header. `_combined` is replaced on change, never mutated: shared.
+            self._items = init._items.copy()
+            self._by_name = {key: values.copy() for key, values in init._by_name.items()}
+            self._combined = init._combined
+        elif isinstance(init, list | tuple):
+            self._extend(init)
         elif isinstance(init, http.client.HTTPMessage):
-            for key, value in init.items():
-                self.append(key, value)
+            self._extend(init.items())
         elif isinstance(init, Mapping):
-            for key, value in init.items():
-                self.set(key, value)
+            self._extend(init.items())
+            if len(self._by_name) != len(init):
+                # Two keys differ only in case: set semantics, the later one replaces.
+                self._items, self._by_name = [], {}
+                for key, value in init.items():
+                    self.set(key, value)
         elif isinstance(init, Iterable):
-            for key, value in init:
-                self.append(key, value)
+            self._extend(init)
         else:
             raise TypeError("Received unexpected type for headers argument")
+
+    def _extend(self, pairs: Iterable[tuple[Any, Any]]) -> None:
+        """``append`` each pair, in one loop (request and response headers arrive as lists)."""
+        items, by_name = self._items, self._by_name
+        for key, value in pairs:
+            name, text = key.lower(), str(value).strip()
+            items.append((name, text))
+            values = by_name.get(name)
+            if values is None:
+                by_name[name] = [text]
+            else:
+                values.append(text)
+        self._combined = None
 
     def _add(self, name: str, value: str) -> None:
         self._items.append((name, value))
@@ -75,6 +95,10 @@ class Headers:
     def items(self) -> list[tuple[str, str]]:
         """Combined view, sorted by name: repeated names joined with ", " except Set-Cookie,
         which keeps one entry per value."""
+        return list(self._combined_items())
+
+    def _combined_items(self) -> list[tuple[str, str]]:
+        """``items()`` without the copy, for readers that do not keep it."""
         if self._combined is None:
             combined: list[tuple[str, str]] = []
             for key, values in self._by_name.items():
@@ -85,15 +109,18 @@ class Headers:
             # A stable sort keeps the Set-Cookie values in arrival order.
             combined.sort(key=lambda kv: kv[0])
             self._combined = combined
-        return list(self._combined)
+        return self._combined
 
     def raw_items(self) -> list[tuple[str, str]]:
         return list(self._items)
 
     def to_message(self) -> HTTPMessageMapping:
         message = HTTPMessageMapping()
-        for key, value in self.items():
-            message[key] = value
+        # The names are already lower-cased and the values stripped: stored as they are
+        # (``set_raw``), as ``message[key] = value`` would under the compat32 policy.
+        add = message.set_raw
+        for key, value in self._combined_items():
+            add(key, value)
         return message
 
     def __contains__(self, name: object) -> bool:
