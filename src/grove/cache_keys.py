@@ -31,10 +31,6 @@ def list_page_keys(tenant: str) -> list[str]:
     return [list_page_key(tenant, page) for page in range(1, LIST_PAGES_CACHED + 1)]
 
 
-def revoked_token_key(jti: str) -> str:
-    return f"auth:revoked:{jti}"
-
-
 # --- edge (Cache API) ---------------------------------------------------------------------
 
 

@@ -6,8 +6,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import re
+
+import httpx
 import pytest
-from purge_stand_in import PurgeApiStandIn
+from purge_stand_in import EmailApiStandIn, PurgeApiStandIn
 
 from grove.tenancy import tenant_stub
 
@@ -19,6 +22,61 @@ def purge_api():
     stand_in = PurgeApiStandIn()
     yield stand_in
     stand_in.close()
+
+
+@pytest.fixture
+def email_api():
+    """An email API on 127.0.0.1 in Resend's shape; a module overrides ``platform_secrets``
+    with ``email_api.secrets(platform_secrets)`` to have the Worker send through it."""
+    stand_in = EmailApiStandIn()
+    yield stand_in
+    stand_in.close()
+
+
+LINK = re.compile(r"https?://[^\s]+/auth/callback\?token=[A-Za-z0-9_-]+")
+
+
+@pytest.fixture
+def outbox_link(client) -> Callable[..., Awaitable[str]]:
+    """``await outbox_link("bea@example.com")``: the newest sign-in link mailed to that address,
+    read from the dev outbox at ``/__outbox`` as a developer would."""
+
+    async def latest(email: str) -> str:
+        messages = (await client.get("/__outbox")).json()["messages"]
+        mine = [m for m in messages if m["to_email"] == email.lower()]
+        assert mine, f"no mail to {email} in the outbox"
+        found = LINK.search(mine[0]["text_body"])
+        assert found, mine[0]["text_body"]
+        return found.group(0)
+
+    return latest
+
+
+@pytest.fixture
+def sign_in(client, outbox_link) -> Callable[..., Awaitable[str]]:
+    """``await sign_in("bea@example.com")``: the whole flow (ask for a link, open it from the
+    outbox) on ``host``; returns the session cookie's value."""
+
+    async def sign_in_(email: str, *, host: str = "autumn.localhost:8787", next_path: str = "/", ip: str = "198.51.100.7") -> str:
+        asked = await client.post(
+            f"http://{host}/api/auth/email-link", json={"email": email, "next": next_path}, headers={"cf-connecting-ip": ip}
+        )
+        assert asked.status_code == 202, asked.text
+        opened = await client.get(await outbox_link(email))
+        client.cookies.clear()  # tests send the cookie they mean to, by header
+        assert opened.status_code == 303, opened.text
+        return session_of(opened)
+
+    return sign_in_
+
+
+def session_of(reply: httpx.Response) -> str:
+    """The session cookie a response sets."""
+    for header in reply.headers.get_list("set-cookie"):
+        name, _, rest = header.partition("=")
+        if name == "grove_session":
+            return rest.split(";", 1)[0]
+    raise AssertionError(f"no session cookie in {reply.headers.get_list('set-cookie')}")
 
 
 @pytest.fixture

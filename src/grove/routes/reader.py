@@ -38,7 +38,7 @@ from grove.platform import Request, Response
 from grove.posts_store import ContentMissing, read_post, read_published_page
 from grove.problems import page_problem
 from grove.router import QueryInt, Router
-from grove.routes.visit import NO_BLOG_HERE, Visit, open_visit
+from grove.routes.visit import NO_BLOG_HERE, Visit, open_public_visit
 from grove.tiers import TIER_RULES, Tier, rule_for_location
 
 log = logging.getLogger("grove.reader")
@@ -170,7 +170,7 @@ def _rendered(view: View, body: str | bytes, tags: tuple[str, ...], edge_ttl_s: 
 
 
 async def _post_view(request: Request, env: Env, ctx: ExecutionContext, slug: str, fmt: Format) -> Response:
-    visit = await open_visit(request, env, ctx)
+    visit = await open_public_visit(request, env, ctx)
     base = "/blog" if fmt == "html" else "/api/posts"
     view = View(PageKind.POST, fmt, f"{base}/{slug}")
 
@@ -187,7 +187,7 @@ async def _post_view(request: Request, env: Env, ctx: ExecutionContext, slug: st
 
 
 async def _list_view(request: Request, env: Env, ctx: ExecutionContext, base: str, fmt: Format) -> Response:
-    visit = await open_visit(request, env, ctx)
+    visit = await open_public_visit(request, env, ctx)
     page = _page_number(request) if base != "/" else 1
     if page is None:
         return _not_found(visit, View(PageKind.LIST, fmt, None), None, "There is no such page.")
