@@ -3,10 +3,9 @@ TenantDO behind a tenant (to look at its storage)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
-
-import re
 
 import httpx
 import pytest
