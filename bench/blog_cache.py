@@ -42,6 +42,7 @@ install_paths(REPO_ROOT)  # the local `workers` SDK and the app's module root, b
 
 from grove.auth import mint_token  # noqa: E402
 from grove.tenancy import insert_tenant  # noqa: E402
+from grove_dev.accounts import ensure_account_sync  # noqa: E402
 from grove_dev.demo_content import THEMES, DemoPost, demo_posts  # noqa: E402
 from grove_dev.platform import Platform, start_platform  # noqa: E402
 from grove_dev.seed import seed_posts  # noqa: E402
@@ -148,7 +149,8 @@ async def run(label: str, steps: list[Step], catalogue: dict[tuple[str, str], De
                 key = (step.tenant, step.slug)
                 if step.edit:
                     revision = revisions.get(key, 0) + 1
-                    token = mint_token(SECRET, sub="bench", tenant=step.tenant, role="author", ttl_s=600, now_ms=clock.now_ms(), jti=uuid.uuid4().hex)
+                    user_id = ensure_account_sync(runtime.d1(), "bench", tenant=step.tenant, role="author", now_ms=clock.now_ms())
+                    token = mint_token(SECRET, sub=user_id, tenant=step.tenant, role="author", ttl_s=600, now_ms=clock.now_ms(), jti=uuid.uuid4().hex)
                     markdown = catalogue[key].markdown.replace(f"*{_marker(0)}*", f"*{_marker(revision)}*")
                     reply = await runtime.fetch(
                         f"http://{step.tenant}.localhost/api/posts/{step.slug}", method="PUT",

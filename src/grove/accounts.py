@@ -45,12 +45,14 @@ def default_display_name(email: str) -> str:
     return email.split("@", 1)[0][:MAX_DISPLAY_NAME_CHARS] or email
 
 
-def insert_user_statement(db: D1Database, email: str, now_ms: int, user_id: str | None = None) -> D1PreparedStatement[object]:
+def insert_user_statement(
+    db: D1Database, email: str, now_ms: int, user_id: str | None = None, display_name: str | None = None
+) -> D1PreparedStatement[object]:
     """Create the account of ``email`` unless it exists (part of a batch)."""
     return db.prepare(
         "INSERT INTO users (id, email, display_name, created_at_ms) VALUES (?1, ?2, ?3, ?4)"
         " ON CONFLICT DO NOTHING"
-    ).bind(user_id or new_id(), email, default_display_name(email), now_ms)
+    ).bind(user_id or new_id(), email, display_name or default_display_name(email), now_ms)
 
 
 async def user_by_email(db: D1Database, email: str) -> UserRow | None:
