@@ -3,12 +3,15 @@ TenantDO behind a tenant (to look at its storage)."""
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import Awaitable, Callable
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import httpx
 import pytest
+from browser_site import CHROMIUM, CHROMIUM_ARGS
 from purge_stand_in import EmailApiStandIn, PurgeApiStandIn
 
 from grove.tenancy import tenant_stub
@@ -89,3 +92,36 @@ def tenant_object(platform) -> Callable[..., Awaitable[Any]]:
         return await namespace.instance_for_test(stub)
 
     return get
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+async def site(platform) -> AsyncIterator[str]:
+    """The app on a real loopback port (uvicorn, as `grove dev`); the tenant's base URL."""
+    import uvicorn
+
+    from local_runtime.server import LocalServer
+
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(LocalServer(platform.runtime), host="127.0.0.1", port=port, log_level="warning"))
+    serving = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110 (uvicorn offers no start event)
+        await asyncio.sleep(0.05)
+    yield f"http://autumn.localhost:{port}"
+    server.should_exit = True
+    await serving
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[object]:
+    """Debian's Chromium, headless, driven by Playwright by path (never a download)."""
+    playwright_api = pytest.importorskip("playwright.async_api")
+    async with playwright_api.async_playwright() as p:
+        chromium = await p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        await chromium.close()
