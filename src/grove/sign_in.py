@@ -24,6 +24,11 @@ from grove.sessions import credential_statement, new_secret, secret_hash, sessio
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{43}$")
 
 Refusal = Literal["invalid_link", "link_used", "link_expired"]
+# The one-time tables: their secret-hash column and the column naming the host it works on.
+_ONE_TIME: dict[str, tuple[str, str]] = {
+    "sign_in_links": ("token_hash", "host"),
+    "handoff_codes": ("code_hash", "target_host"),
+}
 
 
 class _Consumed(TypedDict):
@@ -71,19 +76,27 @@ async def _why_refused(db: D1Database, table: str, column: str, digest: str, now
     return "link_expired" if row["expires_at_ms"] <= now_ms else "invalid_link"
 
 
-async def consume_link(db: D1Database, secret: str, *, host: str, now_ms: int) -> _Consumed:
-    """Use the link once (on the host it was sent for); raises the refusal otherwise."""
+async def _consume(db: D1Database, table: str, secret: str, host: str, now_ms: int, returning: str) -> dict[str, str]:
+    """The one conditional UPDATE that uses a link or code once, on its host; the row's
+    ``returning`` columns, or the refusal (why: unknown, used or expired)."""
     if not _SECRET.match(secret):
         raise link_refused("invalid_link")
+    key, host_column = _ONE_TIME[table]
     digest = secret_hash(secret)
-    update: D1PreparedStatement[_Consumed] = db.prepare(
-        "UPDATE sign_in_links SET used_at_ms = ?2 WHERE token_hash = ?1 AND host = ?3"
-        " AND used_at_ms IS NULL AND expires_at_ms > ?2 RETURNING email, next_path"
+    update: D1PreparedStatement[dict[str, str]] = db.prepare(
+        f"UPDATE {table} SET used_at_ms = ?2 WHERE {key} = ?1 AND {host_column} = ?3"
+        f" AND used_at_ms IS NULL AND expires_at_ms > ?2 RETURNING {returning}"
     )
     row = await update.bind(digest, now_ms, host).first()
     if row is None:
-        raise link_refused(await _why_refused(db, "sign_in_links", "token_hash", digest, now_ms))
+        raise link_refused(await _why_refused(db, table, key, digest, now_ms))
     return row
+
+
+async def consume_link(db: D1Database, secret: str, *, host: str, now_ms: int) -> _Consumed:
+    """Use the link once (on the host it was sent for); raises the refusal otherwise."""
+    row = await _consume(db, "sign_in_links", secret, host, now_ms, "email, next_path")
+    return {"email": row["email"], "next_path": row["next_path"]}
 
 
 async def start_session(db: D1Database, secret: str, user_id: str, host: str, now_ms: int) -> str:
@@ -128,14 +141,5 @@ async def create_handoff(db: D1Database, *, user_id: str, target_host: str, next
 
 async def consume_handoff(db: D1Database, code: str, *, host: str, now_ms: int) -> _HandoffConsumed:
     """Use the code once, only on the host it was made for."""
-    if not _SECRET.match(code):
-        raise link_refused("invalid_link")
-    digest = secret_hash(code)
-    update: D1PreparedStatement[_HandoffConsumed] = db.prepare(
-        "UPDATE handoff_codes SET used_at_ms = ?2 WHERE code_hash = ?1 AND target_host = ?3"
-        " AND used_at_ms IS NULL AND expires_at_ms > ?2 RETURNING user_id, next_path"
-    )
-    row = await update.bind(digest, now_ms, host).first()
-    if row is None:
-        raise link_refused(await _why_refused(db, "handoff_codes", "code_hash", digest, now_ms))
-    return row
+    row = await _consume(db, "handoff_codes", code, host, now_ms, "user_id, next_path")
+    return {"user_id": row["user_id"], "next_path": row["next_path"]}

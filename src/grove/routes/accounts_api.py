@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from typing import Literal, TypedDict
+from typing import Literal
 
 from grove import accounts, mailer, sessions, sign_in
 from grove.access import jwt_secret, require_owner, require_writer
@@ -22,7 +22,7 @@ from grove.accounts import MemberRole
 from grove.addresses import normalize_email, origin_of, platform_host
 from grove.auth import mint_token
 from grove.auth_policy import INVITE_TTL_S
-from grove.bindings import D1PreparedStatement, Env, ExecutionContext
+from grove.bindings import D1PreparedStatement, Env, ExecutionContext, SqlValue
 from grove.clock import now_ms
 from grove.errors import HttpError, conflict, not_found, validation_error
 from grove.http import json_response
@@ -135,16 +135,6 @@ async def remove_member(request: Request, env: Env, ctx: ExecutionContext, user_
     return json_response({"removed": user_id, "role": role})
 
 
-class _TokenRow(TypedDict):
-    id: str
-    label: str
-    tenant: str
-    role: MemberRole
-    created_at_ms: int
-    expires_at_ms: int
-    revoked_at_ms: int | None
-
-
 _RANK: dict[str, int] = {"author": 1, "owner": 2}
 
 
@@ -173,7 +163,7 @@ async def list_tokens(request: Request, env: Env, ctx: ExecutionContext) -> Resp
     visit = await open_visit(request, env, ctx)
     tenant = visit.require_tenant()
     claims = require_writer(visit.claims, tenant)
-    select: D1PreparedStatement[_TokenRow] = env.DB.prepare(
+    select: D1PreparedStatement[dict[str, SqlValue]] = env.DB.prepare(
         "SELECT id, label, tenant, role, created_at_ms, expires_at_ms, revoked_at_ms FROM credentials"
         " WHERE user_id = ?1 AND kind = 'api' AND tenant = ?2 AND expires_at_ms > ?3 ORDER BY created_at_ms DESC"
     )
