@@ -166,6 +166,9 @@ def _signed_in(visit: Visit, token: str, host: str, next_path: str) -> Response:
 
 async def callback(request: Request, env: Env, ctx: ExecutionContext) -> Response:
     visit = await open_public_visit(request, env, ctx)
+    if str(request.method) == "HEAD":
+        # Mail scanners probe links with HEAD: only a GET may use the link up.
+        return Response(None, status=200, headers={"cache-control": "private, no-store"})
     host = _link_host(visit)
     secret = jwt_secret(visit.settings)
     now = now_ms()
