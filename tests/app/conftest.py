@@ -4,15 +4,14 @@ TenantDO behind a tenant (to look at its storage)."""
 from __future__ import annotations
 
 import asyncio
-import re
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-import httpx
 import pytest
 from browser_site import CHROMIUM, CHROMIUM_ARGS
 from purge_stand_in import EmailApiStandIn, PurgeApiStandIn
+from sign_in_helpers import LINK, session_of
 
 from grove.tenancy import tenant_stub
 
@@ -33,9 +32,6 @@ def email_api():
     stand_in = EmailApiStandIn()
     yield stand_in
     stand_in.close()
-
-
-LINK = re.compile(r"https?://[^\s]+/auth/callback\?token=[A-Za-z0-9_-]+")
 
 
 @pytest.fixture
@@ -70,15 +66,6 @@ def sign_in(client, outbox_link) -> Callable[..., Awaitable[str]]:
         return session_of(opened)
 
     return sign_in_
-
-
-def session_of(reply: httpx.Response) -> str:
-    """The session cookie a response sets."""
-    for header in reply.headers.get_list("set-cookie"):
-        name, _, rest = header.partition("=")
-        if name == "grove_session":
-            return rest.split(";", 1)[0]
-    raise AssertionError(f"no session cookie in {reply.headers.get_list('set-cookie')}")
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ stand-in of the email API."""
 from __future__ import annotations
 
 import pytest
+from sign_in_helpers import session_of
 
 pytestmark = pytest.mark.usefixtures("tenants")
 
@@ -23,8 +24,6 @@ def _code(reply) -> str:
 
 async def _handoff(client, session: str, to: str) -> str:
     """The session moved to host ``to`` by a hand-off; returns the cookie there."""
-    from conftest import session_of
-
     sent = await client.get(f"/auth/handoff?to={to}", headers={"cookie": f"grove_session={session}"})
     accepted = await client.get(sent.headers["location"])
     client.cookies.clear()

@@ -8,7 +8,7 @@ import asyncio
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import session_of
+from sign_in_helpers import LINK, session_of
 
 from grove.auth_policy import SIGN_IN_LINK_TTL_S
 
@@ -193,8 +193,6 @@ async def test_hostile_emails_are_422(client, email):
 )
 async def test_next_never_leaves_the_host(sign_in, client, next_path):
     await _ask(client, "nav@example.com", next_path=next_path) if len(next_path) <= 4000 else None
-    from conftest import LINK  # the outbox link pattern
-
     messages = (await client.get("/__outbox")).json()["messages"]
     link = LINK.search(messages[0]["text_body"]).group(0)
     opened = await client.get(link)
