@@ -70,6 +70,7 @@ from durable_objects.tenant import CONFIG_MAX_AGE_MS  # noqa: E402
 from grove.auth import mint_token  # noqa: E402
 from grove.tenancy import insert_tenant  # noqa: E402
 from grove.tiers import KV_PROPAGATION_S  # noqa: E402
+from grove_dev.accounts import ensure_account_sync  # noqa: E402
 from grove_dev.demo_content import THEMES, DemoPost, demo_posts  # noqa: E402
 from grove_dev.platform import Platform, start_platform  # noqa: E402
 from grove_dev.seed import seed_posts  # noqa: E402
@@ -228,7 +229,8 @@ class Freshness:
 
 async def _write(platform: Platform, clock: SimulatedClock, step: Step, catalogue: dict[PostKey, DemoPost], fresh: Freshness) -> None:
     role = "author" if step.kind == "edit" else "owner"
-    token = mint_token(SECRET, sub="bench", tenant=step.tenant, role=role, ttl_s=600, now_ms=clock.now_ms(), jti=uuid.uuid4().hex)
+    user_id = ensure_account_sync(platform.runtime.d1(), "bench", tenant=step.tenant, role=role, now_ms=clock.now_ms())
+    token = mint_token(SECRET, sub=user_id, tenant=step.tenant, role=role, ttl_s=600, now_ms=clock.now_ms(), jti=uuid.uuid4().hex)
     headers = {"authorization": f"Bearer {token}"}
     if step.kind == "edit":
         writes = fresh.posts[(step.tenant, step.slug)]

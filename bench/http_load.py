@@ -34,13 +34,10 @@ import argparse
 import contextlib
 import json
 import os
-import secrets
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,7 +53,6 @@ from local_runtime.bootstrap import install_paths  # noqa: E402
 install_paths(REPO_ROOT)  # the local `workers` SDK and the app's module root, before the app
 
 from bench.servers import free_port, wait_for_health  # noqa: E402
-from grove.auth import mint_token  # noqa: E402
 from grove.limits import Rule, var_name  # noqa: E402
 
 NODE_DRIVER = REPO_ROOT / "bench" / "http_load.mjs"
@@ -170,8 +166,16 @@ def median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def account_token(state: Path, tenant: str, role: str) -> str:
+    """A token from `grove token`: signed with the secret `grove dev` uses, its account and
+    membership created in that server's state (roles come from memberships)."""
+    return subprocess.run(
+        [sys.executable, "-m", "grove_dev.cli", "token", "--tenant", tenant, "--user", "bench", "--role", role, "--state", str(state)],
+        cwd=REPO_ROOT, check=True, capture_output=True, text=True,
+    ).stdout.strip()
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    secret = secrets.token_urlsafe(32)
     raised = [f"--var={var_name(rule)}={RAISED_LIMIT}" for rule in Rule]
     with tempfile.TemporaryDirectory(prefix="grove-http-load-") as tmp_name, contextlib.ExitStack() as stack:
         tmp = Path(tmp_name)
@@ -180,7 +184,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             return stack.enter_context(serving(label, command, cwd, tmp / f"{label}.log", port, health))
 
         ports = {name: free_port() for name in ("app", "app_log", "hello", "base")}
-        app = start("app", grove_dev(REPO_ROOT, tmp / "app", ports["app"], "--no-access-log", f"--var=JWT_SECRET={secret}", *raised), REPO_ROOT, ports["app"])
+        app = start("app", grove_dev(REPO_ROOT, tmp / "app", ports["app"], "--no-access-log", *raised), REPO_ROOT, ports["app"])
         app_log = start("app_log", grove_dev(REPO_ROOT, tmp / "app_log", ports["app_log"]), REPO_ROOT, ports["app_log"])
         hello = start("hello", [
             sys.executable, "-m", "uvicorn", "http_hello:app", "--app-dir", str(REPO_ROOT / "bench"), "--port", str(ports["hello"]),
@@ -206,7 +210,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         results["cached_page_access_log"] = load(app_log, page, args)
         results["list"] = load(app, [get("/blog")], args)
         results["not_found"] = load(app, [get(f"/blog/{MISSING_SLUG}")], args)
-        token = mint_token(secret, sub="bench", tenant=TENANT, role="author", ttl_s=3600, now_ms=int(time.time() * 1000), jti=uuid.uuid4().hex)
+        token = account_token(tmp / "app", TENANT, "author")
         edit = {
             "method": "PUT", "path": f"/api/posts/{slug}", "body": json.dumps({"markdown": "Edited by the load run, {n}."}),
             "headers": {"authorization": f"Bearer {token}", "content-type": "application/json", "accept": "application/json"},

@@ -47,7 +47,8 @@ install_paths(REPO_ROOT)  # the local `workers` SDK and the app's module root, b
 from bench.servers import free_port, wait_for_health  # noqa: E402
 from grove.auth import mint_token  # noqa: E402
 from grove.limits import Rule, var_name  # noqa: E402
-from grove_dev.platform import ensure_dev_vars  # noqa: E402
+from grove_dev.accounts import ensure_account_sync  # noqa: E402
+from grove_dev.platform import ensure_dev_vars, start_platform  # noqa: E402
 
 TENANT = "autumn"
 RAISED_LIMIT = "1000000/60"
@@ -101,17 +102,27 @@ def _read_back(base: str, host: str, token: str, log: dict[str, Any]) -> dict[st
     }
 
 
+def _owner_tokens(secret: str, state: Path, users: int, now_ms: int) -> list[str]:
+    """One owner token per simulated user, each with its account and membership on TENANT
+    (roles come from memberships), written into the running server's state as `grove token
+    --state` does."""
+    platform = start_platform(state)
+    try:
+        d1 = platform.runtime.d1()
+        user_ids = [ensure_account_sync(d1, f"load-{n}", tenant=TENANT, role="owner", now_ms=now_ms) for n in range(users)]
+    finally:
+        platform.runtime.close()
+    return [mint_token(secret, sub=u, tenant=TENANT, role="owner", ttl_s=3600, now_ms=now_ms, jti=uuid.uuid4().hex) for u in user_ids]
+
+
 def run(users: int, seconds: int, max_requests: int) -> dict[str, Any]:
     secret = ensure_dev_vars()["JWT_SECRET"]
     port = free_port()
     host = f"{TENANT}.localhost:{port}"
     now_ms = int(time.time() * 1000)
-    tokens = [
-        mint_token(secret, sub=f"load-{n}", tenant=TENANT, role="owner", ttl_s=3600, now_ms=now_ms, jti=uuid.uuid4().hex)
-        for n in range(users)
-    ]
     with tempfile.TemporaryDirectory(prefix="grove-load-") as tmp:
         server = _start_server(Path(tmp) / "state", port)
+        tokens = _owner_tokens(secret, Path(tmp) / "state", users, now_ms)
         log_path = Path(tmp) / "log.json"
         env = {
             **os.environ, "LOAD_LOG": str(log_path), "LOAD_TOKENS": json.dumps(tokens), "LOAD_HOST_HEADER": host,

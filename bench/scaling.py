@@ -47,6 +47,7 @@ from grove.auth import mint_token  # noqa: E402
 from grove.markdown import render_markdown  # noqa: E402
 from grove.pagination import Cursor  # noqa: E402
 from grove.tenancy import insert_tenant, tenant_stub  # noqa: E402
+from grove_dev.accounts import ensure_account_sync  # noqa: E402
 from grove_dev.platform import Platform, start_platform  # noqa: E402
 from grove_dev.seed import insert_post_rows, post_id_for  # noqa: E402
 from local_runtime.clock import SimulatedClock  # noqa: E402
@@ -99,7 +100,8 @@ async def measure_size(posts: int, reps: int, rng: random.Random) -> dict[str, f
             await seed(platform, posts)
             print(f"  seeded {posts:,} posts in {time.perf_counter() - started:.1f} s", file=sys.stderr)
             runtime = platform.runtime
-            token = mint_token(SECRET, sub="bench", tenant=TENANT, role="owner", ttl_s=86_400, now_ms=clock.now_ms(), jti=uuid.uuid4().hex)
+            user_id = ensure_account_sync(runtime.d1(), "bench", tenant=TENANT, role="owner", now_ms=clock.now_ms())
+            token = mint_token(SECRET, sub=user_id, tenant=TENANT, role="owner", ttl_s=86_400, now_ms=clock.now_ms(), jti=uuid.uuid4().hex)
             auth = {"authorization": f"Bearer {token}", "content-type": "application/json"}
             unviewed = rng.sample(range(posts), min(posts, reps + 4))
             deep = iter(await _deep_cursors(platform, posts, reps + 3))

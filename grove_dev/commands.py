@@ -8,7 +8,7 @@ Imported by ``grove_dev.cli`` once the code is on sys.path.
     grove cron EXPR [--state DIR]
     grove stats [--url http://localhost:8787]
     grove tenant create SUBDOMAIN --display-name NAME [--tier T] [--accent #RRGGBB] [--state DIR]
-    grove token --tenant T --user U --role owner|author|reader [--ttl-s N]
+    grove token --user U [--tenant T --role owner|author|reader] [--ttl-s N] [--state DIR]
 """
 
 from __future__ import annotations
@@ -23,8 +23,10 @@ import uuid
 from pathlib import Path
 
 from grove.auth import mint_token
+from grove.auth_policy import ANY_TENANT
 from grove.clock import now_ms
 from grove.tenancy import SUBDOMAIN_PATTERN
+from grove_dev.accounts import ensure_account
 from grove_dev.platform import DEFAULT_STATE_DIR, DEV_VARS, ensure_dev_vars, start_platform
 from grove_dev.seed import create_tenant, seed_demo
 
@@ -48,10 +50,11 @@ def cmd_dev(args: argparse.Namespace) -> int:
         print(f"seed: {asyncio.run(seed_demo(platform.runtime))}")
     print(f"grove-edge on http://localhost:{args.port}  (tenants: http://autumn.localhost:{args.port}/)")
     print(f"state: {args.state}   health: /__health   counters: /__stats   cron: /__scheduled?cron=EXPR")
+    print(f"sign in: http://autumn.localhost:{args.port}/auth/sign-in  (links are printed here and listed at /__outbox)")
     # uvicorn's fast stack (httptools + uvloop, from uvicorn[standard]), named rather than
     # "auto" so a venv without them fails here instead of silently serving on h11 + asyncio.
     uvicorn.run(
-        LocalServer(platform.runtime), host=args.host, port=args.port, log_level="info",
+        LocalServer(platform.runtime, print_outbox=True), host=args.host, port=args.port, log_level="info",
         http="httptools", loop="uvloop", ws="websockets-sansio", access_log=not args.no_access_log,
     )  # fmt: skip
     return 0
@@ -109,13 +112,18 @@ def cmd_tenant_create(args: argparse.Namespace) -> int:
 
 
 def cmd_token(args: argparse.Namespace) -> int:
+    """Mint a token for a user id or email; the account and membership are created in the
+    local D1 first (roles come from memberships)."""
     secret = ensure_dev_vars(args.dev_vars)["JWT_SECRET"]
-    print(
-        mint_token(
-            secret, sub=args.user, tenant=args.tenant, role=args.role, ttl_s=args.ttl_s,
-            now_ms=now_ms(), jti=uuid.uuid4().hex,
+    platform = start_platform(args.state)
+    try:
+        user_id = asyncio.run(
+            ensure_account(platform.runtime.d1(), args.user, tenant=args.tenant, role=args.role, now_ms=now_ms())
         )
-    )
+    finally:
+        platform.runtime.close()
+    scope = args.tenant or ANY_TENANT
+    print(mint_token(secret, sub=user_id, tenant=scope, role=args.role, ttl_s=args.ttl_s, now_ms=now_ms(), jti=uuid.uuid4().hex))
     return 0
 
 
@@ -162,11 +170,15 @@ def build_parser() -> argparse.ArgumentParser:
     create.set_defaults(func=cmd_tenant_create)
 
     token = sub.add_parser("token", help="mint a JWT for local use (signed with .dev.vars JWT_SECRET)")
-    token.add_argument("--tenant", required=True)
-    token.add_argument("--user", required=True)
-    token.add_argument("--role", required=True, choices=("owner", "author", "reader"))
+    token.add_argument("--user", required=True, help="a user id (ada) or an email address")
+    token.add_argument("--tenant", help="the blog the token is for (default: any the user is a member of)")
+    token.add_argument(
+        "--role", default="owner", choices=("owner", "author", "reader"),
+        help="the membership to create on --tenant, and the token's ceiling (default: owner)",
+    )
     token.add_argument("--ttl-s", type=int, default=DEFAULT_TOKEN_TTL_S, help="lifetime in seconds (default: a day)")
     token.add_argument("--dev-vars", type=Path, default=DEV_VARS, help="where JWT_SECRET lives (default: .dev.vars)")
+    _state_arg(token)
     token.set_defaults(func=cmd_token)
     return parser
 

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from grove.accounts import grant_statement, insert_user_statement
 from grove.markdown import render_markdown
 from grove.posts_store import r2_content_key, write_r2_content
 from grove.tenancy import insert_tenant, tenant_stub
@@ -23,6 +24,29 @@ from grove_dev.demo_content import DemoPost, demo_posts
 from local_runtime.runtime import LocalRuntime
 
 DEMO_POSTS_PER_TENANT = 14
+
+
+@dataclass(frozen=True)
+class DemoAuthor:
+    email: str
+    display_name: str
+    tenant: str
+    role: str  # owner | author
+
+    @property
+    def user_id(self) -> str:
+        # Derived from the address: seeding twice gives the same account.
+        return uuid.uuid5(uuid.NAMESPACE_URL, f"grove:user:{self.email}").hex
+
+
+# Sign in as any of them at http://{tenant}.localhost:8787/auth/sign-in (the link is printed
+# by `grove dev`); README lists them. ``.test`` is reserved (RFC 2606): no mail leaves.
+DEMO_AUTHORS: tuple[DemoAuthor, ...] = (
+    DemoAuthor("ada@grove.test", "Ada Hart", "autumn", "owner"),
+    DemoAuthor("bea@grove.test", "Bea Lind", "autumn", "author"),
+    DemoAuthor("wes@grove.test", "Wes Calder", "willow", "owner"),
+    DemoAuthor("fern@grove.test", "Fern Okafor", "fern", "owner"),
+)
 
 
 @dataclass(frozen=True)
@@ -110,6 +134,18 @@ async def create_tenant(
     return created
 
 
+async def seed_authors(db: Any, now_ms: int) -> int:
+    """The demo authors' accounts and memberships; returns how many accounts were new."""
+    statements = [insert_user_statement(db, a.email, now_ms, user_id=a.user_id, display_name=a.display_name) for a in DEMO_AUTHORS]
+    statements += [grant_statement(db, a.tenant, a.user_id, a.role, now_ms) for a in DEMO_AUTHORS]  # type: ignore[arg-type]
+    results = await db.batch(statements)
+    return sum(r["meta"]["changes"] for r in results[: len(DEMO_AUTHORS)])
+
+
+def owner_of(tenant: str) -> str:
+    return next(a.user_id for a in DEMO_AUTHORS if a.tenant == tenant and a.role == "owner")
+
+
 async def seed_demo(runtime: LocalRuntime) -> dict[str, int]:
     now_ms = runtime.services.now_ms()
     tenants_created = posts_created = 0
@@ -118,6 +154,10 @@ async def seed_demo(runtime: LocalRuntime) -> dict[str, int]:
             runtime, tenant.subdomain, tenant.display_name, tier=tenant.tier,
             theme={"accent": tenant.accent, "tagline": tenant.tagline},
         )
+    accounts_created = await seed_authors(runtime.d1(), now_ms)
+    for tenant in DEMO_TENANTS:
         posts = demo_posts(tenant.content, DEMO_POSTS_PER_TENANT, seed="demo", drafts=1, archived=1)
-        posts_created += await seed_posts(runtime.d1(), runtime.r2(), tenant.subdomain, posts, now_ms=now_ms)
-    return {"tenants_created": tenants_created, "posts_created": posts_created}
+        posts_created += await seed_posts(
+            runtime.d1(), runtime.r2(), tenant.subdomain, posts, now_ms=now_ms, author_id=owner_of(tenant.subdomain)
+        )
+    return {"tenants_created": tenants_created, "accounts_created": accounts_created, "posts_created": posts_created}

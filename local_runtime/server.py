@@ -5,7 +5,10 @@ are subdomains: ``autumn.localhost:8787``), except the runtime's own endpoints:
 - ``GET /__health``: 200 and the status of every binding (each one is actually touched);
 - ``GET /__stats``: the operation counters; ``POST /__stats/reset`` zeroes them;
 - ``GET /__scheduled?cron=EXPR``: run a ``scheduled`` handler now, as
-  ``wrangler dev --test-scheduled`` does.
+  ``wrangler dev --test-scheduled`` does;
+- ``GET /__outbox``: the mail the app put in its dev outbox (``grove.mailer``: no email API
+  key outside production), newest first, as JSON; ``grove dev`` also prints each message as
+  it arrives (``print_outbox``).
 The Worker sees the client's address as ``CF-Connecting-IP``, as on Cloudflare: the socket's
 address unless the request already carries one. WebSocket upgrades are passed to the Worker too; a 101 response's client end is bridged to the
 browser's socket.
@@ -31,8 +34,10 @@ Scope = dict[str, Any]
 
 
 class LocalServer:
-    def __init__(self, runtime: LocalRuntime) -> None:
+    def __init__(self, runtime: LocalRuntime, *, print_outbox: bool = False) -> None:
         self.runtime = runtime
+        self.outbox = DevOutbox(runtime, printing=print_outbox)
+        self.print_outbox = print_outbox
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
@@ -75,6 +80,8 @@ class LocalServer:
             else:
                 request = _request_from_scope(scope, bytes(body))
                 response = await self.runtime.fetch(request)
+                if self.print_outbox:
+                    self.outbox.print_new()
         except Exception as exc:  # the Worker itself crashed: workerd answers 500 too
             log.exception("worker raised")
             response = Response.json(
@@ -93,6 +100,8 @@ class LocalServer:
         if path == "/__stats/reset" and method == "POST":
             self.runtime.services.stats.reset()
             return Response.json({"reset": True})
+        if path == "/__outbox" and method == "GET":
+            return Response.json({"messages": self.outbox.messages()})
         if path == "/__scheduled" and method == "GET":
             cron = (query.get("cron") or [""])[0]
             if not cron:
@@ -223,3 +232,39 @@ def _jsonable(value: Any) -> bool:
         return True
     except TypeError:
         return False
+
+
+class DevOutbox:
+    """The app's ``dev_outbox`` table in the main Worker's D1, read by the runtime itself
+    (through the database engine, so reading it is not counted as the app's D1 work)."""
+
+    COLUMNS = ("id", "to_email", "subject", "text_body", "html_body", "created_at_ms")
+
+    def __init__(self, runtime: LocalRuntime, *, printing: bool = False) -> None:
+        self.runtime = runtime
+        self._printed_rowid = 0
+        if printing:
+            # Mail from earlier runs was printed then; print only what arrives from now on.
+            rows = self._rows()
+            self._printed_rowid = int(rows[0]["rowid"]) if rows else 0
+
+    def _rows(self, where: str = "", params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        from local_runtime.bindings.d1.engine import D1Query
+        from local_runtime.bindings.d1.errors import D1Error
+
+        sql = f"SELECT rowid, {', '.join(self.COLUMNS)} FROM dev_outbox {where} ORDER BY rowid DESC LIMIT 100"
+        if not any(self.runtime.workers[name].config.d1 for name in self.runtime.workers):
+            return []  # Workers without a D1 database (test Workers) have no outbox
+        try:
+            (result,) = self.runtime.d1().engine.run_queries([D1Query(sql, params)])
+        except D1Error:  # not migrated yet: no outbox, no mail
+            return []
+        return [dict(zip(("rowid", *self.COLUMNS), row, strict=True)) for row in result.rows]
+
+    def messages(self) -> list[dict[str, Any]]:
+        return [{k: v for k, v in row.items() if k != "rowid"} for row in self._rows()]
+
+    def print_new(self) -> None:
+        for row in reversed(self._rows("WHERE rowid > ?1", (self._printed_rowid,))):
+            self._printed_rowid = max(self._printed_rowid, int(row["rowid"]))
+            print(f"\n--- dev outbox: mail to {row['to_email']} ---\nSubject: {row['subject']}\n\n{row['text_body']}---", flush=True)

@@ -25,6 +25,7 @@ from local_runtime.bootstrap import install_paths
 install_paths(REPO_ROOT)
 
 from grove.auth import mint_token  # noqa: E402
+from grove_dev.accounts import ensure_account_sync  # noqa: E402
 from grove_dev.platform import Platform, start_platform  # noqa: E402
 from grove_dev.seed import create_tenant  # noqa: E402
 from local_runtime.clock import SimulatedClock  # noqa: E402
@@ -67,10 +68,14 @@ async def tenants(platform) -> list[str]:
 
 
 @pytest.fixture
-def mint(clock) -> Callable[..., str]:
+def mint(clock, platform) -> Callable[..., str]:
+    """A token as `grove token` makes one: the account (and, for owner/author, the membership
+    of an existing blog) is created first, since roles come from memberships."""
+
     def mint_(tenant: str = "autumn", role: str = "owner", *, ttl_s: int = 3600, user: str = "ada") -> str:
+        user_id = ensure_account_sync(platform.runtime.d1(), user, tenant=tenant, role=role, now_ms=clock.now_ms())
         return mint_token(
-            TEST_SECRETS["JWT_SECRET"], sub=user, tenant=tenant, role=role, ttl_s=ttl_s,
+            TEST_SECRETS["JWT_SECRET"], sub=user_id, tenant=tenant, role=role, ttl_s=ttl_s,
             now_ms=clock.now_ms(), jti=uuid.uuid4().hex,
         )
 

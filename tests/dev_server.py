@@ -29,6 +29,7 @@ def free_port() -> int:
 class DevServer:
     port: int
     log_path: Path
+    state_dir: Path
 
     @property
     def url(self) -> str:
@@ -42,10 +43,12 @@ class DevServer:
         return self.log_path.read_text(errors="replace")
 
 
-def token(tenant: str, role: str, *, user: str = "ada") -> str:
-    """A token from `grove token` (signed with the .dev.vars secret `grove dev` uses)."""
+def token(server: DevServer, tenant: str, role: str, *, user: str = "ada") -> str:
+    """A token from `grove token` (signed with the .dev.vars secret `grove dev` uses), its
+    account and membership created in the server's own state."""
     return subprocess.run(
-        [sys.executable, "-m", "grove_dev.cli", "token", "--tenant", tenant, "--user", user, "--role", role],
+        [sys.executable, "-m", "grove_dev.cli", "token", "--tenant", tenant, "--user", user, "--role", role,
+         "--state", str(server.state_dir)],
         cwd=REPO, check=True, capture_output=True, text=True,
     ).stdout.strip()
 
@@ -58,7 +61,7 @@ def running_dev_server(state_dir: Path, log_path: Path, *extra_args: str) -> Ite
             [sys.executable, "-m", "grove_dev.cli", "dev", "--port", str(port), "--state", str(state_dir), *extra_args],
             cwd=REPO, stdout=log, stderr=subprocess.STDOUT, text=True,
         )
-    server = DevServer(port, log_path)
+    server = DevServer(port, log_path, state_dir)
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
         while True:

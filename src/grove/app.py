@@ -12,21 +12,24 @@ from grove.platform import Request, Response
 from grove.problems import is_page_path, page_problem
 from grove.router import Router
 from grove.routes import (
+    accounts_api,
     analytics_api,
     api_document,
-    auth_api,
     config_api,
     drafts_api,
     editor,
     posts_api,
     reader,
+    sign_in_routes,
     static,
 )
 
 log = logging.getLogger("grove")
 
 router = Router()
-for area in (reader, posts_api, auth_api, drafts_api, analytics_api, config_api, editor, static, api_document):
+for area in (
+    reader, posts_api, sign_in_routes, accounts_api, drafts_api, analytics_api, config_api, editor, static, api_document,
+):
     area.register(router)
 
 

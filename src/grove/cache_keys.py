@@ -29,10 +29,6 @@ def list_key(tenant: str, stamp: str, position: str) -> str:
     return f"list:{tenant}:{stamp}:{position}"
 
 
-def revoked_token_key(jti: str) -> str:
-    return f"auth:revoked:{jti}"
-
-
 # --- edge (Cache API) ---------------------------------------------------------------------
 
 # The tenant's edge generation in this data centre (``grove.page_cache.EdgeGeneration``).

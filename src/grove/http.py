@@ -31,6 +31,13 @@ def html_response(html: str, status: int = 200, headers: dict[str, str] | None =
     return Response(html.encode("utf-8"), status=status, headers=merged)
 
 
+def with_cookies(body: bytes | None, status: int, headers: dict[str, str], cookies: list[str]) -> Response:
+    """A response that sets several cookies: one ``Set-Cookie`` field each (RFC 6265 §3 forbids
+    folding them into one), so the headers go as a list of pairs."""
+    pairs = list(headers.items()) + [("set-cookie", cookie) for cookie in cookies]
+    return Response(body, status=status, headers=pairs)
+
+
 def error_response(error: HttpError) -> Response:
     # Errors are never cached: a 404 today may be a post tomorrow.
     headers = {"www-authenticate": "Bearer"} if error.status == 401 else {}

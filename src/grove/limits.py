@@ -9,8 +9,9 @@ A rule allows ``limit`` requests per ``window_s`` seconds, counted over a slidin
 - ``auth_failure``: 30 refused credentials per 10 minutes per client address; beyond that a
   request carrying a token is refused (429) before its token is even checked;
 - ``comment``: 5 per minute per client address, ``reaction``: 30 per minute per client
-  address, ``sign_in_link``: 5 per hour per client address (defined here for the routes that
-  will use them; nothing calls them yet).
+  address (defined here for the routes that will use them);
+- ``sign_in_link``: 5 sign-in links per hour per client address, and ``sign_in_link_email``:
+  5 per hour per email address (so one address cannot be flooded from many clients).
 
 An environment overrides a rule with a var named ``RATE_LIMIT_<RULE>`` (upper case) whose value
 is ``"<limit>/<window_s>"``, e.g. ``RATE_LIMIT_POST_CREATE = "1000/60"`` in ``[env.X.vars]``,
@@ -35,6 +36,7 @@ class Rule(StrEnum):
     COMMENT = "comment"
     REACTION = "reaction"
     SIGN_IN_LINK = "sign_in_link"
+    SIGN_IN_LINK_EMAIL = "sign_in_link_email"
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ DEFAULT_LIMITS: dict[Rule, RateLimit] = {
     Rule.COMMENT: RateLimit(5, 60),
     Rule.REACTION: RateLimit(30, 60),
     Rule.SIGN_IN_LINK: RateLimit(5, 3600),
+    Rule.SIGN_IN_LINK_EMAIL: RateLimit(5, 3600),
 }
 
 # Bounds on an override: a window of a day at most keeps every object's table small, and the

@@ -240,7 +240,7 @@ class TokenClaims(GroveModel):
     exp: int
     iat: int | None = None
     nbf: int | None = None
-    # Part of a KV key (``auth:revoked:{jti}``, at most 512 bytes): ASCII only.
+    # The id of its row in ``credentials`` (grove.sessions): short ASCII only.
     jti: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,128}$")]
 
 
@@ -305,3 +305,134 @@ class DraftDeletedBody(TypedDict):
 class PublishReply(GroveModel):
     post: AuthorPost
     draft_removed: bool
+
+
+# --- accounts and sign-in -------------------------------------------------------------------
+
+MemberRole = Literal["owner", "author"]
+DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+# Checked again by grove.addresses (the exact rule); the bound keeps hostile input small.
+EmailText = Annotated[str, StringConstraints(max_length=320)]
+NextText = Annotated[str, StringConstraints(max_length=4000)]
+
+
+class EmailLinkRequest(GroveModel):
+    """``POST /api/auth/email-link``: where to send a sign-in link, and the path to land on."""
+
+    model_config = _INPUT
+
+    email: EmailText
+    next: NextText | None = None
+
+
+class EmailLinkReply(GroveModel):
+    accepted: bool
+    message: str
+
+
+class SignedIn(GroveModel):
+    signed_in: bool
+    next: str
+
+
+class UserInfo(GroveModel):
+    id: str
+    email: str
+    display_name: str
+
+
+class MembershipInfo(GroveModel):
+    tenant: str
+    role: MemberRole
+    display_name: str
+
+
+class MeReply(GroveModel):
+    """``GET /api/me``: the account, its memberships, and its role on this host's blog."""
+
+    user: UserInfo
+    memberships: list[MembershipInfo]
+    role_here: Role | None
+    via: Literal["bearer", "cookie"]
+
+
+class SessionsRevoked(GroveModel):
+    revoked_sessions: int
+
+
+class BlogCreate(GroveModel):
+    """``POST /api/blogs``: claim a free subdomain."""
+
+    model_config = _INPUT
+
+    subdomain: Annotated[str, StringConstraints(max_length=63)]
+    display_name: DisplayName
+
+
+class BlogCreated(GroveModel):
+    subdomain: str
+    display_name: str
+    url: str
+    role: MemberRole
+
+
+class InviteCreate(GroveModel):
+    model_config = _INPUT
+
+    email: EmailText
+    role: MemberRole = "author"
+
+
+class InviteSent(GroveModel):
+    invited: str
+    role: MemberRole
+    expires_at_ms: int
+
+
+class MemberInfo(GroveModel):
+    user_id: str
+    email: str
+    display_name: str
+    role: MemberRole
+    created_at_ms: int
+
+
+class MemberList(GroveModel):
+    members: list[MemberInfo]
+
+
+class MemberRemoved(GroveModel):
+    removed: str
+    role: MemberRole
+
+
+class TokenCreate(GroveModel):
+    """``POST /api/tokens``: a personal API token for this blog, at most the caller's role."""
+
+    model_config = _INPUT
+
+    label: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = ""
+    role: MemberRole | None = None
+    ttl_s: Annotated[int, Field(strict=True, ge=60, le=30 * 24 * 3600)] = 30 * 24 * 3600
+
+
+class TokenInfo(GroveModel):
+    id: str
+    label: str
+    tenant: str
+    role: MemberRole
+    created_at_ms: int
+    expires_at_ms: int
+    revoked_at_ms: int | None
+
+
+class TokenCreated(TokenInfo):
+    token: str
+
+
+class TokenList(GroveModel):
+    tokens: list[TokenInfo]
+
+
+class TokenRevoked(GroveModel):
+    revoked: str

@@ -16,6 +16,8 @@ from grove.slugs import SLUG_MAX_CHARS, SLUG_PATTERN, is_valid_slug
 # Static file names as ``grove.pages.assets`` builds them: ``reader.3138618926ae10da.css``.
 ASSET_NAME_PATTERN = r"^[a-z0-9_-]{1,64}\.[0-9a-f]{16}\.[a-z0-9]{1,8}$"
 _ASSET_NAME = re.compile(ASSET_NAME_PATTERN)
+ACCOUNT_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+_ACCOUNT_ID = re.compile(ACCOUNT_ID_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,17 @@ PATH_PARAMS: dict[str, PathParam] = {
         is_valid_slug,
         {"type": "string", "pattern": SLUG_PATTERN, "maxLength": SLUG_MAX_CHARS},
         "lower-case letters, digits and single dashes",
+    ),
+    # Account ids and credential ids: what grove.ids mints, or a CLI/test user id.
+    "user_id": PathParam(
+        lambda value: _ACCOUNT_ID.match(value) is not None,
+        {"type": "string", "pattern": ACCOUNT_ID_PATTERN},
+        "an account id (letters, digits, dashes and underscores)",
+    ),
+    "id": PathParam(
+        lambda value: _ACCOUNT_ID.match(value) is not None,
+        {"type": "string", "pattern": ACCOUNT_ID_PATTERN},
+        "a token id (letters, digits, dashes and underscores)",
     ),
     "name": PathParam(
         lambda value: _ASSET_NAME.match(value) is not None,

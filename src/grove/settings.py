@@ -10,6 +10,10 @@ from dataclasses import dataclass
 
 # Cloudflare's API; a test points CF_API_BASE_URL at a local stand-in instead.
 DEFAULT_CF_API_BASE_URL = "https://api.cloudflare.com/client/v4"
+# Resend's send endpoint (https://resend.com/docs/api-reference/emails/send-email); any API
+# that takes the same request shape works (EMAIL_API_URL).
+DEFAULT_EMAIL_API_URL = "https://api.resend.com/emails"
+DEFAULT_EMAIL_FROM = "Grove <sign-in@grove.place>"
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,16 @@ class Settings:
     cf_zone_id: str | None
     cf_api_token: str | None
     cf_api_base_url: str
+    # ENVIRONMENT var: "production" in wrangler.toml, "dev" locally.
+    environment: str
+    email_api_url: str
+    email_api_key: str | None
+    email_from: str
+
+    @property
+    def dev_outbox(self) -> bool:
+        """Mail goes to the D1 dev outbox: no email API key, outside production."""
+        return self.email_api_key is None and self.environment != "production"
 
     @property
     def purge_configured(self) -> bool:
@@ -47,4 +61,8 @@ def settings_from(env: object) -> Settings:
         cf_zone_id=_text(env, "CF_ZONE_ID"),
         cf_api_token=_text(env, "CF_API_TOKEN"),
         cf_api_base_url=(_text(env, "CF_API_BASE_URL") or DEFAULT_CF_API_BASE_URL).rstrip("/"),
+        environment=(_text(env, "ENVIRONMENT") or "production").lower(),
+        email_api_url=_text(env, "EMAIL_API_URL") or DEFAULT_EMAIL_API_URL,
+        email_api_key=_text(env, "EMAIL_API_KEY"),
+        email_from=_text(env, "EMAIL_FROM") or DEFAULT_EMAIL_FROM,
     )

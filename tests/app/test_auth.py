@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from grove.cache_keys import revoked_token_key
-
 pytestmark = pytest.mark.usefixtures("tenants")
 
 NEW_POST = {"title": "Hello", "markdown": "hi", "status": "published"}
@@ -61,11 +59,10 @@ async def test_logout_revokes_the_token_until_it_expires(client, auth, platform,
     jti = reply.json()["jti"]
     refused = await client.post("/api/posts", json=NEW_POST, headers=headers)
     assert refused.status_code == 401 and refused.json()["error"]["code"] == "token_revoked"
-    # The revocation entry lives exactly as long as the token would have.
-    listing = await platform.runtime.kv().list(prefix="auth:revoked:")
-    (entry,) = listing["keys"]
-    assert entry["name"] == revoked_token_key(jti)
-    assert entry["expiration"] == clock.now_ms() // 1000 + 3600
+    # The revocation is a row in D1 (strongly consistent), kept as long as the token would live.
+    row = await platform.runtime.d1().prepare("SELECT * FROM credentials WHERE id = ?1").bind(jti).first()
+    assert row["revoked_at_ms"] == clock.now_ms() and row["expires_at_ms"] == clock.now_ms() + 3600_000
+    assert reply.json()["until_s"] == clock.now_ms() // 1000 + 3600
     # Other tokens of the same user still work.
     assert (await client.post("/api/posts", json=NEW_POST, headers=auth())).status_code == 201
 

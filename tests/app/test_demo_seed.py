@@ -24,3 +24,20 @@ async def test_a_reader_can_browse_the_demo_blogs(platform, read):
         assert post.status_code == 200 and '<div class="content">' in post.text and "<h2>" in post.text
     for host in ("willow", "fern"):
         assert (await read(f"http://{host}.localhost:8787/")).status_code == 200
+
+
+async def test_the_demo_authors_are_accounts_and_write_the_posts(platform, client, sign_in):
+    from grove.accounts import display_names
+    from grove_dev.seed import DEMO_AUTHORS
+
+    first = await seed_demo(platform.runtime)
+    assert first["accounts_created"] == len(DEMO_AUTHORS)
+    assert (await seed_demo(platform.runtime))["accounts_created"] == 0  # idempotent
+    db = platform.runtime.d1()
+    authors = (await db.prepare("SELECT DISTINCT author_id FROM posts WHERE tenant = 'autumn'").all())["results"]
+    assert await display_names(db, [row["author_id"] for row in authors]) == {DEMO_AUTHORS[0].user_id: "Ada Hart"}
+    # The README's demo account signs in through the outbox and owns autumn.
+    session = await sign_in("ada@grove.test")
+    me = (await client.get("/api/me", headers={"cookie": f"grove_session={session}"})).json()
+    assert me["user"] == {"id": DEMO_AUTHORS[0].user_id, "email": "ada@grove.test", "display_name": "Ada Hart"}
+    assert me["role_here"] == "owner"

@@ -20,7 +20,11 @@ async def test_the_page_is_private_and_runs_only_its_own_script(client):
     nonce = re.search(r"script-src 'nonce-([^']+)'", reply.headers["content-security-policy"]).group(1)
     scripts = re.findall(r"<script([^>]*)>", reply.text)
     # The script is a file at its content-hashed URL, admitted by the nonce; no inline code.
-    assert scripts == [' type="application/json" id="editor-config"', f' src="{ASSETS.url("editor.js")}" nonce="{nonce}"']
+    assert scripts == [
+        f' src="{ASSETS.url("session.js")}" defer nonce="{nonce}"',
+        ' type="application/json" id="editor-config"',
+        f' src="{ASSETS.url("editor.js")}" nonce="{nonce}"',
+    ]
     policy = reply.headers["content-security-policy"]
     assert f"style-src 'self' 'nonce-{nonce}'" in policy and "unsafe-inline" not in policy
     assert re.findall(r"<style([^>]*)>", reply.text) == [f' nonce="{nonce}"']  # the accent colour only

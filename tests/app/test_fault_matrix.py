@@ -69,20 +69,25 @@ async def test_d1_statement_error_refuses_the_write_and_leaves_nothing(client, a
     assert (await client.get("/blog/during")).status_code == 200
 
 
-async def test_d1_unavailable_analytics_and_drafts_are_kept_and_delivered_after(client, auth, faults, platform, clock):
+async def test_d1_unavailable_analytics_are_kept_and_delivered_after_and_tokens_fail_closed(client, auth, faults, platform, clock):
     assert (await client.get("/")).status_code == 200  # the tenant's config is loaded
+    headers = auth()
     faults.arm(FaultPoint.D1_UNAVAILABLE)
     await _send_events(client, clock, 150)  # acknowledged: in the TenantDO's own storage
     draft = {"content": "kept", "metadata": {"title": "Kept"}, "device_id": "laptop"}
-    saved = await client.put("/api/drafts/kept", json=draft, headers=auth())
-    assert saved.status_code == 201, saved.text
+    # Credentials live in D1 (revocation must be strongly consistent): without D1 a token
+    # cannot be checked, so it is refused with a retry hint, never let through.
+    refused = await client.put("/api/drafts/kept", json=draft, headers=headers)
+    _assert_error(refused, 503, "auth_unavailable")
+    assert refused.headers["retry-after"] == "5"
     _assert_error(await client.get("/api/posts/nothing-cached", headers=API), 500, "internal_error")
     await platform.runtime.advance(2 * MINUTE_MS)  # flushes fail and are retried later
     assert faults.fired(FaultPoint.D1_UNAVAILABLE) >= 2
     faults.disarm(FaultPoint.D1_UNAVAILABLE)
     await platform.runtime.advance(15 * MINUTE_MS)  # past the longest backoff so far
     assert await _count(platform, "SELECT COUNT(*) AS n FROM analytics_events WHERE tenant = 'autumn'") == 150
-    got = await client.get("/api/drafts/kept", headers=auth())
+    assert (await client.put("/api/drafts/kept", json=draft, headers=headers)).status_code == 201
+    got = await client.get("/api/drafts/kept", headers=headers)
     assert got.status_code == 200 and got.json()["content"] == "kept"
 
 
@@ -118,10 +123,9 @@ async def test_kv_unavailable_readers_get_pages_from_d1(client, faults, platform
     assert page.status_code == 200 and "<em>leaves</em>" in page.text
     assert (await client.get("/api/posts", headers=API)).status_code == 200
     assert faults.fired(FaultPoint.KV_UNAVAILABLE) >= 2
-    # A token cannot be checked against the revocation list: refused, not let through.
-    _assert_error(await client.get("/api/drafts", headers=auth()), 503, "auth_unavailable")
-    faults.disarm(FaultPoint.KV_UNAVAILABLE)
+    # Credentials are checked in D1, not KV: writers keep working while KV is down.
     assert (await client.get("/api/drafts", headers=auth())).status_code == 200
+    faults.disarm(FaultPoint.KV_UNAVAILABLE)
     assert "<em>leaves</em>" in (await client.get("/blog/through-rain")).text
 
 

@@ -10,6 +10,7 @@ import pytest
 from forged_tokens import claims_at, sign_claims, sign_raw
 
 from grove.d1_limits import D1_MAX_ROW_BYTES
+from grove_dev.accounts import ensure_account_sync
 
 pytestmark = pytest.mark.usefixtures("tenants")
 DEEP = 5000
@@ -21,7 +22,9 @@ def _code(reply) -> str:
 
 
 @pytest.fixture
-def secret(platform_secrets) -> str:
+def secret(platform_secrets, platform, clock) -> str:
+    # Hand-signed tokens name "ada", autumn's owner (roles come from memberships).
+    ensure_account_sync(platform.runtime.d1(), "ada", tenant="autumn", role="owner", now_ms=clock.now_ms())
     return platform_secrets["JWT_SECRET"]
 
 

@@ -31,6 +31,20 @@ EXPECTED_ALLOW = {
     "/admin/editor/{slug}": "GET, HEAD",
     "/static/{name}": "GET, HEAD",
     "/api/openapi.json": "GET, HEAD",
+    "/api/auth/email-link": "POST",
+    "/auth/callback": "GET, HEAD",
+    "/api/auth/logout-everywhere": "POST",
+    "/api/me": "GET, HEAD",
+    "/auth/sign-in": "GET, HEAD, POST",
+    "/auth/sign-out": "POST",
+    "/auth/handoff": "GET, HEAD",
+    "/auth/handoff/accept": "GET, HEAD",
+    "/api/blogs": "POST",
+    "/api/members/invites": "POST",
+    "/api/members": "GET, HEAD",
+    "/api/members/{user_id}": "DELETE",
+    "/api/tokens": "GET, HEAD, POST",
+    "/api/tokens/{id}": "DELETE",
 }
 
 

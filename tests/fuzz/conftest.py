@@ -19,9 +19,9 @@ def dev(tmp_path_factory) -> Iterator[DevServer]:
 @pytest.fixture(scope="session")
 def tokens(dev) -> dict[str, str]:
     return {
-        "owner": token("autumn", "owner"),
-        "reader": token("autumn", "reader", user="rita"),
-        "other_owner": token("willow", "owner", user="wes"),
+        "owner": token(dev, "autumn", "owner"),
+        "reader": token(dev, "autumn", "reader", user="rita"),
+        "other_owner": token(dev, "willow", "owner", user="wes"),
     }
 
 

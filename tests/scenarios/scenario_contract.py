@@ -35,7 +35,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-TEST_SECRETS = {"JWT_SECRET": "test-secret-not-for-production"}
+# ENVIRONMENT "test": no email API key outside production sends mail to the D1 dev outbox,
+# which scenarios read through ``edge.env.DB`` (the sign-in scenario).
+TEST_SECRETS = {"JWT_SECRET": "test-secret-not-for-production", "ENVIRONMENT": "test"}
 
 CAPABILITY_REASONS = {
     "simulated_clock": "miniflare's bindings run on workerd's real clock; time cannot be moved",

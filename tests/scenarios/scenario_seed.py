@@ -18,6 +18,17 @@ async def add_tenant(db: Any, subdomain: str, *, tier: str = "seedling", display
     ).bind(subdomain, display_name or subdomain.title(), tier, NOW_MS, NOW_MS).run()
 
 
+async def add_member(db: Any, user: str, tenant: str, role: str = "owner") -> None:
+    """An account ``user`` (its id) with a membership on ``tenant``: roles come from
+    memberships, so a token for ``user`` writes only once this row exists."""
+    await db.batch([
+        db.prepare(
+            "INSERT INTO users (id, email, display_name, created_at_ms) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING"
+        ).bind(user, f"{user}@users.invalid", user, NOW_MS),
+        db.prepare("INSERT INTO memberships (tenant, user_id, role, created_at_ms) VALUES (?, ?, ?, ?)").bind(tenant, user, role, NOW_MS),
+    ])
+
+
 def post_statement(db: Any, tenant: str, slug: str, *, location: str = "d1", status: str = "published") -> Any:
     r2_key = None if location == "d1" else f"posts/{tenant}/{slug}.md"
     markdown = f"# {slug}" if location == "d1" else None

@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 
 from scenario_contract import TEST_SECRETS
-from scenario_seed import add_tenant, bearer
+from scenario_seed import add_member, add_tenant, bearer
 
 
 async def _owner(edge) -> dict[str, str]:
     await add_tenant(edge.env.DB, "autumn", tier="oak", display_name="Autumn")
+    await add_member(edge.env.DB, "ada", "autumn", "owner")
     return bearer(TEST_SECRETS["JWT_SECRET"], edge.now_ms(), tenant="autumn")
 
 

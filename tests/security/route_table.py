@@ -10,7 +10,17 @@ from dataclasses import dataclass
 
 from grove.analytics import EventsBody
 from grove.app import router
-from grove.models import ConfigUpdate, DraftPublish, DraftPut, PostCreate, PostUpdate
+from grove.models import (
+    BlogCreate,
+    ConfigUpdate,
+    DraftPublish,
+    DraftPut,
+    EmailLinkRequest,
+    InviteCreate,
+    PostCreate,
+    PostUpdate,
+    TokenCreate,
+)
 from grove.pages import assets
 from grove.router import Operation
 
@@ -37,7 +47,11 @@ def same_for_all(body: bytes) -> bytes:
 
 
 def sample_params(post_slug: str) -> dict[str, str]:
-    return {"slug": post_slug, "name": assets.ASSETS.url("reader.css").rsplit("/", 1)[1]}
+    return {
+        "slug": post_slug, "name": assets.ASSETS.url("reader.css").rsplit("/", 1)[1],
+        # autumn's owner (the victim of the isolation tests) and a token id that exists nowhere
+        "user_id": "ada", "id": "no-such-token",
+    }
 
 
 def sample_body(model: object, now_ms: int) -> object:
@@ -48,15 +62,23 @@ def sample_body(model: object, now_ms: int) -> object:
         DraftPublish: {},
         ConfigUpdate: {"display_name": "Taken Over"},
         EventsBody: {"type": "page_view", "path": "/", "ts_ms": now_ms},
+        EmailLinkRequest: {"email": "intruder@example.com", "next": "/"},
+        BlogCreate: {"subdomain": "intruders", "display_name": "Intruders"},
+        InviteCreate: {"email": "accomplice@example.com", "role": "owner"},
+        TokenCreate: {"label": "stolen"},
     }
     return bodies[model] if model is not None else None
+
+
+# Query strings some routes need to do anything at all.
+SAMPLE_QUERIES = {"/auth/handoff": "?to=willow.localhost:8787&next=/", "/auth/callback": "?token=" + "A" * 43}
 
 
 def calls(post_slug: str, now_ms: int) -> list[Call]:
     params = sample_params(post_slug)
     found: list[Call] = []
     for route in router.routes():
-        path = re.sub(r"\{([a-z_]+)\}", lambda m: params[m.group(1)], route.path)
+        path = re.sub(r"\{([a-z_]+)\}", lambda m: params[m.group(1)], route.path) + SAMPLE_QUERIES.get(route.path, "")
         for method, op in sorted(route.operations.items()):
             found.append(Call(method, route.path, path, op, sample_body(op.request, now_ms)))
     return found

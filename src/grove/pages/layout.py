@@ -64,8 +64,11 @@ def document(
         f"<title>{escape(page_title)}</title>"
         f'<meta name="description" content="{escape(description)}">'
         f'<link rel="stylesheet" href="{assets.ASSETS.url("reader.css")}">'
-        f"<style{nonce_attr}>:root {{ --accent: {accent_of(config)}; }}</style>{head}</head>"
-        f'<body><header class="site"><div class="wrap">{header}</div></header>'
+        f"<style{nonce_attr}>:root {{ --accent: {accent_of(config)}; }}</style>"
+        f'<script src="{assets.ASSETS.url("session.js")}" defer{nonce_attr}></script>{head}</head>'
+        f'<body><header class="site"><div class="wrap">{header}'
+        # Filled after load by session.js from GET /api/me: the page bytes stay the same for all.
+        '<span id="whoami" class="meta"></span></div></header>'
         f'<main class="{main_class}">{main}</main>'
         f'<footer class="site"><div class="wrap"><p>{escape(site_name)} · grown on Grove</p>'
         "</div></footer></body></html>\n"

@@ -22,7 +22,7 @@ from grove.platform import Request, Response
 from grove.rate_limit import address_subject, enforce
 from grove.request_body import read_json
 from grove.router import QueryInt, Router
-from grove.routes.visit import open_visit
+from grove.routes.visit import open_public_visit, open_visit
 from grove.tenancy import NO_BLOG_HERE, tenant_config, tenant_stub
 
 DEFAULT_SUMMARY_DAYS = 7
@@ -41,7 +41,8 @@ def register(router: Router) -> None:
 
 
 async def record(request: Request, env: Env, ctx: ExecutionContext) -> Response:
-    visit = await open_visit(request, env, ctx)
+    # Beacons come from public pages: a reader's stale cookie must not refuse them.
+    visit = await open_public_visit(request, env, ctx)
     tenant = visit.require_tenant()
     await enforce(env, Rule.ANALYTICS, address_subject(client_address(visit.headers)))
     data = await read_json(request, visit.headers, analytics.MAX_ANALYTICS_BODY_BYTES)

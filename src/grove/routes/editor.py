@@ -17,7 +17,7 @@ from grove.pages.editor import content_security_policy, editor_page
 from grove.platform import Request, Response
 from grove.problems import page_problem
 from grove.router import Router
-from grove.routes.visit import open_visit
+from grove.routes.visit import open_public_visit
 from grove.tenancy import NO_BLOG_HERE, tenant_config
 
 
@@ -26,7 +26,8 @@ def register(router: Router) -> None:
 
 
 async def editor(request: Request, env: Env, ctx: ExecutionContext, slug: str) -> Response:
-    visit = await open_visit(request, env, ctx)
+    # The page holds no per-user data: a stale session cookie must not refuse it.
+    visit = await open_public_visit(request, env, ctx)
     config = None if visit.tenant is None else await tenant_config(env, visit.settings, visit.tenant)
     if config is None:
         return page_problem(not_found(NO_BLOG_HERE), visit.headers.get("accept"))

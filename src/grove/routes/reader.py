@@ -39,7 +39,7 @@ from grove.platform import Request, Response
 from grove.posts_store import ContentMissing, read_post, read_published_page
 from grove.problems import page_problem
 from grove.router import QueryInt, QueryText, Router
-from grove.routes.visit import NO_BLOG_HERE, Visit, open_visit
+from grove.routes.visit import NO_BLOG_HERE, Visit, open_public_visit
 from grove.tiers import LIST_EDGE_TTL_S, LIST_KV_TTL_S, rule_for_location
 
 log = logging.getLogger("grove.reader")
@@ -222,7 +222,7 @@ def _rendered(view: View, body: str | bytes, tags: tuple[str, ...], edge_ttl_s: 
 
 
 async def _post_view(request: Request, env: Env, ctx: ExecutionContext, slug: str, fmt: Format) -> Response:
-    visit = await open_visit(request, env, ctx)
+    visit = await open_public_visit(request, env, ctx)
     base = "/blog" if fmt == "html" else "/api/posts"
     view = View(PageKind.POST, fmt, f"{base}/{slug}")
 
@@ -239,7 +239,7 @@ async def _post_view(request: Request, env: Env, ctx: ExecutionContext, slug: st
 
 
 async def _list_view(request: Request, env: Env, ctx: ExecutionContext, base: str, fmt: Format) -> Response:
-    visit = await open_visit(request, env, ctx)
+    visit = await open_public_visit(request, env, ctx)
     try:
         position = _list_position(request, base)
     except HttpError as error:
