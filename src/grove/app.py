@@ -17,16 +17,16 @@ from grove.routes import (
     auth_api,
     config_api,
     drafts_api,
-    editor,
     posts_api,
     reader,
     static,
+    workspace,
 )
 
 log = logging.getLogger("grove")
 
 router = Router()
-for area in (reader, posts_api, auth_api, drafts_api, analytics_api, config_api, editor, static, api_document):
+for area in (reader, posts_api, auth_api, drafts_api, analytics_api, config_api, workspace, static, api_document):
     area.register(router)
 
 
