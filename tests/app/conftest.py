@@ -1,15 +1,20 @@
 """Fixtures shared by the app tests: a stand-in for Cloudflare's purge API, and the live
-TenantDO behind a tenant (to look at its storage)."""
+TenantDO behind a tenant (to look at its storage), and the app on a loopback port with headless
+Chromium for the page tests (``browser_kit``)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
+import uvicorn
 from purge_stand_in import PurgeApiStandIn
 
 from grove.tenancy import tenant_stub
+from local_runtime.server import LocalServer
 
 
 @pytest.fixture
@@ -32,3 +37,32 @@ def tenant_object(platform) -> Callable[..., Awaitable[Any]]:
         return await namespace.instance_for_test(stub)
 
     return get
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+async def site(platform) -> AsyncIterator[str]:
+    """The app on a real loopback port; the tenant's base URL."""
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(LocalServer(platform.runtime), host="127.0.0.1", port=port, log_level="warning"))
+    serving = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110 (uvicorn offers no start event)
+        await asyncio.sleep(0.05)
+    yield f"http://autumn.localhost:{port}"
+    server.should_exit = True
+    await serving
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[object]:
+    from browser_kit import CHROMIUM, CHROMIUM_ARGS, playwright_api
+
+    async with playwright_api.async_playwright() as p:
+        chromium = await p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        await chromium.close()

@@ -184,7 +184,7 @@ def _six_digit(colour: str) -> str:
 
 # --- analytics ------------------------------------------------------------------------------
 
-CHART_WIDTH, CHART_HEIGHT, CHART_PAD = 720, 220, 28
+CHART_WIDTH, CHART_HEIGHT, CHART_PAD = 720, 240, 36
 
 
 def views_chart(summary: Summary) -> str:

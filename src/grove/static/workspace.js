@@ -67,7 +67,8 @@
       el.append(" ", link);
     }
   }
-  function signInUrl() { return "/auth/sign-in?next=" + encodeURIComponent(location.pathname); }
+  // As the server writes it (grove.pages.workspace.sign_in_url): slashes kept.
+  function signInUrl() { return "/auth/sign-in?next=" + encodeURIComponent(location.pathname).replace(/%2F/g, "/"); }
 
   window.groveWorkspace = { api, explain, say, signInUrl };
 
