@@ -29,6 +29,9 @@ EXPECTED_ALLOW = {
     "/api/analytics/summary": "GET, HEAD",
     "/api/config": "PUT",
     "/admin/editor/{slug}": "GET, HEAD",
+    "/admin": "GET, HEAD",
+    "/admin/analytics": "GET, HEAD",
+    "/admin/settings": "GET, HEAD",
     "/static/{name}": "GET, HEAD",
     "/api/openapi.json": "GET, HEAD",
 }
