@@ -78,22 +78,17 @@ def workspace_document(
 # --- refusals for browsers ------------------------------------------------------------------
 
 
-def signed_out_page(config: TenantConfig | None, next_path: str, reason: str) -> str:
-    main = (
-        "<h1>Sign in to continue</h1>"
-        f"<p>{escape(reason)}</p>"
-        f'<p><a class="button" href="{escape(sign_in_url(next_path))}">Sign in</a></p>'
+def refusal_page(config: TenantConfig | None, next_path: str, reason: str, *, signed_in: bool) -> str:
+    """Why a workspace page was refused, and the way on: signing in (``signed_in=False``: no
+    session, or it ended) or signing in as someone else (signed in without the role)."""
+    sign_in = escape(sign_in_url(next_path))
+    title, link = (
+        ("Not allowed", f'<a href="{sign_in}">Sign in with another account</a> · <a href="/">Back to the blog</a>')
+        if signed_in
+        else ("Sign in to continue", f'<a class="button" href="{sign_in}">Sign in</a>')
     )
-    return document(config, title="Sign in", description="Sign in to write", main=main)
-
-
-def not_allowed_page(config: TenantConfig | None, next_path: str, reason: str) -> str:
-    main = (
-        "<h1>Not allowed</h1>"
-        f"<p>{escape(reason)}</p>"
-        f'<p><a href="{escape(sign_in_url(next_path))}">Sign in with another account</a> · <a href="/">Back to the blog</a></p>'
-    )
-    return document(config, title="Not allowed", description="Not allowed", main=main)
+    main = f"<h1>{title}</h1><p>{escape(reason)}</p><p>{link}</p>"
+    return document(config, title=title, description=title, main=main)
 
 
 # --- dashboard ------------------------------------------------------------------------------

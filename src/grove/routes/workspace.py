@@ -24,9 +24,8 @@ from grove.pages.editor import editor_page
 from grove.pages.workspace import (
     analytics_page,
     dashboard_page,
-    not_allowed_page,
+    refusal_page,
     settings_page,
-    signed_out_page,
 )
 from grove.platform import Request, Response
 from grove.posts_store import read_workspace_posts
@@ -81,9 +80,9 @@ def _refusal(error: HttpError, accept: str | None, config: TenantConfig | None, 
             if error.code == "missing_token"
             else "Your session has ended or was not accepted. Sign in again to continue."
         )
-        page = signed_out_page(config, path, reason)
+        page = refusal_page(config, path, reason, signed_in=False)
     else:
-        page = not_allowed_page(config, path, _forbidden_reason(error))
+        page = refusal_page(config, path, _forbidden_reason(error), signed_in=True)
     headers = {"www-authenticate": "Bearer"} if error.status == 401 else {}
     return html_response(page, status=error.status, headers=headers)
 
