@@ -69,19 +69,25 @@ async def test_d1_statement_error_refuses_the_write_and_leaves_nothing(client, a
     assert (await client.get("/blog/during")).status_code == 200
 
 
-async def test_d1_unavailable_analytics_and_drafts_are_kept_and_delivered_after(client, auth, faults, platform, clock):
+async def test_d1_unavailable_analytics_are_kept_and_drafts_wait(client, auth, faults, platform, clock):
     assert (await client.get("/")).status_code == 200  # the tenant's config is loaded
     faults.arm(FaultPoint.D1_UNAVAILABLE)
     await _send_events(client, clock, 150)  # acknowledged: in the TenantDO's own storage
+    # Which object holds a slug's draft is D1's to say (is it a post?): without D1 a save is
+    # refused with a retry hint and writes nothing (the editor keeps the text and resends it).
     draft = {"content": "kept", "metadata": {"title": "Kept"}, "device_id": "laptop"}
-    saved = await client.put("/api/drafts/kept", json=draft, headers=auth())
-    assert saved.status_code == 201, saved.text
+    refused = await client.put("/api/drafts/kept", json=draft, headers=auth())
+    _assert_error(refused, 503, "drafts_unavailable")
+    assert refused.headers["retry-after"] == "5"
     _assert_error(await client.get("/api/posts/nothing-cached", headers=API), 500, "internal_error")
     await platform.runtime.advance(2 * MINUTE_MS)  # flushes fail and are retried later
     assert faults.fired(FaultPoint.D1_UNAVAILABLE) >= 2
     faults.disarm(FaultPoint.D1_UNAVAILABLE)
     await platform.runtime.advance(15 * MINUTE_MS)  # past the longest backoff so far
     assert await _count(platform, "SELECT COUNT(*) AS n FROM analytics_events WHERE tenant = 'autumn'") == 150
+    assert (await client.get("/api/drafts/kept", headers=auth())).status_code == 404  # nothing half-written
+    saved = await client.put("/api/drafts/kept", json=draft, headers=auth())  # sent again
+    assert saved.status_code == 201, saved.text
     got = await client.get("/api/drafts/kept", headers=auth())
     assert got.status_code == 200 and got.json()["content"] == "kept"
 

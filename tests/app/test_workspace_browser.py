@@ -11,6 +11,9 @@ from __future__ import annotations
 import pytest
 from browser_kit import ARTIFACTS, CHROMIUM, device, playwright_api
 
+from grove.post_drafts import post_content_stub
+from local_runtime.faults import FaultPoint
+
 pytestmark = [
     pytest.mark.usefixtures("tenants"),
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium: run `make browser`"),
@@ -151,3 +154,23 @@ async def test_each_page_fits_a_phone_and_lines_up_with_the_header(name, site, b
             assert abs(main["x"] - header["x"]) < 1 and abs(main["width"] - header["width"]) < 1, (name, main, header)
             assert abs(heading["x"] - brand["x"]) < 1, (name, heading, brand)
         await context.close()
+
+
+async def test_a_save_refused_while_d1_is_down_waits_on_the_device_and_goes_through_after(site, browser, mint, post, platform):
+    faults = platform.services.faults
+    context = await device(browser, mint(role="author"))
+    editor = await context.new_page()
+    await editor.goto(f"{site}/admin/editor/spring-notes")
+    await _state(editor, "saved")
+    faults.arm(FaultPoint.D1_UNAVAILABLE)
+    try:
+        await editor.fill("#content", "Written while the database was away.")
+        await _state(editor, "offline")
+        await playwright_api.expect(editor.locator("#notice")).to_contain_text("nothing typed here is lost")
+    finally:
+        faults.disarm(FaultPoint.D1_UNAVAILABLE)
+    await _state(editor, "saved")  # sent again after the server's Retry-After
+    await playwright_api.expect(editor.locator("#notice")).to_be_hidden()
+    env = platform.runtime.worker().env
+    draft = (await post_content_stub(env, "autumn", post["id"]).get_draft("spring-notes"))["draft"]
+    assert draft["content"] == "Written while the database was away." and draft["version"] == 2

@@ -14,6 +14,11 @@ it saved a new version or the server already held that text, 409 ``draft_conflic
 when it was deleted meanwhile) when it was edited from a version the server no longer holds,
 413 over 1 MiB. ``DELETE ?version=N`` removes only that version (409 otherwise).
 
+Which store holds a slug's draft is decided by D1 (is there a post with that slug?). When D1
+cannot answer, a draft call is a 503 ``drafts_unavailable`` with ``Retry-After``, and nothing
+is written: saving into the TenantDO then could split one post's draft in two. The editor keeps
+the text on the device and sends it again.
+
 Publishing goes through ``grove.post_writes`` (the post API's path, with its cache
 invalidation), then removes the draft if it is still the version that was published. The
 draft of an existing post changes exactly the fields the author changed from its base (a
@@ -21,6 +26,8 @@ slug in ``metadata.slug`` renames the post); the draft of a new post creates it.
 """
 
 from __future__ import annotations
+
+import logging
 
 from grove import post_writes
 from grove.bindings import Env, ExecutionContext
@@ -55,6 +62,8 @@ from grove.routes.visit import open_writer_visit
 from grove.settings import Settings
 from grove.tenancy import NO_BLOG_HERE, tenant_stub
 from grove.tenant_rpc import DraftMissing, DraftRefusal, DraftSaveArgs
+
+log = logging.getLogger("grove.drafts")
 
 
 def register(router: Router) -> None:
@@ -98,6 +107,22 @@ def _refused(reply: DraftRefusal | DraftMissing, slug: str) -> HttpError:
     return _draft_conflict(reply["draft"])
 
 
+# How long a client waits before sending a draft again after D1 could not be asked.
+DRAFTS_RETRY_AFTER_S = 5
+
+
+async def _post_at(env: Env, tenant: str, slug: str) -> PostRef | None:
+    """The post at ``slug`` (None: the draft is a new post's), or 503 when D1 cannot say."""
+    try:
+        return await read_post_ref(env.DB, tenant, slug)
+    except Exception:
+        log.exception("post lookup for the draft %s/%s failed", tenant, slug)
+        raise HttpError(
+            503, "drafts_unavailable", "Drafts cannot be reached for a moment; your text is kept, try again shortly.",
+            headers={"retry-after": str(DRAFTS_RETRY_AFTER_S)},
+        ) from None
+
+
 def _save_args(put: DraftPut, *, of_post: bool) -> DraftSaveArgs:
     metadata: DraftMetadataDict = {
         "title": put.metadata.title,
@@ -127,7 +152,7 @@ async def list_drafts(request: Request, env: Env, ctx: ExecutionContext) -> Resp
 
 async def get_draft(request: Request, env: Env, ctx: ExecutionContext, slug: str) -> Response:
     _, tenant, _ = await open_writer_visit(request, env, ctx)
-    post = await read_post_ref(env.DB, tenant, slug)
+    post = await _post_at(env, tenant, slug)
     if post is not None:
         stub = post_content_stub(env, tenant, post["id"])
         found = await stub.get_draft(slug)
@@ -141,7 +166,7 @@ async def get_draft(request: Request, env: Env, ctx: ExecutionContext, slug: str
 async def put_draft(request: Request, env: Env, ctx: ExecutionContext, slug: str) -> Response:
     visit, tenant, _ = await open_writer_visit(request, env, ctx)
     put = parse_model(DraftPut, await read_json(request, visit.headers, MAX_DRAFT_BODY_BYTES))
-    post = await read_post_ref(env.DB, tenant, slug)
+    post = await _post_at(env, tenant, slug)
     save = _save_args(put, of_post=post is not None)
     if draft_size_bytes(save["content"], save["metadata"]) > MAX_DRAFT_BYTES:
         raise HttpError(413, "draft_too_large", f"A draft (content and metadata, UTF-8) may be at most {MAX_DRAFT_BYTES} bytes.")
@@ -165,7 +190,7 @@ async def put_draft(request: Request, env: Env, ctx: ExecutionContext, slug: str
 async def delete_draft(request: Request, env: Env, ctx: ExecutionContext, slug: str) -> Response:
     _, tenant, _ = await open_writer_visit(request, env, ctx)
     version = query_int(request, "version", 1, MAX_SAFE_INTEGER)
-    post = await read_post_ref(env.DB, tenant, slug)
+    post = await _post_at(env, tenant, slug)
     if post is not None:
         reply = await post_content_stub(env, tenant, post["id"]).delete_draft(slug, version)
     else:
@@ -179,7 +204,7 @@ async def publish_draft(request: Request, env: Env, ctx: ExecutionContext, slug:
     visit, tenant, claims = await open_writer_visit(request, env, ctx)
     body = await read_body(request, visit.headers)
     wanted = parse_model(DraftPublish, parse_json(body) if body.strip() else {}).version
-    existing = await read_post_ref(env.DB, tenant, slug)
+    existing = await _post_at(env, tenant, slug)
     if existing is not None:
         return await _publish_post_draft(visit.settings, env, tenant, existing, wanted)
     stub = tenant_stub(env, tenant)

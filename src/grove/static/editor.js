@@ -58,10 +58,19 @@
   }
   async function readJson(reply) { try { return await reply.json(); } catch (e) { return null; } }
   // A refused request, said in words: the local copy stays either way.
-  async function refused(reply) {
+  async function refused(reply, retry) {
     const why = ws.explain({ status: reply.status, data: await readJson(reply) });
     notice("error", why.text, why.signIn);
-    if (reply.status === 401 || reply.status === 403) setStatus("signin"); else setStatus("error");
+    if (reply.status === 401 || reply.status === 403) { setStatus("signin"); return; }
+    if (why.retry && retry) {
+      // The server asked to be tried again (Retry-After, seconds): the text waits on this device.
+      const seconds = Number(reply.headers.get("retry-after")) || 5;
+      setStatus("offline", "Not saved yet: kept on this device");
+      clearTimeout(timer);
+      timer = setTimeout(retry, Math.min(Math.max(seconds, 1), 60) * 1000);
+      return;
+    }
+    setStatus("error");
   }
 
   // --- preview: a small markdown subset, escaped before anything is marked up -------------
@@ -165,7 +174,7 @@
       if (ownLostSave(server)) rebase(server); else showConflict(server);
       return;
     } else {
-      await refused(reply);
+      await refused(reply, sync);
       return;
     }
     // Edits made while this save was in flight: their timer fired meanwhile.
@@ -234,7 +243,7 @@
     if (local) show(local.content, local.metadata);
     let reply;
     try { reply = await call(API, { cache: "no-store" }); } catch (e) { offline(); return; }
-    if (reply.status !== 404 && !reply.ok) { await refused(reply); return; }
+    if (reply.status !== 404 && !reply.ok) { await refused(reply, load); return; }
     notice();
     reconcile(reply.status === 404 ? null : await reply.json());
   }

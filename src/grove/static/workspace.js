@@ -52,6 +52,8 @@
         const wait = error.retry_after_s ? " Try again in " + error.retry_after_s + " s." : " Try again shortly.";
         return { text: "Too many requests." + wait };
       }
+      case 503:
+        return { text: "The server cannot take this right now; nothing typed here is lost. Trying again shortly.", retry: true };
       default:
         return { text: "Something went wrong (" + reply.status + "). Try again shortly." };
     }
