@@ -141,3 +141,15 @@ async def test_publishing_a_cleared_title_names_the_field(client, auth, post):
     reply = await client.post("/api/drafts/spring/publish", headers=auth())
     assert reply.status_code == 422 and reply.json()["error"]["field"] == "title"
     assert (await client.get("/api/posts/spring", headers=auth())).json()["title"] == "Spring Notes"
+
+
+async def test_a_draft_call_costs_one_d1_query(client, auth, post, d1_queries):
+    """Counted, not timed: the store of a slug's draft is found with one indexed D1 query
+    (UNIQUE (tenant, slug)); the draft itself never touches D1."""
+    draft = await _open(client, auth)
+    before = d1_queries()
+    saved = await _save(client, auth, draft, device="laptop", content="One query.")
+    assert saved.status_code == 200 and d1_queries() - before == 1
+    before = d1_queries()
+    assert (await client.get("/api/drafts/spring", headers=auth())).status_code == 200
+    assert d1_queries() - before == 1
