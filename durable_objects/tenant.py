@@ -1,5 +1,5 @@
-"""TenantDO (``tenant:{subdomain}``): the tenant's config, its authors' drafts, its analytics
-buffer.
+"""TenantDO (``tenant:{subdomain}``): the tenant's config, its authors' drafts of new posts,
+its analytics buffer.
 
 Config: ``get_config()`` answers from the object's own storage and reloads from D1 (the
 source of truth) on first use and when its copy is 5 minutes old, so config costs D1 one query
@@ -13,7 +13,8 @@ reader takes it with the config (``get_config_and_stamp()``) and asks again afte
 (``cache_stamp()``). One object per tenant answers every isolate and location alike, which is
 what makes the check hold where module state is not shared (see ``grove.page_cache``).
 
-Drafts: one row per slug with a version; ``grove.drafts.decide`` says whether a save lands
+Drafts of posts that do not exist yet (an existing post's draft is in its PostContentDO): one
+row per slug with a version; ``grove.drafts.decide`` says whether a save lands
 (see there: conflicts are detected, never overwritten). A deleted draft leaves a tombstone
 with its last version so versions of a slug never repeat.
 
