@@ -1,5 +1,5 @@
-"""TenantDO (``tenant:{subdomain}``): the tenant's config, its authors' drafts, its analytics
-buffer.
+"""TenantDO (``tenant:{subdomain}``): the tenant's config, its authors' drafts of new posts,
+its analytics buffer.
 
 Config: ``get_config()`` answers from the object's own storage and reloads from D1 (the
 source of truth) on first use and when its copy is 5 minutes old, so config costs D1 one query
@@ -13,7 +13,8 @@ reader takes it with the config (``get_config_and_stamp()``) and asks again afte
 (``cache_stamp()``). One object per tenant answers every isolate and location alike, which is
 what makes the check hold where module state is not shared (see ``grove.page_cache``).
 
-Drafts: one row per slug with a version; ``grove.drafts.decide`` says whether a save lands
+Drafts of posts that do not exist yet (an existing post's draft is in its PostContentDO): one
+row per slug with a version; ``grove.drafts.decide`` says whether a save lands
 (see there: conflicts are detected, never overwritten). A deleted draft leaves a tombstone
 with its last version so versions of a slug never repeat.
 
@@ -36,7 +37,8 @@ from durable_objects.buffered_flush import BufferedFlush, BufferRow
 from grove.analytics import buffer_row, deliver
 from grove.bindings import DurableObjectState, Env, SqlCursor
 from grove.clock import now_ms
-from grove.drafts import Decision, Draft, DraftSave, decide, may_delete
+from grove.draft_rpc import save_outcome, summary
+from grove.drafts import Draft, may_delete
 from grove.flush_policy import FlushPolicy
 from grove.ids import new_id
 from grove.tenancy import read_tenant, subdomain_of
@@ -45,7 +47,6 @@ from grove.tenant_rpc import (
     ConfigData,
     DeleteReply,
     DraftSaveArgs,
-    DraftSummary,
     GetReply,
     ListReply,
     NoTenant,
@@ -95,17 +96,6 @@ def _draft_from_row(row: _DraftRow) -> Draft:
         version=row["version"],
         saved_at_ms=row["saved_at_ms"],
     )
-
-
-def _summary(draft: Draft) -> DraftSummary:
-    """A draft without its content: what lists and save replies carry."""
-    return {
-        "slug": draft.slug,
-        "title": draft.metadata.get("title", ""),
-        "device_id": draft.device_id,
-        "version": draft.version,
-        "saved_at_ms": draft.saved_at_ms,
-    }
 
 
 class TenantDO(GroveDurableObject):
@@ -194,7 +184,7 @@ class TenantDO(GroveDurableObject):
             f"SELECT {_DRAFT_COLUMNS} FROM drafts ORDER BY saved_at_ms DESC, slug"
         )
         rows = cursor.toArray()
-        return {"outcome": "found", "drafts": [_summary(_draft_from_row(row)) for row in rows]}
+        return {"outcome": "found", "drafts": [summary(_draft_from_row(row)) for row in rows]}
 
     async def get_draft(self, slug: str) -> GetReply:
         if not await self._known_tenant():
@@ -212,30 +202,19 @@ class TenantDO(GroveDurableObject):
             return _NO_TENANT
         # From here on no await: the read, the decision and the write are one step.
         current = self._draft(slug)
-        request = DraftSave(
-            content=save["content"],
-            metadata=save["metadata"],
-            device_id=save["device_id"],
-            base_version=save["base_version"],
-        )
-        verdict = decide(current, request, last_version=self._last_version(slug, current))
-        if verdict.decision is Decision.CONFLICT:
-            return {"outcome": "conflict", "draft": current.as_dict() if current else None}
-        if verdict.decision is Decision.UNCHANGED:
-            assert current is not None
-            return {"outcome": "unchanged", "draft": _summary(current)}
-        assert verdict.version is not None
-        saved = Draft(slug, request.content, request.metadata, request.device_id, verdict.version, now_ms())
-        self.sql.exec(
-            f"INSERT OR REPLACE INTO drafts ({_DRAFT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
-            saved.slug,
-            saved.content,
-            json.dumps(saved.metadata, ensure_ascii=False),
-            saved.device_id,
-            saved.version,
-            saved.saved_at_ms,
-        )
-        return {"outcome": "saved", "created": current is None, "draft": _summary(saved)}
+        step = save_outcome(current, save, slug=slug, last_version=self._last_version(slug, current), at_ms=now_ms())
+        saved = step.store
+        if saved is not None:
+            self.sql.exec(
+                f"INSERT OR REPLACE INTO drafts ({_DRAFT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
+                saved.slug,
+                saved.content,
+                json.dumps(saved.metadata, ensure_ascii=False),
+                saved.device_id,
+                saved.version,
+                saved.saved_at_ms,
+            )
+        return step.reply
 
     async def delete_draft(self, slug: str, expected_version: int | None = None) -> DeleteReply:
         """Outcomes: ``deleted``, ``missing``, ``conflict`` (the draft moved past
@@ -255,7 +234,7 @@ class TenantDO(GroveDurableObject):
             now_ms(),
         )
         self.sql.exec("DELETE FROM drafts WHERE slug = ?", slug)
-        return {"outcome": "deleted", "draft": _summary(current)}
+        return {"outcome": "deleted", "draft": summary(current)}
 
     # --- RPC: analytics ------------------------------------------------------------------
 

@@ -17,18 +17,18 @@ from grove.routes import (
     api_document,
     config_api,
     drafts_api,
-    editor,
     posts_api,
     reader,
     sign_in_routes,
     static,
+    workspace,
 )
 
 log = logging.getLogger("grove")
 
 router = Router()
 for area in (
-    reader, posts_api, sign_in_routes, accounts_api, drafts_api, analytics_api, config_api, editor, static, api_document,
+    reader, posts_api, sign_in_routes, accounts_api, drafts_api, analytics_api, config_api, workspace, static, api_document,
 ):
     area.register(router)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Generic, Literal, Protocol, Self, TypeAlias, TypedDict, TypeVar, overload
 
+from grove.post_content_rpc import PostContentStub
 from grove.rate_limit_rpc import RateLimiterStub
 from grove.tenant_rpc import TenantStub
 
@@ -179,6 +180,7 @@ class Env(D1Env, Protocol):
     CACHE_KV: KVNamespace
     CONTENT: R2Bucket
     TENANTS: DurableObjectNamespace[TenantStub]
+    POST_CONTENT: DurableObjectNamespace[PostContentStub]
     RATE_LIMITER: DurableObjectNamespace[RateLimiterStub]
 
 

@@ -16,10 +16,11 @@ Plain Python: the storage (TenantDO) asks ``decide`` and does what it says.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from enum import Enum
-from typing import NamedTuple
+from typing import Any, NamedTuple, NotRequired
 
 from typing_extensions import TypedDict  # pydantic reads it on Python < 3.12 (the API document)
 
@@ -31,11 +32,26 @@ MAX_DRAFT_BODY_BYTES = 3 * MAX_DRAFT_BYTES
 
 
 class DraftMetadataDict(TypedDict):
-    """A draft's metadata as stored and sent (``grove.models.DraftMetadata`` dumped)."""
+    """A draft's metadata as stored and sent (``grove.models.DraftMetadata`` dumped). ``slug``:
+    only in the draft of an existing post (the slug it will have once published; a draft of a
+    new post is named by its slug)."""
 
     title: str
     description: str
     tags: list[str]
+    slug: NotRequired[str]
+
+
+class DraftBase(TypedDict):
+    """The fields of an existing post when its draft was made from it: publishing changes only
+    the fields whose draft value differs from these. The markdown is kept as its SHA-256 (hex):
+    equality is all the comparison needs, and the draft row stays one post's size."""
+
+    title: str
+    description: str
+    tags: list[str]
+    slug: str
+    markdown_sha256: str
 
 
 class DraftData(TypedDict):
@@ -47,6 +63,10 @@ class DraftData(TypedDict):
     device_id: str
     version: int
     saved_at_ms: int
+    # The draft of an existing post (kept in that post's PostContentDO): the post's id and the
+    # fields the draft started from. Both None for the draft of a post that does not exist yet.
+    post_id: str | None
+    base: DraftBase | None
 
 
 @dataclass(frozen=True)
@@ -57,6 +77,8 @@ class Draft:
     device_id: str
     version: int
     saved_at_ms: int
+    post_id: str | None = None
+    base: DraftBase | None = None
 
     def as_dict(self) -> DraftData:
         return {
@@ -66,6 +88,8 @@ class Draft:
             "device_id": self.device_id,
             "version": self.version,
             "saved_at_ms": self.saved_at_ms,
+            "post_id": self.post_id,
+            "base": self.base,
         }
 
 
@@ -109,6 +133,29 @@ def may_delete(current: Draft, expected_version: int | None) -> bool:
     """A delete that names a version removes only that version (a stale device cannot drop
     newer text); one that names none removes whatever is there."""
     return expected_version is None or expected_version == current.version
+
+
+def markdown_sha256(markdown: str) -> str:
+    return hashlib.sha256(markdown.encode("utf-8")).hexdigest()
+
+
+def changed_fields(base: DraftBase, draft: DraftData) -> dict[str, Any]:
+    """What publishing the draft of an existing post writes: each field whose draft value
+    differs from the value the draft started from (``base``), and nothing else. A field the
+    author left alone keeps whatever the post holds now, even if it changed meanwhile through
+    the post API (publishing once overwrote the description and tags with the draft's copies,
+    empty when the editor had started blank)."""
+    metadata = draft["metadata"]
+    changes: dict[str, Any] = {}
+    for name in ("title", "description", "slug"):
+        value = metadata.get(name)
+        if value is not None and value != base[name]:
+            changes[name] = value
+    if metadata["tags"] != base["tags"]:
+        changes["tags"] = metadata["tags"]
+    if markdown_sha256(draft["content"]) != base["markdown_sha256"]:
+        changes["markdown"] = draft["content"]
+    return changes
 
 
 def draft_size_bytes(content: str, metadata: DraftMetadataDict) -> int:

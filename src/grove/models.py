@@ -91,6 +91,9 @@ class DraftMetadata(GroveModel):
     title: DraftTitle = ""
     description: Description = ""
     tags: Tags = Field(default_factory=list)
+    # The draft of an existing post: the slug it gets when published (a rename). Ignored for
+    # the draft of a new post, which is named by its URL.
+    slug: Slug | None = None
 
 
 class DraftPut(GroveModel):
@@ -305,6 +308,8 @@ class DraftDeletedBody(TypedDict):
 class PublishReply(GroveModel):
     post: AuthorPost
     draft_removed: bool
+    # The draft of an existing post: the fields publishing wrote (absent for a new post).
+    changed: list[str] | None = None
 
 
 # --- accounts and sign-in -------------------------------------------------------------------

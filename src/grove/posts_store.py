@@ -90,6 +90,30 @@ class DeletedRow(TypedDict):
     r2_key: str | None
 
 
+class SlugRow(TypedDict):
+    slug: str
+
+
+class PostRef(TypedDict):
+    """Which post a slug names, and its status: what draft routes need before the draft."""
+
+    id: str
+    slug: str
+    status: PostStatus
+
+
+class WorkspaceRow(TypedDict):
+    """A post as the author's dashboard lists it (any status)."""
+
+    id: str
+    slug: str
+    title: str
+    status: PostStatus
+    storage_location: StorageLocation
+    updated_at_ms: int
+    published_at_ms: int | None
+
+
 class R2Content(TypedDict):
     """The JSON of a post's content object in R2."""
 
@@ -181,6 +205,23 @@ async def read_post(env: Env, tenant: str, slug: str) -> AuthorPost | None:
     )
     row = await select.bind(tenant, slug).first()
     return None if row is None else await _resolve_content(env, tenant, row)
+
+
+async def read_post_ref(db: D1Database, tenant: str, slug: str) -> PostRef | None:
+    """The id and status of the post at ``slug`` (any status), without its content."""
+    select: D1PreparedStatement[PostRef] = db.prepare(
+        "SELECT id, slug, status FROM posts WHERE tenant = ?1 AND slug = ?2"
+    )
+    return await select.bind(tenant, slug).first()
+
+
+async def read_workspace_posts(db: D1Database, tenant: str, limit: int) -> list[WorkspaceRow]:
+    """The tenant's posts of every status, most recently updated first, at most ``limit``."""
+    select: D1PreparedStatement[WorkspaceRow] = db.prepare(
+        "SELECT id, slug, title, status, storage_location, updated_at_ms, published_at_ms FROM posts"
+        " WHERE tenant = ?1 ORDER BY updated_at_ms DESC, id DESC LIMIT ?2"
+    )
+    return (await select.bind(tenant, limit).all())["results"]
 
 
 # The reader lists' order (index posts_by_tenant_status_published, migration 0003).

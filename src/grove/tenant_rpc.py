@@ -5,6 +5,7 @@ The object (``durable_objects.tenant``) builds exactly these dicts and the route
 by ``outcome``; the type checker holds both ends to this module. RPC results cross the
 isolate boundary by structured clone, so replies are plain dicts of str/int/bool/None/lists,
 never enums or dataclasses (PLATFORM.md: "tuples and arbitrary objects are rejected").
+The draft replies are shared with PostContentDO and live in ``grove.draft_rpc`` (re-exported).
 """
 
 from __future__ import annotations
@@ -13,29 +14,18 @@ from typing import Literal, Protocol
 
 from typing_extensions import TypedDict  # pydantic reads it on Python < 3.12 (the API document)
 
-from grove.drafts import DraftData, DraftMetadataDict
+from grove.draft_rpc import (
+    DraftConflict,
+    DraftDeleted,
+    DraftFound,
+    DraftMissing,
+    DraftSaveArgs,
+    DraftSaved,
+    DraftSummary,
+    DraftUnchanged,
+)
 
-
-class DraftSummary(TypedDict):
-    """A draft without its content: what lists and save replies carry."""
-
-    slug: str
-    title: str
-    device_id: str
-    version: int
-    saved_at_ms: int
-
-
-class DraftSaveArgs(TypedDict):
-    """``save_draft``'s argument: the text and the version it was edited from (None: new)."""
-
-    content: str
-    metadata: DraftMetadataDict
-    device_id: str
-    base_version: int | None
-
-
-# --- replies, one per outcome ---------------------------------------------------------------
+# --- replies, one per outcome (the draft replies are grove.draft_rpc's) ---------------------
 
 
 class NoTenant(TypedDict):
@@ -44,43 +34,9 @@ class NoTenant(TypedDict):
     outcome: Literal["no_tenant"]
 
 
-class DraftMissing(TypedDict):
-    outcome: Literal["missing"]
-
-
-class DraftConflict(TypedDict):
-    """The draft moved past the caller's version; ``draft`` is None when it was deleted."""
-
-    outcome: Literal["conflict"]
-    draft: DraftData | None
-
-
 class DraftList(TypedDict):
     outcome: Literal["found"]
     drafts: list[DraftSummary]
-
-
-class DraftFound(TypedDict):
-    outcome: Literal["found"]
-    draft: DraftData
-
-
-class DraftSaved(TypedDict):
-    outcome: Literal["saved"]
-    created: bool
-    draft: DraftSummary
-
-
-class DraftUnchanged(TypedDict):
-    """The server already held this text (a repeated save)."""
-
-    outcome: Literal["unchanged"]
-    draft: DraftSummary
-
-
-class DraftDeleted(TypedDict):
-    outcome: Literal["deleted"]
-    draft: DraftSummary
 
 
 class EventsAccepted(TypedDict):
@@ -106,6 +62,13 @@ class ConfigAndStamp(TypedDict):
 
     config: ConfigData | None
     cache_stamp: str | None
+
+
+__all__ = [
+    "ConfigAndStamp", "ConfigData", "DeleteReply", "DraftConflict", "DraftDeleted", "DraftFound", "DraftList",
+    "DraftMissing", "DraftRefusal", "DraftSaveArgs", "DraftSaved", "DraftSummary", "DraftUnchanged",
+    "EventsAccepted", "GetReply", "ListReply", "NoTenant", "RecordReply", "SaveReply", "TenantStub",
+]
 
 
 class TenantStub(Protocol):

@@ -1,5 +1,7 @@
 """Fixtures shared by the app tests: a stand-in for Cloudflare's purge API, the live TenantDO
-behind a tenant (to look at its storage), and the D1 statements a test's paths sent."""
+behind a tenant (to look at its storage), the D1 statements a test's paths sent, sign-in through
+the dev outbox, and the app on a loopback port with headless Chromium for the page tests
+(``browser_kit``)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
-from browser_site import CHROMIUM, CHROMIUM_ARGS
+from browser_kit import CHROMIUM, CHROMIUM_ARGS
 from purge_stand_in import EmailApiStandIn, PurgeApiStandIn
 from sign_in_helpers import LINK, session_of
 
@@ -42,6 +44,7 @@ def d1_statements(monkeypatch) -> dict[str, tuple]:
     return seen
 
 
+@pytest.fixture
 def email_api():
     """An email API on 127.0.0.1 in Resend's shape; a module overrides ``platform_secrets``
     with ``email_api.secrets(platform_secrets)`` to have the Worker send through it."""

@@ -40,7 +40,7 @@ async def test_create_save_and_read_back(put, client, auth, clock):
     assert draft.status_code == 200 and draft.headers["cache-control"] == "private, no-store"
     assert draft.json() == {
         "slug": "spring", "content": "First *light*. Then rain.", "metadata": META, "device_id": "laptop",
-        "version": 2, "saved_at_ms": clock.now_ms(),
+        "version": 2, "saved_at_ms": clock.now_ms(), "post_id": None, "base": None,
     }
 
 
@@ -228,7 +228,10 @@ async def test_publish_creates_the_post_and_removes_the_draft(put, client, auth,
     assert post["slug"] == "spring" and post["title"] == "Spring Notes" and post["status"] == "published"
     assert post["html"] == "<p>First <em>light</em>.</p>\n" and post["tags"] == ["garden"]
     assert post["author_id"] == "ada" and post["published_at_ms"] == clock.now_ms()
-    assert (await client.get("/api/drafts/spring", headers=auth())).status_code == 404
+    assert (await client.get("/api/drafts", headers=auth())).json() == {"drafts": []}
+    # The post exists now: its slug opens the post's own draft, made from what was published.
+    reopened = (await client.get("/api/drafts/spring", headers=auth())).json()
+    assert reopened["post_id"] == post["id"] and reopened["content"] == "First *light*."
     # The post API's write path cleared the cached tombstone: readers see it at once.
     page = await read("/blog/spring")
     assert page.status_code == 200 and "First <em>light</em>." in page.text
@@ -237,9 +240,10 @@ async def test_publish_creates_the_post_and_removes_the_draft(put, client, auth,
 async def test_publish_updates_an_existing_post(put, client, auth, create_post, read):
     original = await create_post("Spring Notes", "old words", slug="spring")
     await read("/blog/spring")  # cached now
-    await put("spring", "new words", metadata={**META, "title": "Spring Notes, Revised"})
+    opened = (await client.get("/api/drafts/spring", headers=auth())).json()  # made from the post
+    await put("spring", "new words", metadata={**opened["metadata"], "title": "Spring Notes, Revised"}, base=opened["version"])
     reply = await client.post("/api/drafts/spring/publish", headers=auth())  # no body: latest version
-    assert reply.status_code == 200
+    assert reply.status_code == 200 and reply.json()["changed"] == ["markdown", "title"]
     post = reply.json()["post"]
     assert post["id"] == original["id"] and post["title"] == "Spring Notes, Revised"
     assert post["published_at_ms"] == original["published_at_ms"]

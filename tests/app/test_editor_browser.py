@@ -1,16 +1,21 @@
-"""The editor page in headless Chromium (``browser_site``): two browser contexts are two
-devices."""
+"""The editor page in headless Chromium: two browser contexts are two devices.
+
+Debian's ``chromium`` (``make browser`` installs it; CI runs ``make test``, which does),
+driven by Playwright with an explicit executable path: Playwright never downloads a browser.
+The app is served by uvicorn on 127.0.0.1 from this test's own platform (simulated clock for
+the server; the page's own timers run in real time), and Chromium maps ``*.localhost`` there.
+A device is a browser context signed in by an ``Authorization`` header on every request (the
+session cookie does the same job for people); the pages never ask for a token.
+"""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-from browser_site import NEEDS_CHROMIUM
+from browser_kit import NEEDS_CHROMIUM, device, playwright_api
 
 from grove.tenancy import tenant_stub
-
-playwright_api = pytest.importorskip("playwright.async_api")
 
 SLUG = "spring-notes"
 # The page saves 2 s after typing stops; leave room for a slow CI machine.
@@ -19,12 +24,9 @@ WAIT_MS = 15_000
 pytestmark = NEEDS_CHROMIUM
 
 
-async def _open_editor(context, site: str, token: str | None):
+async def _open_editor(context, site: str, slug: str = SLUG):
     page = await context.new_page()
-    await page.goto(f"{site}/admin/editor/{SLUG}")
-    if token is not None:  # the first visit on this device asks for the token, once
-        await page.fill("#token", token)
-        await page.click("#token-form button")
+    await page.goto(f"{site}/admin/editor/{slug}")
     await _state(page, "saved")
     return page
 
@@ -44,14 +46,14 @@ async def _server_draft(platform) -> dict:
 
 async def test_two_devices_get_a_conflict_dialog_and_keep_mine_saves_the_right_text(site, browser, platform, mint):
     token = mint(role="author")
-    laptop = await _open_editor(await browser.new_context(), site, token)
+    laptop = await _open_editor(await device(browser, token), site)
     await laptop.fill("#title", "Spring Notes")
     await _type(laptop, "# Spring\n\nFirst *light* in the garden.")
     await _state(laptop, "saved")
     assert "<em>light</em>" in await laptop.inner_html("#preview")
     assert (await _server_draft(platform))["version"] == 1
 
-    phone = await _open_editor(await browser.new_context(), site, token)
+    phone = await _open_editor(await device(browser, token), site)
     assert await phone.input_value("#content") == "# Spring\n\nFirst *light* in the garden."
     assert await phone.input_value("#title") == "Spring Notes"
 
@@ -82,8 +84,8 @@ async def test_two_devices_get_a_conflict_dialog_and_keep_mine_saves_the_right_t
 
 
 async def test_a_reload_after_going_offline_restores_the_local_copy(site, browser, platform, mint):
-    context = await browser.new_context()
-    page = await _open_editor(context, site, mint(role="author"))
+    context = await device(browser, mint(role="author"))
+    page = await _open_editor(context, site)
     await _type(page, "Typed while online.")
     await _state(page, "saved")
 
@@ -94,7 +96,7 @@ async def test_a_reload_after_going_offline_restores_the_local_copy(site, browse
     assert (await _server_draft(platform))["content"] == "Typed while online."
 
     await context.set_offline(False)
-    reloaded = await _open_editor(context, site, token=None)  # the token was kept
+    reloaded = await _open_editor(context, site)
     assert await reloaded.input_value("#content") == "Typed while offline: nothing may be lost."
     # The server still held the version the local copy was edited from, so the page sent it
     # ("saved" is shown only once the server confirmed).
@@ -104,8 +106,8 @@ async def test_a_reload_after_going_offline_restores_the_local_copy(site, browse
 
 async def test_a_lost_reply_of_this_devices_own_save_is_not_a_conflict(site, browser, platform, mint):
     token = mint(role="author")
-    context = await browser.new_context()
-    page = await _open_editor(context, site, token)
+    context = await device(browser, token)
+    page = await _open_editor(context, site)
     await _type(page, "one")
     await _state(page, "saved")  # version 1
     device_id = await page.evaluate("localStorage.getItem('grove:device')")
@@ -121,7 +123,7 @@ async def test_a_lost_reply_of_this_devices_own_save_is_not_a_conflict(site, bro
     assert reply.status == 200
 
     await context.set_offline(False)
-    reloaded = await _open_editor(context, site, token=None)
+    reloaded = await _open_editor(context, site)
     # Same device, one version on: the local text (which contains it) goes on top, no dialog.
     await playwright_api.expect(reloaded.locator("#conflict")).to_be_hidden()
     assert await reloaded.input_value("#content") == "one two three"
@@ -133,7 +135,7 @@ async def test_the_pages_get_their_stylesheets_and_script_under_the_csp(site, br
     """Styles from the hashed stylesheet URLs apply (the tenant's accent too), and the editor's
     script runs under its Content-Security-Policy without a single refusal."""
     await create_post("First Light", markdown="Some `code` and a [link](https://example.com).")
-    context = await browser.new_context()
+    context = await device(browser, mint(role="author"))
     refused: list[str] = []  # CSP refusals reported on the console
     static_replies: list[tuple[str, int]] = []
 
@@ -150,11 +152,9 @@ async def test_the_pages_get_their_stylesheets_and_script_under_the_csp(site, br
     editor = await context.new_page()
     watch(editor)
     await editor.goto(f"{site}/admin/editor/{SLUG}")
-    await editor.fill("#token", mint(role="author"))
-    await editor.click("#token-form button")
     await _state(editor, "saved")  # the script ran
     assert await editor.evaluate(f"({computed})('.panes').display") == "grid"  # editor.css
     assert await editor.evaluate(f"({computed})('#status').borderTopColor") == "rgb(231, 225, 214)"  # var(--rule)
     assert refused == []
     assert {status for _, status in static_replies} == {200}
-    assert {url.rsplit("/", 1)[1].split(".")[0] for url, _ in static_replies} == {"reader", "editor", "session"}
+    assert {url.rsplit("/", 1)[1].split(".")[0] for url, _ in static_replies} == {"reader", "workspace", "editor", "session"}

@@ -74,6 +74,8 @@ async def test_d1_unavailable_analytics_are_kept_and_delivered_after_and_tokens_
     headers = auth()
     faults.arm(FaultPoint.D1_UNAVAILABLE)
     await _send_events(client, clock, 150)  # acknowledged: in the TenantDO's own storage
+    # Which object holds a slug's draft is D1's to say (is it a post?): without D1 a save is
+    # refused with a retry hint and writes nothing (the editor keeps the text and resends it).
     draft = {"content": "kept", "metadata": {"title": "Kept"}, "device_id": "laptop"}
     # Credentials live in D1 (revocation must be strongly consistent): without D1 a token
     # cannot be checked, so it is refused with a retry hint, never let through.
@@ -86,7 +88,9 @@ async def test_d1_unavailable_analytics_are_kept_and_delivered_after_and_tokens_
     faults.disarm(FaultPoint.D1_UNAVAILABLE)
     await platform.runtime.advance(15 * MINUTE_MS)  # past the longest backoff so far
     assert await _count(platform, "SELECT COUNT(*) AS n FROM analytics_events WHERE tenant = 'autumn'") == 150
-    assert (await client.put("/api/drafts/kept", json=draft, headers=headers)).status_code == 201
+    assert (await client.get("/api/drafts/kept", headers=headers)).status_code == 404  # nothing half-written
+    saved = await client.put("/api/drafts/kept", json=draft, headers=headers)  # sent again
+    assert saved.status_code == 201, saved.text
     got = await client.get("/api/drafts/kept", headers=headers)
     assert got.status_code == 200 and got.json()["content"] == "kept"
 

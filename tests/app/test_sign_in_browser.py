@@ -1,4 +1,4 @@
-"""Signing in in headless Chromium (``browser_site``): the form, the link from the dev outbox,
+"""Signing in in headless Chromium (``browser_kit``): the form, the link from the dev outbox,
 the HttpOnly session cookie, "Signed in as …" with an "Edit" link on a public post page for
 the blog's owner, sign-out, and the sign-in page at phone width without horizontal scroll."""
 
@@ -8,7 +8,7 @@ import re
 
 import httpx
 import pytest
-from browser_site import NEEDS_CHROMIUM
+from browser_kit import NEEDS_CHROMIUM
 
 playwright_api = pytest.importorskip("playwright.async_api")
 

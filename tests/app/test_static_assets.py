@@ -24,14 +24,15 @@ def linked(page: str) -> list[str]:
     return LINKED.findall(page)
 
 
-async def test_pages_link_their_files_and_get_the_exact_bytes(client, create_post):
+async def test_pages_link_their_files_and_get_the_exact_bytes(client, create_post, auth):
     await create_post("First Light")
     pages = {
         "/blog/first-light": ["reader.css", "session.js"],
-        "/admin/editor/notes": ["reader.css", "session.js", "editor.css", "editor.js"],
+        "/admin/editor/notes": ["reader.css", "session.js", "workspace.css", "editor.css", "workspace.js", "editor.js"],
+        "/admin": ["reader.css", "session.js", "workspace.css", "workspace.js"],
     }
     for path, names in pages.items():
-        page = await client.get(path)
+        page = await client.get(path, headers=auth() if path.startswith("/admin") else None)
         assert page.status_code == 200, page.text
         urls = linked(page.text)
         assert urls == [assets.ASSETS.url(name) for name in names]
@@ -78,7 +79,7 @@ async def test_other_names_are_404s_nobody_caches(client, path):
 
 def test_the_files_use_percent_and_braces():
     # The characters %-formatting and str.format would choke on are in the real files.
-    for name in ("reader.css", "editor.css", "editor.js", "session.js"):
+    for name in ("reader.css", "workspace.css", "editor.css", "workspace.js", "editor.js", "session.js"):
         text = (STATIC / name).read_text()
         assert "{" in text and "}" in text, name
     assert "%" in (STATIC / "reader.css").read_text()
@@ -89,17 +90,19 @@ HOSTILE = {
     "editor.css": "main.editor { width: 50%; } /* %d {slug} */\n",
     "editor.js": 'console.log("%s %(nonce)s {config} ${x} {{}}", `${1 % 2}`);\n',
     "session.js": 'document.title = "%s {user} ${me} {{}}";\n',
+    "workspace.css": ".wrap.wide { width: 90%; } /* %s {nav} */\n",
+    "workspace.js": 'console.log("%(x)s {y}", `${2 % 3}`);\n',
 }
 
 
-async def test_percent_and_braces_in_the_files_break_no_page(client, create_post, tmp_path, monkeypatch):
+async def test_percent_and_braces_in_the_files_break_no_page(client, create_post, auth, tmp_path, monkeypatch):
     for name, text in HOSTILE.items():
         (tmp_path / name).write_text(text)
     monkeypatch.setattr(assets, "ASSETS", assets.AssetSet.from_folder(tmp_path))
     await create_post("First Light")
-    paths = ["/", "/blog", "/blog/first-light", "/blog/missing", "/admin/editor/notes", "http://nobody.localhost:8787/"]
+    paths = ["/", "/blog", "/blog/first-light", "/blog/missing", "/admin/editor/notes", "/admin", "http://nobody.localhost:8787/"]
     for path in paths:
-        page = await client.get(path, headers=BROWSER)
+        page = await client.get(path, headers={**BROWSER, **(auth() if path.startswith("/admin") else {})})
         assert page.status_code in (200, 404), (path, page.text)
         assert page.headers["content-type"].startswith("text/html")
         urls = linked(page.text)
@@ -117,7 +120,7 @@ async def test_an_edge_copy_built_with_other_assets_is_not_served(create_post, r
     assert platform.services.stats.get("cache.hits") == hits + 2  # the Cache API copy answered (and the generation entry)
     assert "x-grove-assets" not in first.headers  # the copy's own bookkeeping stays inside
     # A deploy that changed the stylesheet: the old copy links a URL that is now a 404.
-    for name in ("reader.css", "editor.css", "editor.js", "session.js"):
+    for name in ("reader.css", "workspace.css", "editor.css", "workspace.js", "editor.js", "session.js"):
         (tmp_path / name).write_bytes((STATIC / name).read_bytes() + (b"\n/* changed */\n" if name == "reader.css" else b""))
     monkeypatch.setattr(assets, "ASSETS", assets.AssetSet.from_folder(tmp_path))
     after = await read("/blog/first-light")

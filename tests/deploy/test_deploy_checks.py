@@ -75,7 +75,7 @@ def tracked_modules(folder: Path, pattern: str = "*.py") -> set[str]:
 def static_files() -> set[str]:
     """The pages' CSS and JavaScript, as module names (relative to `src/`)."""
     names = {f"grove/static/{name}" for name in tracked_modules(REPO / "src" / "grove" / "static", "*")}
-    assert {"grove/static/reader.css", "grove/static/editor.css", "grove/static/editor.js"} <= names
+    assert {f"grove/static/{name}" for name in ("reader.css", "workspace.css", "editor.css", "workspace.js", "editor.js")} <= names
     return names
 
 

@@ -8,7 +8,7 @@ from scenario_seed import add_tenant
 TABLES = {
     "TENANTS": {"config", "drafts", "analytics_buffer"},
     "POST_META": {"reactions", "reaction_counts", "comments_buffer", "stats"},
-    "POST_CONTENT": {"content_versions", "metadata", "device_drafts"},
+    "POST_CONTENT": {"content_versions", "metadata", "device_drafts", "post_draft"},
     "FEEDS": {"following", "feed_items"},
 }
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from scenario_seed import add_tenant, post_statement
+from scenario_contract import TEST_SECRETS
+from scenario_seed import add_tenant, bearer, post_statement
 
 STATIC = Path(__file__).resolve().parents[2] / "src" / "grove" / "static"
 LINKED = re.compile(r'<(?:link rel="stylesheet" href|script src)="(/static/([a-z]+)\.([0-9a-f]{16})(\.[a-z]+))"')
@@ -19,15 +20,16 @@ async def test_pages_link_their_static_files_and_the_worker_serves_the_exact_byt
     await add_tenant(db, "autumn")
     await post_statement(db, "autumn", "first-light").run()
     served = {}
-    for path in ("/blog/first-light", "/admin/editor/first-light"):
-        page = await edge.fetch("GET", edge.url("autumn", path))
+    author = bearer(TEST_SECRETS["JWT_SECRET"], edge.now_ms(), tenant="autumn", role="author")
+    for path, headers in (("/blog/first-light", None), ("/admin/editor/first-light", author)):
+        page = await edge.fetch("GET", edge.url("autumn", path), headers=headers)
         assert page.status == 200, page.text()[:500]
         for url, stem, _, suffix in LINKED.findall(page.text()):
             reply = await edge.fetch("GET", edge.url("autumn", url))
             assert reply.status == 200, (url, reply.text()[:300])
             assert reply.headers["cache-control"] == "public, max-age=31536000, immutable"
             served[stem + suffix] = reply.body
-    assert served.keys() == {"reader.css", "editor.css", "editor.js", "session.js"}
+    assert served.keys() == {"reader.css", "workspace.css", "editor.css", "workspace.js", "editor.js", "session.js"}
     for name, body in served.items():
         assert body == (STATIC / name).read_bytes(), name
 

@@ -66,7 +66,45 @@ async def test_two_devices_conflict_on_a_draft(edge):
     assert [(d["slug"], d["version"], d["device_id"]) for d in listed.json()["drafts"]] == [("spring", 2, "laptop")]
     published = await edge.fetch("POST", edge.url("autumn", "/api/drafts/spring/publish"), headers=auth, body=json.dumps({"version": 2}))
     assert published.status == 201, published.text()
-    assert (await edge.fetch("GET", url, headers=auth)).status == 404
+    listed = await edge.fetch("GET", edge.url("autumn", "/api/drafts"), headers=auth)
+    assert listed.json()["drafts"] == []
+    # The post exists now: its slug opens the post's own draft (its PostContentDO).
+    reopened = await edge.fetch("GET", url, headers=auth)
+    assert reopened.status == 200 and reopened.json()["post_id"] == published.json()["post"]["id"]
+
+
+async def test_the_draft_of_an_existing_post_lives_in_its_post_content_object(edge):
+    """PostContentDO over RPC in both lanes: the draft is made from the post, survives a slug
+    rename (keyed by post id), follows the conflict rule, and publishing it changes only the
+    field the author changed."""
+    auth = await _owner(edge)
+    body = {"title": "Beans", "slug": "beans", "markdown": "Runner *beans*.", "status": "published",
+            "description": "What came up.", "tags": ["garden", "spring"]}
+    created = await edge.fetch("POST", edge.url("autumn", "/api/posts"), headers=auth, body=json.dumps(body))
+    assert created.status == 201, created.text()
+    post_id = created.json()["id"]
+    opened = await edge.fetch("GET", edge.url("autumn", "/api/drafts/beans"), headers=auth)
+    assert opened.status == 200, opened.text()
+    draft = opened.json()
+    assert draft["post_id"] == post_id and draft["content"] == "Runner *beans*." and draft["version"] == 1
+    assert draft["metadata"] == {"title": "Beans", "description": "What came up.", "tags": ["garden", "spring"], "slug": "beans"}
+    rows = await edge.do_sql("POST_CONTENT", f"post-content:autumn:{post_id}", "SELECT version, device_id FROM post_draft")
+    assert rows == [{"version": 1, "device_id": "post"}]
+
+    renamed = await edge.fetch("PUT", edge.url("autumn", "/api/posts/beans"), headers=auth, body=json.dumps({"slug": "runner-beans"}))
+    assert renamed.status == 200, renamed.text()
+    url = edge.url("autumn", "/api/drafts/runner-beans")
+    save = {"content": draft["content"], "metadata": {**draft["metadata"], "title": "Runner Beans"}, "device_id": "laptop", "base_version": 1}
+    saved = await edge.fetch("PUT", url, headers=auth, body=json.dumps(save))
+    assert saved.status == 200 and saved.json()["version"] == 2, saved.text()
+    stale = await edge.fetch("PUT", url, headers=auth, body=json.dumps({**save, "content": "phone", "device_id": "phone"}))
+    assert stale.status == 409 and stale.json()["error"]["server"]["version"] == 2
+
+    published = await edge.fetch("POST", edge.url("autumn", "/api/drafts/runner-beans/publish"), headers=auth, body=json.dumps({"version": 2}))
+    assert published.status == 200, published.text()
+    assert published.json()["changed"] == ["title"]
+    post = published.json()["post"]
+    assert post["title"] == "Runner Beans" and post["description"] == "What came up." and post["tags"] == ["garden", "spring"]
 
 
 async def test_analytics_reach_d1_in_one_batch(edge):

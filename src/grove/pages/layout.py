@@ -44,15 +44,19 @@ def document(
     head: str = "",
     main_class: str = "wrap",
     nonce: str | None = None,
+    nav: str | None = None,
+    wrap_class: str = "wrap",
 ) -> str:
     """A whole page. ``head`` is trusted markup added to the document head (a page's own
     styles and scripts); ``main_class`` lets a page widen its main column; ``nonce`` is the
-    Content-Security-Policy nonce of a page that sends one, for the inline accent style."""
+    Content-Security-Policy nonce of a page that sends one, for the inline accent style;
+    ``nav`` (trusted markup) replaces the header's links; ``wrap_class`` is the header's and
+    footer's column, so a page that widens its main column widens them alike (their edges line up)."""
     site_name = config.display_name if config else "Grove"
     page_title = title if title == site_name else f"{title} · {site_name}"
+    links = nav if nav is not None else '<a href="/">Home</a><a href="/blog">All posts</a>'
     header = (
-        f'<a class="site-name" href="/">{escape(site_name)}</a>'
-        '<nav><a href="/">Home</a><a href="/blog">All posts</a></nav>'
+        f'<a class="site-name" href="/">{escape(site_name)}</a><nav>{links}</nav>'
         if config
         else '<span class="site-name">Grove</span>'
     )
@@ -66,10 +70,10 @@ def document(
         f'<link rel="stylesheet" href="{assets.ASSETS.url("reader.css")}">'
         f"<style{nonce_attr}>:root {{ --accent: {accent_of(config)}; }}</style>"
         f'<script src="{assets.ASSETS.url("session.js")}" defer{nonce_attr}></script>{head}</head>'
-        f'<body><header class="site"><div class="wrap">{header}'
+        f'<body><header class="site"><div class="{wrap_class}">{header}'
         # Filled after load by session.js from GET /api/me: the page bytes stay the same for all.
         '<span id="whoami" class="meta"></span></div></header>'
         f'<main class="{main_class}">{main}</main>'
-        f'<footer class="site"><div class="wrap"><p>{escape(site_name)} · grown on Grove</p>'
+        f'<footer class="site"><div class="{wrap_class}"><p>{escape(site_name)} · grown on Grove</p>'
         "</div></footer></body></html>\n"
     )

@@ -1,14 +1,16 @@
 // The draft editor (grove/pages/editor.py, whose docstring describes what it does): local copy,
-// debounced saves, conflicts, publish. Loaded at its content-hashed URL with the page's CSP nonce.
+// debounced saves, conflicts, publish. Loaded at its content-hashed URL with the page's CSP nonce,
+// after workspace.js (its api/explain/say helpers). Calls carry the browser's own credentials.
 (() => {
   "use strict";
   const cfg = JSON.parse(document.getElementById("editor-config").textContent);
+  const ws = window.groveWorkspace;
   const API = "/api/drafts/" + encodeURIComponent(cfg.slug);
-  const KEY = { token: "grove:token", device: "grove:device", draft: "grove:draft:" + cfg.slug };
+  const KEY = { device: "grove:device", draft: "grove:draft:" + cfg.slug };
   const $ = (id) => document.getElementById(id);
-  const fields = { content: $("content"), title: $("title"), description: $("description"), tags: $("tags") };
+  const fields = { content: $("content"), title: $("title"), description: $("description"), tags: $("tags"), slug: $("slug") };
   const LABELS = { saved: "Saved", saving: "Saving…", unsaved: "Unsaved changes",
-    offline: "Offline: kept on this device", conflict: "Conflict", signin: "Sign in", error: "Not saved" };
+    offline: "Offline: kept on this device", conflict: "Conflict", signin: "Signed out", error: "Not saved" };
 
   // local: the text on this device. base_version: the server version it was edited from
   // (null: new). dirty: edited since the server last confirmed it.
@@ -27,22 +29,48 @@
   function readLocal() { try { return JSON.parse(localStorage.getItem(KEY.draft)); } catch (e) { return null; } }
   function writeLocal() { localStorage.setItem(KEY.draft, JSON.stringify(local)); }
   function setStatus(state, text) { const el = $("status"); el.dataset.state = state; el.textContent = text || LABELS[state]; }
-  function headers() { return { "authorization": "Bearer " + (localStorage.getItem(KEY.token) || ""), "content-type": "application/json" }; }
+  const JSON_HEADERS = { "content-type": "application/json" };
+  function call(url, init) { return fetch(url, Object.assign({ credentials: "same-origin" }, init)); }
   function sameMeta(a, b) {
     return (a.title || "") === (b.title || "") && (a.description || "") === (b.description || "")
-      && JSON.stringify(a.tags || []) === JSON.stringify(b.tags || []);
+      && JSON.stringify(a.tags || []) === JSON.stringify(b.tags || []) && (a.slug || "") === (b.slug || "");
   }
   function sameText(a, b) { return a.content === b.content && sameMeta(a.metadata, b.metadata); }
   function metaFromFields() {
-    return { title: fields.title.value.trim(), description: fields.description.value.trim(),
+    const meta = { title: fields.title.value.trim(), description: fields.description.value.trim(),
       tags: fields.tags.value.split(",").map((t) => t.trim()).filter(Boolean) };
+    if (!$("slug-field").hidden) meta.slug = fields.slug.value.trim();
+    return meta;
   }
   function show(content, meta) {
     fields.content.value = content;
     fields.title.value = meta.title || "";
     fields.description.value = meta.description || "";
     fields.tags.value = (meta.tags || []).join(", ");
+    // The draft of an existing post carries its slug (changing it renames the post on publish).
+    $("slug-field").hidden = meta.slug === undefined;
+    fields.slug.value = meta.slug || "";
     renderPreview();
+  }
+  function notice(kind, text, signIn) {
+    if (!text) { $("notice").hidden = true; return; }
+    ws.say($("notice"), kind, text, signIn ? cfg.sign_in : null);
+  }
+  async function readJson(reply) { try { return await reply.json(); } catch (e) { return null; } }
+  // A refused request, said in words: the local copy stays either way.
+  async function refused(reply, retry) {
+    const why = ws.explain({ status: reply.status, data: await readJson(reply) });
+    notice("error", why.text, why.signIn);
+    if (reply.status === 401 || reply.status === 403) { setStatus("signin"); return; }
+    if (why.retry && retry) {
+      // The server asked to be tried again (Retry-After, seconds): the text waits on this device.
+      const seconds = Number(reply.headers.get("retry-after")) || 5;
+      setStatus("offline", "Not saved yet: kept on this device");
+      clearTimeout(timer);
+      timer = setTimeout(retry, Math.min(Math.max(seconds, 1), 60) * 1000);
+      return;
+    }
+    setStatus("error");
   }
 
   // --- preview: a small markdown subset, escaped before anything is marked up -------------
@@ -130,7 +158,7 @@
     try {
       // keepalive lets the request outlive a closing page; if the page lives on (a hidden
       // tab), its reply is handled like any other.
-      reply = await fetch(API, { method: "PUT", headers: headers(), body: body(), keepalive });
+      reply = await call(API, { method: "PUT", headers: JSON_HEADERS, body: body(), keepalive });
     } catch (e) { reply = null; }
     inFlight = false;
     if (reply === null) { offline(); return; }
@@ -139,19 +167,14 @@
       local.base_version = saved.version;
       if (sameText(local, sent)) local.dirty = false;
       writeLocal();
+      notice();
       if (!local.dirty) setStatus("saved");
     } else if (reply.status === 409) {
       const server = (await reply.json()).error.server;
       if (ownLostSave(server)) rebase(server); else showConflict(server);
       return;
-    } else if (reply.status === 401 || reply.status === 403) {
-      askForToken("The token was refused: enter another one.");
-      return;
-    } else if (reply.status === 413) {
-      setStatus("error", "Too large to save (over 1 MiB)");
-      return;
     } else {
-      setStatus("error", "Not saved (" + reply.status + ")");
+      await refused(reply, sync);
       return;
     }
     // Edits made while this save was in flight: their timer fired meanwhile.
@@ -219,23 +242,11 @@
     local = readLocal();
     if (local) show(local.content, local.metadata);
     let reply;
-    try { reply = await fetch(API, { headers: headers(), cache: "no-store" }); } catch (e) { offline(); return; }
-    if (reply.status === 401 || reply.status === 403) { askForToken("The token was refused: enter another one."); return; }
-    if (reply.status !== 404 && !reply.ok) { setStatus("error", "Could not load the draft (" + reply.status + ")"); return; }
+    try { reply = await call(API, { cache: "no-store" }); } catch (e) { offline(); return; }
+    if (reply.status !== 404 && !reply.ok) { await refused(reply, load); return; }
+    notice();
     reconcile(reply.status === 404 ? null : await reply.json());
   }
-
-  function askForToken(message) {
-    $("signin").hidden = false; $("editor").hidden = true;
-    setStatus("signin", message);
-  }
-  function start() { $("signin").hidden = true; $("editor").hidden = false; load(); }
-
-  $("token-form").addEventListener("submit", (e) => {
-    e.preventDefault();
-    localStorage.setItem(KEY.token, $("token").value.trim());
-    start();
-  });
   for (const input of Object.values(fields)) input.addEventListener("input", onEdit);
   window.addEventListener("online", () => { if (local && local.dirty && !conflicted) schedule(0); });
   window.addEventListener("offline", () => { if (local && local.dirty) offline(); });
@@ -247,19 +258,38 @@
     if (local.dirty) { await sync(); if (local.dirty || conflicted) return; }
     let reply;
     try {
-      reply = await fetch(API + "/publish", { method: "POST", headers: headers(), body: JSON.stringify({ version: local.base_version }) });
+      reply = await call(API + "/publish", { method: "POST", headers: JSON_HEADERS, body: JSON.stringify({ version: local.base_version }) });
     } catch (e) { offline(); return; }
+    if (reply.status === 409) {
+      const answer = await readJson(reply);
+      if (answer && answer.error.code === "draft_conflict") { showConflict(answer.error.server); return; }
+      notice("error", ws.explain({ status: 409, data: answer }).text);
+      return;
+    }
+    if (!reply.ok) { await refused(reply); return; }
     const answer = await reply.json();
-    if (reply.status === 409) { showConflict(answer.error.server); return; }
-    if (!reply.ok) { $("publish-result").textContent = answer.error.message; return; }
     localStorage.removeItem(KEY.draft);
-    local = { content: local.content, metadata: local.metadata, base_version: null, dirty: false };
-    const link = document.createElement("a");
-    link.href = "/blog/" + encodeURIComponent(answer.post.slug);
-    link.textContent = "Published: view the post";
-    $("publish-result").replaceChildren(link);
+    notice();
+    const slug = answer.post.slug;
+    const view = document.createElement("a");
+    view.href = "/blog/" + encodeURIComponent(slug);
+    view.textContent = "Published: view the post";
+    $("publish-result").replaceChildren(view);
+    if (slug !== cfg.slug) {
+      // Renamed: the post (and its draft) now live under the new slug.
+      const next = document.createElement("a");
+      next.href = "/admin/editor/" + encodeURIComponent(slug);
+      next.textContent = "Keep editing at " + slug;
+      $("publish-result").append(" · ", next);
+      local = null;
+      setStatus("saved", "Published");
+      return;
+    }
+    // The post's next draft starts from what was just published.
+    local = null;
+    await load();
     setStatus("saved", "Published");
   });
 
-  if (localStorage.getItem(KEY.token)) start(); else askForToken();
+  load();
 })();
