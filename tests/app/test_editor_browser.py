@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from browser_kit import NEEDS_CHROMIUM, device, playwright_api
 
 from grove.tenancy import tenant_stub
