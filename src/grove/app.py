@@ -18,6 +18,7 @@ from grove.routes import (
     config_api,
     drafts_api,
     editor,
+    post_meta_api,
     posts_api,
     reader,
     static,
@@ -26,7 +27,7 @@ from grove.routes import (
 log = logging.getLogger("grove")
 
 router = Router()
-for area in (reader, posts_api, auth_api, drafts_api, analytics_api, config_api, editor, static, api_document):
+for area in (reader, posts_api, post_meta_api, auth_api, drafts_api, analytics_api, config_api, editor, static, api_document):
     area.register(router)
 
 

@@ -16,6 +16,9 @@ from grove.slugs import SLUG_MAX_CHARS, SLUG_PATTERN, is_valid_slug
 # Static file names as ``grove.pages.assets`` builds them: ``reader.3138618926ae10da.css``.
 ASSET_NAME_PATTERN = r"^[a-z0-9_-]{1,64}\.[0-9a-f]{16}\.[a-z0-9]{1,8}$"
 _ASSET_NAME = re.compile(ASSET_NAME_PATTERN)
+# Comment ids as ``grove.ids.new_id`` mints them (``grove.engagement`` names the same rule).
+COMMENT_ID_PATTERN = r"^[0-9a-f]{32}$"
+_COMMENT_ID = re.compile(COMMENT_ID_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,11 @@ PATH_PARAMS: dict[str, PathParam] = {
         is_valid_slug,
         {"type": "string", "pattern": SLUG_PATTERN, "maxLength": SLUG_MAX_CHARS},
         "lower-case letters, digits and single dashes",
+    ),
+    "comment_id": PathParam(
+        lambda value: _COMMENT_ID.match(value) is not None,
+        {"type": "string", "pattern": COMMENT_ID_PATTERN},
+        "a comment id (32 lower-case hex digits)",
     ),
     "name": PathParam(
         lambda value: _ASSET_NAME.match(value) is not None,
