@@ -21,7 +21,10 @@ async def test_post_page_is_a_readable_html_document(create_post, read):
     assert "<h2>Mulch</h2>" in page and "<em>lots</em>" in page
     assert "Before the frost." in page and "<li>garden</li>" in page
     assert "--accent: #b5542c" in page  # the tenant's theme
-    assert "<script" not in page  # no JavaScript needed
+    # No JavaScript needed to read: the one script only adds the live parts (reactions,
+    # comments) into an empty placeholder after the article.
+    assert page.count("<script") == 1 and '<script src="/static/post_live.' in page
+    assert '<section id="post-live" data-slug="putting-the-garden-to-bed" hidden></section>' in page
     assert "1 January 2026" in page and "1 min read" in page
 
 

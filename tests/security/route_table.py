@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from grove.analytics import EventsBody
 from grove.app import router
+from grove.engagement import CommentCreate, ReactionToggle
 from grove.models import ConfigUpdate, DraftPublish, DraftPut, PostCreate, PostUpdate
 from grove.pages import assets
 from grove.router import Operation
@@ -37,7 +38,11 @@ def same_for_all(body: bytes) -> bytes:
 
 
 def sample_params(post_slug: str) -> dict[str, str]:
-    return {"slug": post_slug, "name": assets.ASSETS.url("reader.css").rsplit("/", 1)[1]}
+    return {
+        "slug": post_slug,
+        "name": assets.ASSETS.url("reader.css").rsplit("/", 1)[1],
+        "comment_id": "0" * 32,  # no such comment: the routes answer 404 after their checks
+    }
 
 
 def sample_body(model: object, now_ms: int) -> object:
@@ -48,6 +53,8 @@ def sample_body(model: object, now_ms: int) -> object:
         DraftPublish: {},
         ConfigUpdate: {"display_name": "Taken Over"},
         EventsBody: {"type": "page_view", "path": "/", "ts_ms": now_ms},
+        ReactionToggle: {"type": "like"},
+        CommentCreate: {"markdown": "Planted *elsewhere*."},
     }
     return bodies[model] if model is not None else None
 
