@@ -1,5 +1,6 @@
-"""Fixtures shared by the app tests: a stand-in for Cloudflare's purge API, and the live
-TenantDO behind a tenant (to look at its storage)."""
+"""Fixtures shared by the app tests: a stand-in for Cloudflare's purge API, the live
+TenantDO behind a tenant (to look at its storage), and headless Chromium with the app on a
+loopback port (``browser_support``)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
+from browser_support import browser, site  # noqa: F401 (fixtures for the page tests in Chromium)
 from purge_stand_in import PurgeApiStandIn
 
 from grove.tenancy import tenant_stub

@@ -8,65 +8,20 @@ the server; the page's own timers run in real time), and Chromium maps ``*.local
 
 from __future__ import annotations
 
-import asyncio
 import json
-import socket
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
-import uvicorn
+from browser_support import needs_chromium
 
 from grove.tenancy import tenant_stub
-from local_runtime.server import LocalServer
 
 playwright_api = pytest.importorskip("playwright.async_api")
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--host-resolver-rules=MAP *.localhost 127.0.0.1",
-]
 SLUG = "spring-notes"
 # The page saves 2 s after typing stops; leave room for a slow CI machine.
 WAIT_MS = 15_000
 
-pytestmark = [
-    pytest.mark.usefixtures("tenants"),
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium: run `make browser`"),
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-async def site(platform) -> AsyncIterator[str]:
-    """The app on a real loopback port; the tenant's base URL."""
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(LocalServer(platform.runtime), host="127.0.0.1", port=port, log_level="warning"))
-    serving = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 (uvicorn offers no start event)
-        await asyncio.sleep(0.05)
-    yield f"http://autumn.localhost:{port}"
-    server.should_exit = True
-    await serving
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[object]:
-    async with playwright_api.async_playwright() as p:
-        chromium = await p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        await chromium.close()
+pytestmark = [pytest.mark.usefixtures("tenants"), needs_chromium]
 
 
 async def _open_editor(context, site: str, token: str | None):
@@ -207,4 +162,4 @@ async def test_the_pages_get_their_stylesheets_and_script_under_the_csp(site, br
     assert await editor.evaluate(f"({computed})('#status').borderTopColor") == "rgb(231, 225, 214)"  # var(--rule)
     assert refused == []
     assert {status for _, status in static_replies} == {200}
-    assert {url.rsplit("/", 1)[1].split(".")[0] for url, _ in static_replies} == {"reader", "editor"}
+    assert {url.rsplit("/", 1)[1].split(".")[0] for url, _ in static_replies} == {"reader", "editor", "post_live"}

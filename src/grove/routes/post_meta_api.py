@@ -17,7 +17,8 @@ Only published posts take reactions, comments and views; drafts and missing post
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TypedDict
+
+from typing_extensions import TypedDict  # pydantic reads it on Python < 3.12 (the API document)
 
 from grove import rate_limit
 from grove.bindings import Env, ExecutionContext
