@@ -66,6 +66,7 @@ deploy: install
 bench: install
 	$(BIN)/python bench/blog_cache.py
 	$(BIN)/python bench/tenant_do.py
+	$(BIN)/python bench/post_meta.py
 	$(BIN)/python bench/pyodide_import.py
 
 ## make load: 50 Locust users for 120 s against `grove dev` on 127.0.0.1 (rate limits raised

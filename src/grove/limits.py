@@ -8,9 +8,10 @@ A rule allows ``limit`` requests per ``window_s`` seconds, counted over a slidin
   batches of events, each up to 100 events);
 - ``auth_failure``: 30 refused credentials per 10 minutes per client address; beyond that a
   request carrying a token is refused (429) before its token is even checked;
-- ``comment``: 5 per minute per client address, ``reaction``: 30 per minute per client
-  address, ``sign_in_link``: 5 per hour per client address (defined here for the routes that
-  will use them; nothing calls them yet).
+- ``comment``: 5 per minute per user, ``reaction``: 30 per minute per user (a comment or
+  reaction needs a token, so the user is known; ``grove.routes.post_meta_api``);
+- ``sign_in_link``: 5 per hour per client address (defined here for the route that will use
+  it; nothing calls it yet).
 
 An environment overrides a rule with a var named ``RATE_LIMIT_<RULE>`` (upper case) whose value
 is ``"<limit>/<window_s>"``, e.g. ``RATE_LIMIT_POST_CREATE = "1000/60"`` in ``[env.X.vars]``,
