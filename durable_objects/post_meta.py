@@ -321,7 +321,9 @@ class PostMetaDO(GroveDurableObject):
             return error_response(refusal)
         client, server = new_websocket_pair()
         self.ctx.acceptWebSocket(server)
-        server.serializeAttachment({"id": new_id(), "joined_at_ms": now_ms()})
+        # JSON text: a string crosses to JavaScript as itself, where a Python dict would reach
+        # structured clone as a proxy (Pyodide) and be refused.
+        server.serializeAttachment(json.dumps({"id": new_id(), "joined_at_ms": now_ms()}))
         self._broadcast({"type": "hello", "counts": self._counts()}, only=server)
         self._broadcast_presence()
         return Response(None, status=101, web_socket=client)
@@ -495,11 +497,12 @@ class PostMetaDO(GroveDurableObject):
 
 
 def _socket_id(ws: WebSocket) -> str | None:
+    """The id in a socket's attachment (which survives hibernation), None without one."""
     attachment: object = ws.deserializeAttachment()
-    if isinstance(attachment, dict):
-        found: object = cast(dict[str, object], attachment).get("id")
-        return found if isinstance(found, str) else None
-    return None
+    if not isinstance(attachment, str):
+        return None
+    found: object = cast(dict[str, object], json.loads(attachment)).get("id")
+    return found if isinstance(found, str) else None
 
 
 if TYPE_CHECKING:

@@ -281,6 +281,20 @@ async def test_a_d1_failure_during_the_flush_loses_nothing_and_later_alarms_deli
     assert len(await d1_rows("SELECT * FROM post_reactions")) == 1
 
 
+async def test_an_object_reset_while_its_flush_awaits_d1_loses_nothing_and_stores_each_once(client, auth, post, platform, d1_rows):
+    ada = reader(auth, "ada")
+    made = [(await comment(client, ada, f"c{n}"))["id"] for n in range(7)]
+    faults = platform.services.faults
+    # The alarm's D1 insert is the object's first await on other I/O: it is reset there.
+    faults.arm(FaultPoint.DO_EVICTED_AT_AWAIT, times=1)
+    await platform.runtime.advance(COMMENT_FLUSH.max_wait_ms)
+    assert faults.fired(FaultPoint.DO_EVICTED_AT_AWAIT) == 1
+    await platform.runtime.advance(10 * MINUTE_MS)  # the runtime retries the alarm
+    assert sorted(r["id"] for r in await d1_rows("SELECT id FROM comments")) == sorted(made)
+    listed = (await client.get("/api/posts/spring-beds/comments")).json()["comments"]
+    assert sorted(c["id"] for c in listed) == sorted(made)
+
+
 async def test_a_batch_sent_twice_is_stored_once(client, auth, post, platform, d1_rows, meta_object):
     ada = reader(auth, "ada")
     made = [(await comment(client, ada, f"c{n}"))["id"] for n in range(5)]
