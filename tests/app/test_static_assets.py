@@ -26,7 +26,7 @@ def linked(page: str) -> list[str]:
 
 async def test_pages_link_their_files_and_get_the_exact_bytes(client, create_post):
     await create_post("First Light")
-    pages = {"/blog/first-light": ["reader.css"], "/admin/editor/notes": ["reader.css", "editor.css", "editor.js"]}
+    pages = {"/blog/first-light": ["reader.css", "post_live.js"], "/admin/editor/notes": ["reader.css", "editor.css", "editor.js"]}
     for path, names in pages.items():
         page = await client.get(path)
         assert page.status_code == 200, page.text
@@ -85,6 +85,7 @@ HOSTILE = {
     "reader.css": "/* %(accent)s %s %% {0} {accent} {{ }} */\nbody { width: 100%; }\n",
     "editor.css": "main.editor { width: 50%; } /* %d {slug} */\n",
     "editor.js": 'console.log("%s %(nonce)s {config} ${x} {{}}", `${1 % 2}`);\n',
+    "post_live.js": 'const a = `${1 % 2} {slug} %(slug)s`; // {{ }}\n',
 }
 
 
@@ -113,11 +114,11 @@ async def test_an_edge_copy_built_with_other_assets_is_not_served(create_post, r
     assert platform.services.stats.get("cache.hits") == hits + 1  # the Cache API copy answered
     assert "x-grove-assets" not in first.headers  # the copy's own bookkeeping stays inside
     # A deploy that changed the stylesheet: the old copy links a URL that is now a 404.
-    for name in ("reader.css", "editor.css", "editor.js"):
+    for name in ("reader.css", "editor.css", "editor.js", "post_live.js"):
         (tmp_path / name).write_bytes((STATIC / name).read_bytes() + (b"\n/* changed */\n" if name == "reader.css" else b""))
     monkeypatch.setattr(assets, "ASSETS", assets.AssetSet.from_folder(tmp_path))
     after = await read("/blog/first-light")
-    assert linked(after.text) == [assets.ASSETS.url("reader.css")] != linked(first.text)
+    assert linked(after.text) == [assets.ASSETS.url("reader.css"), assets.ASSETS.url("post_live.js")] != linked(first.text)
     assert (await read(linked(first.text)[0])).status_code == 404
     hits = platform.services.stats.get("cache.hits")
     assert (await read("/blog/first-light")).text == after.text  # the rebuilt page replaced the copy
