@@ -27,7 +27,7 @@ async def test_pages_link_their_static_files_and_the_worker_serves_the_exact_byt
             assert reply.status == 200, (url, reply.text()[:300])
             assert reply.headers["cache-control"] == "public, max-age=31536000, immutable"
             served[stem + suffix] = reply.body
-    assert served.keys() == {"reader.css", "editor.css", "editor.js"}
+    assert served.keys() == {"reader.css", "editor.css", "editor.js", "post_live.js"}
     for name, body in served.items():
         assert body == (STATIC / name).read_bytes(), name
 
