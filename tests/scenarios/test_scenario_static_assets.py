@@ -11,7 +11,7 @@ from pathlib import Path
 from scenario_seed import add_tenant, post_statement
 
 STATIC = Path(__file__).resolve().parents[2] / "src" / "grove" / "static"
-LINKED = re.compile(r'<(?:link rel="stylesheet" href|script src)="(/static/([a-z]+)\.([0-9a-f]{16})(\.[a-z]+))"')
+LINKED = re.compile(r'<(?:link rel="stylesheet" href|script src)="(/static/([a-z0-9_-]+)\.([0-9a-f]{16})(\.[a-z]+))"')
 
 
 async def test_pages_link_their_static_files_and_the_worker_serves_the_exact_bytes(edge):
