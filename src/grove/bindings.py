@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Generic, Literal, Protocol, Self, TypeAlias, TypedDict, TypeVar, overload
 
 from grove.post_content_rpc import PostContentStub
+from grove.post_meta_rpc import PostMetaStub
 from grove.rate_limit_rpc import RateLimiterStub
 from grove.tenant_rpc import TenantStub
 
@@ -150,6 +151,24 @@ class DurableObjectState(Protocol):
 
     async def blockConcurrencyWhile(self, callback: Callable[[], Awaitable[T]]) -> T: ...
 
+    # Hibernation API: the runtime holds the socket; the object may be evicted meanwhile.
+    def acceptWebSocket(self, ws: WebSocket, tags: list[str] | None = None) -> None: ...
+
+    def getWebSockets(self, tag: str | None = None) -> list[WebSocket]: ...
+
+
+class WebSocket(Protocol):
+    """The server end of a WebSocket pair (a JS object in production)."""
+
+    def send(self, message: str) -> None: ...
+
+    def close(self, code: int = 1000, reason: str = "") -> None: ...
+
+    # Survives hibernation with the socket (at most 2,048 bytes, structured clone).
+    def serializeAttachment(self, value: object) -> None: ...
+
+    def deserializeAttachment(self) -> Any: ...
+
 
 # --- Workers ----------------------------------------------------------------------------------
 
@@ -182,6 +201,7 @@ class Env(D1Env, Protocol):
     TENANTS: DurableObjectNamespace[TenantStub]
     POST_CONTENT: DurableObjectNamespace[PostContentStub]
     RATE_LIMITER: DurableObjectNamespace[RateLimiterStub]
+    POST_META: DurableObjectNamespace[PostMetaStub]
 
 
 # --- Cache API (``caches.default``; no SDK wrapper) -------------------------------------------

@@ -8,8 +8,8 @@ A rule allows ``limit`` requests per ``window_s`` seconds, counted over a slidin
   batches of events, each up to 100 events);
 - ``auth_failure``: 30 refused credentials per 10 minutes per client address; beyond that a
   request carrying a token is refused (429) before its token is even checked;
-- ``comment``: 5 per minute per client address, ``reaction``: 30 per minute per client
-  address (defined here for the routes that will use them);
+- ``comment``: 5 per minute per user, ``reaction``: 30 per minute per user (a comment or
+  reaction needs a token, so the user is known; ``grove.routes.post_meta_api``);
 - ``sign_in_link``: 5 sign-in links per hour per client address, and ``sign_in_link_email``:
   5 per hour per email address (so one address cannot be flooded from many clients).
 

@@ -18,6 +18,9 @@ ASSET_NAME_PATTERN = r"^[a-z0-9_-]{1,64}\.[0-9a-f]{16}\.[a-z0-9]{1,8}$"
 _ASSET_NAME = re.compile(ASSET_NAME_PATTERN)
 ACCOUNT_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 _ACCOUNT_ID = re.compile(ACCOUNT_ID_PATTERN)
+# Comment ids as ``grove.ids.new_id`` mints them (``grove.engagement`` names the same rule).
+COMMENT_ID_PATTERN = r"^[0-9a-f]{32}$"
+_COMMENT_ID = re.compile(COMMENT_ID_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,11 @@ PATH_PARAMS: dict[str, PathParam] = {
         lambda value: _ACCOUNT_ID.match(value) is not None,
         {"type": "string", "pattern": ACCOUNT_ID_PATTERN},
         "a token id (letters, digits, dashes and underscores)",
+    ),
+    "comment_id": PathParam(
+        lambda value: _COMMENT_ID.match(value) is not None,
+        {"type": "string", "pattern": COMMENT_ID_PATTERN},
+        "a comment id (32 lower-case hex digits)",
     ),
     "name": PathParam(
         lambda value: _ASSET_NAME.match(value) is not None,

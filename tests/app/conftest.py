@@ -114,7 +114,7 @@ async def site(platform) -> AsyncIterator[str]:
     from local_runtime.server import LocalServer
 
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(LocalServer(platform.runtime), host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(LocalServer(platform.runtime), host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio"))
     serving = asyncio.create_task(server.serve())
     while not server.started:  # noqa: ASYNC110 (uvicorn offers no start event)
         await asyncio.sleep(0.05)

@@ -156,4 +156,4 @@ async def test_the_pages_get_their_stylesheets_and_script_under_the_csp(site, br
     assert await editor.evaluate(f"({computed})('#status').borderTopColor") == "rgb(231, 225, 214)"  # var(--rule)
     assert refused == []
     assert {status for _, status in static_replies} == {200}
-    assert {url.rsplit("/", 1)[1].split(".")[0] for url, _ in static_replies} == {"reader", "workspace", "editor", "session"}
+    assert {url.rsplit("/", 1)[1].split(".")[0] for url, _ in static_replies} == {"reader", "workspace", "editor", "session", "post_live"}

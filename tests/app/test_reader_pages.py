@@ -30,8 +30,12 @@ async def test_post_page_is_a_readable_html_document(create_post, read):
     assert "<h2>Mulch</h2>" in page and "<em>lots</em>" in page
     assert "Before the frost." in page and "<li>garden</li>" in page
     assert "--accent: #b5542c" in page  # the tenant's theme
-    # Readable without JavaScript: the one script only adds "Signed in as …" after load.
-    assert re.findall(r"<script[^>]*>", page) == [f'<script src="{ASSETS.url("session.js")}" defer>']
+    # No JavaScript needed to read: the scripts only add "Signed in as …" and the live parts
+    # (reactions, comments) into an empty placeholder after the article, after load.
+    assert re.findall(r"<script[^>]*>", page) == [
+        f'<script src="{ASSETS.url("session.js")}" defer>', f'<script src="{ASSETS.url("post_live.js")}" defer>'
+    ]
+    assert '<section id="post-live" data-slug="putting-the-garden-to-bed" hidden></section>' in page
     assert "1 January 2026" in page and "1 min read" in page
 
 

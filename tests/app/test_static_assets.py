@@ -27,7 +27,7 @@ def linked(page: str) -> list[str]:
 async def test_pages_link_their_files_and_get_the_exact_bytes(client, create_post, auth):
     await create_post("First Light")
     pages = {
-        "/blog/first-light": ["reader.css", "session.js"],
+        "/blog/first-light": ["reader.css", "session.js", "post_live.js"],
         "/admin/editor/notes": ["reader.css", "session.js", "workspace.css", "editor.css", "workspace.js", "editor.js"],
         "/admin": ["reader.css", "session.js", "workspace.css", "workspace.js"],
     }
@@ -92,6 +92,7 @@ HOSTILE = {
     "session.js": 'document.title = "%s {user} ${me} {{}}";\n',
     "workspace.css": ".wrap.wide { width: 90%; } /* %s {nav} */\n",
     "workspace.js": 'console.log("%(x)s {y}", `${2 % 3}`);\n',
+    "post_live.js": 'const a = `${1 % 2} {slug} %(slug)s`; // {{ }}\n',
 }
 
 
@@ -120,11 +121,11 @@ async def test_an_edge_copy_built_with_other_assets_is_not_served(create_post, r
     assert platform.services.stats.get("cache.hits") == hits + 2  # the Cache API copy answered (and the generation entry)
     assert "x-grove-assets" not in first.headers  # the copy's own bookkeeping stays inside
     # A deploy that changed the stylesheet: the old copy links a URL that is now a 404.
-    for name in ("reader.css", "workspace.css", "editor.css", "workspace.js", "editor.js", "session.js"):
+    for name in ("reader.css", "workspace.css", "editor.css", "workspace.js", "editor.js", "session.js", "post_live.js"):
         (tmp_path / name).write_bytes((STATIC / name).read_bytes() + (b"\n/* changed */\n" if name == "reader.css" else b""))
     monkeypatch.setattr(assets, "ASSETS", assets.AssetSet.from_folder(tmp_path))
     after = await read("/blog/first-light")
-    assert linked(after.text) == [assets.ASSETS.url("reader.css"), assets.ASSETS.url("session.js")] != linked(first.text)
+    assert linked(after.text) == [assets.ASSETS.url("reader.css"), assets.ASSETS.url("session.js"), assets.ASSETS.url("post_live.js")] != linked(first.text)
     assert (await read(linked(first.text)[0])).status_code == 404
     hits = platform.services.stats.get("cache.hits")
     assert (await read("/blog/first-light")).text == after.text  # the rebuilt page replaced the copy

@@ -12,7 +12,7 @@ from scenario_contract import TEST_SECRETS
 from scenario_seed import add_tenant, bearer, post_statement
 
 STATIC = Path(__file__).resolve().parents[2] / "src" / "grove" / "static"
-LINKED = re.compile(r'<(?:link rel="stylesheet" href|script src)="(/static/([a-z]+)\.([0-9a-f]{16})(\.[a-z]+))"')
+LINKED = re.compile(r'<(?:link rel="stylesheet" href|script src)="(/static/([a-z0-9_-]+)\.([0-9a-f]{16})(\.[a-z]+))"')
 
 
 async def test_pages_link_their_static_files_and_the_worker_serves_the_exact_bytes(edge):
@@ -29,7 +29,7 @@ async def test_pages_link_their_static_files_and_the_worker_serves_the_exact_byt
             assert reply.status == 200, (url, reply.text()[:300])
             assert reply.headers["cache-control"] == "public, max-age=31536000, immutable"
             served[stem + suffix] = reply.body
-    assert served.keys() == {"reader.css", "workspace.css", "editor.css", "workspace.js", "editor.js", "session.js"}
+    assert served.keys() == {"reader.css", "workspace.css", "editor.css", "workspace.js", "editor.js", "session.js", "post_live.js"}
     for name, body in served.items():
         assert body == (STATIC / name).read_bytes(), name
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from grove.analytics import EventsBody
 from grove.app import router
+from grove.engagement import CommentCreate, ReactionToggle
 from grove.models import (
     BlogCreate,
     ConfigUpdate,
@@ -51,6 +52,7 @@ def sample_params(post_slug: str) -> dict[str, str]:
         "slug": post_slug, "name": assets.ASSETS.url("reader.css").rsplit("/", 1)[1],
         # autumn's owner (the victim of the isolation tests) and a token id that exists nowhere
         "user_id": "ada", "id": "no-such-token",
+        "comment_id": "0" * 32,  # no such comment: the routes answer 404 after their checks
     }
 
 
@@ -66,6 +68,8 @@ def sample_body(model: object, now_ms: int) -> object:
         BlogCreate: {"subdomain": "intruders", "display_name": "Intruders"},
         InviteCreate: {"email": "accomplice@example.com", "role": "owner"},
         TokenCreate: {"label": "stolen"},
+        ReactionToggle: {"type": "like"},
+        CommentCreate: {"markdown": "Planted *elsewhere*."},
     }
     return bodies[model] if model is not None else None
 

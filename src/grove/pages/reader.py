@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from grove.models import PostSummary, PublicPost, TenantConfig
+from grove.pages import assets
 from grove.pages.escape import escape
 from grove.pages.layout import document, format_date, iso_date
 
@@ -66,17 +67,27 @@ def blog_index_page(config: TenantConfig, posts: list[PostSummary], *, page: int
     return document(config, title=heading, description=f"Everything {config.display_name} has published.", main=main)
 
 
+def _live_parts(post: PublicPost) -> tuple[str, str]:
+    """The placeholder ``post_live.js`` fills (reactions, comments, readers present) and its
+    script tag; the same for every reader. Published posts only."""
+    if post.status != "published":
+        return "", ""
+    placeholder = f'<section id="post-live" data-slug="{escape(post.slug)}" hidden></section>'
+    return placeholder, f'<script src="{assets.ASSETS.url("post_live.js")}" defer></script>'
+
+
 def post_page(config: TenantConfig, post: PublicPost) -> str:
+    live, script = _live_parts(post)
     lede = f'<p class="lede">{escape(post.description)}</p>' if post.description else ""
     banner = "" if post.status == "published" else f'<p class="meta">This post is {post.status}.</p>'
     main = (
         f'<article class="post"><h1>{escape(post.title)}</h1>{banner}{lede}'
         f"{_byline(post.published_at_ms, post.reading_time_min)}{_tags(post.tags)}"
         # post.html comes from grove.markdown, which never lets raw HTML or unsafe URLs through.
-        f'<div class="content">{post.html}</div></article>'
+        f'<div class="content">{post.html}</div></article>{live}'
         '<hr><p class="meta"><a href="/blog">← All posts</a></p>'
     )
-    return document(config, title=post.title, description=post.description or post.title, main=main)
+    return document(config, title=post.title, description=post.description or post.title, main=main, head=script)
 
 
 def message_page(config: TenantConfig | None, *, title: str, message: str) -> str:

@@ -1,0 +1,250 @@
+"""A post's live parts over HTTP, answered by its PostMetaDO (``durable_objects.post_meta``):
+reactions, comments, views, readers present (WebSocket) and the writers' stats.
+
+Who may do what:
+- reading reactions and comments: anyone (``mine`` and each comment's ``mine`` are the
+  caller's, so every reply is ``private, no-store`` with ``Vary: Authorization``);
+- reacting, commenting, deleting one's own comment: any valid token (a reader's of this blog
+  or a user's of any blog). A reaction or comment belongs to a *user* (``claims.sub``), not to
+  a membership of this blog: a reader does not have to be a member to react, and a member of
+  several blogs is one person everywhere (accounts make ``sub`` the account id);
+- hiding a comment: the blog's owner or the post's author; stats: the blog's writers;
+- a view (``POST .../views``): anyone; the page's script sends it (see ``grove.static``'s
+  ``post_live.js``), de-duplicated per reader in the object.
+Only published posts take reactions, comments and views; drafts and missing posts are 404s.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from typing_extensions import TypedDict  # pydantic reads it on Python < 3.12 (the API document)
+
+from grove import rate_limit
+from grove.bindings import Env, ExecutionContext
+from grove.cache_keys import post_key
+from grove.cache_policy import PRIVATE_NO_STORE, VARY_BY_CALLER
+from grove.client_address import client_address
+from grove.clock import now_ms
+from grove.engagement import (
+    COMMENT_MAX_STORED_BYTES,
+    COMMENTS_PAGE_SIZE,
+    CommentCreate,
+    ReactionToggle,
+    decode_cursor,
+    object_name,
+)
+from grove.errors import (
+    HttpError,
+    forbidden,
+    not_found,
+    payload_too_large,
+    unauthorized,
+    validation_error,
+)
+from grove.http import json_response, query_value
+from grove.limits import Rule
+from grove.markdown import render_markdown
+from grove.models import CachedPost, TokenClaims
+from grove.platform import Request, Response
+from grove.post_meta_rpc import (
+    Comment,
+    CommentPage,
+    ModerateReply,
+    PostMetaStub,
+    PostStats,
+    Reactions,
+    ReactionToggled,
+)
+from grove.request_body import parse_model, read_body, read_json
+from grove.router import Router
+from grove.routes.visit import Visit, open_visit, open_writer_visit
+from grove.tenancy import tenant_stub
+
+VIEW_BODY_MAX_BYTES = 1024
+_PRIVATE = {"cache-control": PRIVATE_NO_STORE, "vary": VARY_BY_CALLER}
+
+
+class CommentBody(TypedDict):
+    comment: Comment
+
+
+class ViewAccepted(TypedDict):
+    accepted: bool
+
+
+def register(router: Router) -> None:
+    base = "/api/posts/{slug}"
+    router.add("GET", f"{base}/reactions", get_reactions, access="reader", summary="Reaction counts, and the caller's own.", response=Reactions)
+    router.add("POST", f"{base}/reactions", toggle_reaction, access="token", summary="Toggle the caller's reaction of one type.", request=ReactionToggle, response=ReactionToggled)
+    router.add("GET", f"{base}/comments", list_comments, access="reader", summary="Comments, oldest first (keyset pages: ?cursor=).", response=CommentPage)
+    router.add("POST", f"{base}/comments", add_comment, access="token", summary="Comment (markdown), optionally in reply to one.", request=CommentCreate, response=CommentBody, statuses=(201,))
+    router.add("POST", f"{base}/comments/{{comment_id}}/hide", hide_comment, access="writer", summary="Hide a comment (the blog's owner or the post's author).", request_required=False, response=CommentBody)
+    router.add("DELETE", f"{base}/comments/{{comment_id}}", delete_comment, access="token", summary="Delete one's own comment.", response=CommentBody)
+    router.add("POST", f"{base}/views", record_view, access="client", summary="Count a view of the post's page (sent by its script).", request_required=False, response=ViewAccepted, statuses=(202,))
+    router.add("GET", f"{base}/live", live, access="reader", summary="WebSocket: readers present, reaction and comment changes.", statuses=(101,))
+    router.add("GET", f"{base}/stats", stats, access="writer", summary="Views, reactions and comments of a post.", response=PostStats)
+
+
+@dataclass(frozen=True)
+class PostRef:
+    tenant: str
+    id: str
+    author_id: str | None  # None: not read
+
+
+class _PostRow(TypedDict):
+    id: str
+    author_id: str
+    status: str
+
+
+async def _published(visit: Visit, slug: str, *, with_author: bool = False) -> PostRef:
+    """The published post at ``slug``: from its KV copy when there is one (readers' copies
+    carry no author: ``with_author`` reads D1), else D1."""
+    tenant = visit.require_tenant()
+    missing = not_found("There is no published post at this address.")
+    if visit.settings.cache_enabled and not with_author:
+        try:
+            cached = await visit.env.CACHE_KV.get(post_key(tenant, slug), type="json")
+        except Exception:
+            cached = None  # KV is a copy; D1 answers
+        if cached is not None:
+            post = CachedPost.model_validate(cached).post
+            if post is None or post.status != "published":
+                raise missing
+            return PostRef(tenant, post.id, None)
+    row: _PostRow | None = await visit.env.DB.prepare(
+        "SELECT id, author_id, status FROM posts WHERE tenant = ?1 AND slug = ?2"
+    ).bind(tenant, slug).first()
+    if row is None or row["status"] != "published":
+        raise missing
+    return PostRef(tenant, row["id"], row["author_id"])
+
+
+def _stub(env: Env, post: PostRef) -> PostMetaStub:
+    namespace = env.POST_META
+    return namespace.get(namespace.idFromName(object_name(post.tenant, post.id)))
+
+
+def _caller(visit: Visit) -> TokenClaims:
+    if visit.claims is None:
+        raise unauthorized("missing_token", "Sign in first: this needs 'Authorization: Bearer <token>'.")
+    return visit.claims
+
+
+def _user_subject(claims: TokenClaims) -> str:
+    # Per user, wherever the user signed in (a reaction belongs to the user, see above).
+    return f"user:{claims.sub}"
+
+
+# --- reactions -------------------------------------------------------------------------------
+
+
+async def get_reactions(request: Request, env: Env, ctx: ExecutionContext, slug: str) -> Response:
+    visit = await open_visit(request, env, ctx)
+    post = await _published(visit, slug)
+    viewer = visit.claims.sub if visit.claims else None
+    return json_response(await _stub(env, post).reactions(viewer), headers=_PRIVATE)
+
+
+async def toggle_reaction(request: Request, env: Env, ctx: ExecutionContext, slug: str) -> Response:
+    visit = await open_visit(request, env, ctx)
+    claims = _caller(visit)
+    body = parse_model(ReactionToggle, await read_json(request, visit.headers, VIEW_BODY_MAX_BYTES))
+    post = await _published(visit, slug)
+    await rate_limit.enforce(env, Rule.REACTION, _user_subject(claims))
+    return json_response(await _stub(env, post).toggle_reaction(claims.sub, body.type), headers=_PRIVATE)
+
+
+# --- comments --------------------------------------------------------------------------------
+
+
+async def list_comments(request: Request, env: Env, ctx: ExecutionContext, slug: str) -> Response:
+    visit = await open_visit(request, env, ctx)
+    cursor = query_value(request, "cursor")
+    if cursor is not None and decode_cursor(cursor) is None:
+        raise validation_error("cursor", "cursor: use the next_cursor of the previous page")
+    post = await _published(visit, slug)
+    viewer = visit.claims.sub if visit.claims else None
+    page = await _stub(env, post).list_comments(cursor, COMMENTS_PAGE_SIZE, viewer)
+    return json_response(page, headers=_PRIVATE)
+
+
+async def add_comment(request: Request, env: Env, ctx: ExecutionContext, slug: str) -> Response:
+    visit = await open_visit(request, env, ctx)
+    claims = _caller(visit)
+    body = parse_model(CommentCreate, await read_json(request, visit.headers))
+    post = await _published(visit, slug)
+    await rate_limit.enforce(env, Rule.COMMENT, _user_subject(claims))
+    html = render_markdown(body.markdown).html
+    if len(body.markdown.encode("utf-8", "surrogatepass")) + len(html.encode("utf-8", "surrogatepass")) > COMMENT_MAX_STORED_BYTES:
+        raise payload_too_large(COMMENT_MAX_STORED_BYTES)
+    reply = await _stub(env, post).add_comment(
+        {"user_id": claims.sub, "markdown": body.markdown, "html": html, "parent_id": body.parent_id}
+    )
+    if reply["outcome"] == "no_parent":
+        raise validation_error("parent_id", "parent_id: no comment with this id on this post")
+    comment = reply["comment"]
+    return json_response(
+        {"comment": comment}, status=201,
+        headers={**_PRIVATE, "location": f"/api/posts/{slug}/comments/{comment['id']}"},
+    )
+
+
+async def hide_comment(request: Request, env: Env, ctx: ExecutionContext, slug: str, comment_id: str) -> Response:
+    visit, _, claims = await open_writer_visit(request, env, ctx)
+    post = await _published(visit, slug, with_author=True)
+    if not (claims.role == "owner" or claims.sub == post.author_id):
+        raise forbidden("insufficient_role", "Hiding a comment needs the blog's owner or the post's author.")
+    return _moderated(await _stub(env, post).hide_comment(comment_id))
+
+
+async def delete_comment(request: Request, env: Env, ctx: ExecutionContext, slug: str, comment_id: str) -> Response:
+    visit = await open_visit(request, env, ctx)
+    claims = _caller(visit)
+    post = await _published(visit, slug)
+    return _moderated(await _stub(env, post).delete_comment(comment_id, claims.sub))
+
+
+def _moderated(reply: ModerateReply) -> Response:
+    if reply["outcome"] == "missing":
+        raise not_found("There is no such comment on this post.")
+    if reply["outcome"] == "not_yours":
+        raise forbidden("not_yours", "Only a comment's author can delete it.")
+    return json_response({"comment": reply["comment"]}, headers=_PRIVATE)
+
+
+# --- views, presence, stats --------------------------------------------------------------------
+
+
+async def record_view(request: Request, env: Env, ctx: ExecutionContext, slug: str) -> Response:
+    """One view of the post's page. The object de-duplicates; a counted view is also the
+    owner's ``page_view`` analytics event (through the TenantDO, as every event)."""
+    visit = await open_visit(request, env, ctx)
+    # Beacons may carry a small body: read (bounded) and not used.
+    await read_body(request, visit.headers, VIEW_BODY_MAX_BYTES)
+    post = await _published(visit, slug)
+    address = client_address(visit.headers)
+    reply = await _stub(env, post).record_view(address, visit.headers.get("user-agent") or "")
+    if reply["counted"]:
+        await tenant_stub(env, post.tenant).record_events(
+            [{"type": "page_view", "path": f"/blog/{slug}", "ts_ms": now_ms()}]
+        )
+    # Whether it counted is not said: it would tell a caller that someone with the same
+    # address and browser read this post in the last 30 minutes.
+    return json_response({"accepted": True}, status=202, headers=_PRIVATE)
+
+
+async def live(request: Request, env: Env, ctx: ExecutionContext, slug: str) -> Response:
+    visit = await open_visit(request, env, ctx)
+    if (visit.headers.get("upgrade") or "").lower() != "websocket":
+        raise HttpError(426, "upgrade_required", "This address takes a WebSocket upgrade.", headers={"upgrade": "websocket"})
+    post = await _published(visit, slug)
+    return await _stub(env, post).fetch(request)
+
+
+async def stats(request: Request, env: Env, ctx: ExecutionContext, slug: str) -> Response:
+    visit, _, _ = await open_writer_visit(request, env, ctx)
+    post = await _published(visit, slug)
+    return json_response(await _stub(env, post).stats(), headers=_PRIVATE)

@@ -1,0 +1,86 @@
+"""A post's live parts in both lanes: reactions and comments through the Worker and PostMetaDO
+RPC, full batches flushed to D1 by the object's alarm, moderation, views and the writers'
+stats. (The WebSocket upgrade is the lane's known gap: presence is tested on CPython, in
+``tests/app/test_post_meta.py`` and the browser test.)"""
+
+from __future__ import annotations
+
+import json
+
+from scenario_contract import TEST_SECRETS
+from scenario_seed import add_tenant, bearer, post_statement
+
+SECRET = TEST_SECRETS["JWT_SECRET"]
+TYPES = ("like", "love", "insightful", "funny")
+
+
+async def _published(edge) -> None:
+    await add_tenant(edge.env.DB, "autumn", tier="oak", display_name="Autumn")
+    await post_statement(edge.env.DB, "autumn", "spring-beds").run()
+
+
+async def _until(edge, sql: str, wanted: int) -> int:
+    """Alarms due now run on the lane's own timer: wait for them."""
+    count = -1
+    for _ in range(100):
+        await edge.settle()
+        count = (await edge.env.DB.prepare(sql).first())["n"]
+        if count == wanted:
+            break
+    return count
+
+
+async def test_reactions_are_exact_and_reach_d1(edge):
+    await _published(edge)
+    url = edge.url("autumn", "/api/posts/spring-beds/reactions")
+    for user in range(3):
+        auth = bearer(SECRET, edge.now_ms(), tenant="willow", role="reader", user=f"u{user}")
+        for kind in TYPES:
+            reply = await edge.fetch("POST", url, headers=auth, body=json.dumps({"type": kind}))
+            assert reply.status == 200 and reply.json()["added"] is True, reply.text()
+    undone = await edge.fetch("POST", url, headers=auth, body=json.dumps({"type": "funny"}))
+    assert undone.json() == {"added": False, "count": 2, "counts": {**dict.fromkeys(TYPES, 3), "funny": 2}}
+    mine = await edge.fetch("GET", url, headers=auth)
+    assert mine.json() == {"counts": {**dict.fromkeys(TYPES, 3), "funny": 2}, "mine": ["insightful", "like", "love"]}
+    assert mine.headers["cache-control"] == "private, no-store"
+    rows = await edge.do_sql("POST_META", "post-meta:autumn:autumn-spring-beds", "SELECT * FROM reactions")
+    assert len(rows) == 11
+    # The 5-minute flush needs time moved (the comments below flush a full batch in both lanes).
+    edge.require("simulated_clock")
+    await edge.advance(5 * 60_000)
+    assert (await edge.env.DB.prepare("SELECT COUNT(*) AS n FROM post_reactions").first())["n"] == 11
+
+
+async def test_comments_are_listed_at_once_flushed_in_a_batch_and_moderated(edge):
+    await _published(edge)
+    url = edge.url("autumn", "/api/posts/spring-beds/comments")
+    made = []
+    for user in range(50):  # a full batch of comments, sent at once
+        auth = bearer(SECRET, edge.now_ms(), tenant="autumn", role="reader", user=f"u{user}")
+        reply = await edge.fetch("POST", url, headers=auth, body=json.dumps({"markdown": f"*{user}* <b>x</b>"}))
+        assert reply.status == 201, reply.text()
+        made.append(reply.json()["comment"])
+    assert made[0]["html"] == "<p><em>0</em> &lt;b&gt;x&lt;/b&gt;</p>\n"
+    listed = await edge.fetch("GET", url)
+    assert listed.status == 200 and {c["id"] for c in listed.json()["comments"]} == {c["id"] for c in made}
+    assert await _until(edge, "SELECT COUNT(*) AS n FROM comments", 50) == 50
+    owner = bearer(SECRET, edge.now_ms(), tenant="autumn", role="owner")
+    hidden = await edge.fetch("POST", f"{url}/{made[0]['id']}/hide", headers=owner)
+    assert hidden.status == 200 and hidden.json()["comment"]["state"] == "hidden", hidden.text()
+    stranger = bearer(SECRET, edge.now_ms(), tenant="autumn", role="reader", user="u9")
+    assert (await edge.fetch("DELETE", f"{url}/{made[1]['id']}", headers=stranger)).status == 403
+    draft = await edge.fetch("POST", edge.url("autumn", "/api/posts/nothing-here/comments"), headers=stranger, body=json.dumps({"markdown": "x"}))
+    assert draft.status == 404
+
+
+async def test_views_are_de_duplicated_and_counted_in_the_stats(edge):
+    await _published(edge)
+    url = edge.url("autumn", "/api/posts/spring-beds/views")
+    for address in ("203.0.113.5", "203.0.113.5", "198.51.100.7"):
+        reply = await edge.fetch("POST", url, headers={"cf-connecting-ip": address, "user-agent": "Firefox"})
+        assert reply.status == 202, reply.text()
+    owner = bearer(SECRET, edge.now_ms(), tenant="autumn", role="owner")
+    stats = await edge.fetch("GET", edge.url("autumn", "/api/posts/spring-beds/stats"), headers=owner)
+    assert stats.status == 200, stats.text()
+    assert stats.json()["views"] == 2 and stats.json()["daily_uniques_30d"] == 2
+    assert stats.json()["reactions"] == dict.fromkeys(TYPES, 0) and stats.json()["comments"] == 0
