@@ -100,6 +100,7 @@ async def update(env: Env, settings: Settings, tenant: str, slug: str, changes: 
     await after_post_write(
         env, settings, tenant=tenant, post_id=post.id, copies={slug: None, post.slug: post},
         status=post.status, published_at_ms=post.published_at_ms,
+        moved_to={slug: post.slug} if post.slug != slug else None,
     )
     return post
 

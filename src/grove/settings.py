@@ -22,6 +22,14 @@ class Settings:
     cf_zone_id: str | None
     cf_api_token: str | None
     cf_api_base_url: str
+    # How readers reach a blog: ``{scheme}://{tenant}.{root_domain}[:{port}]``, for the
+    # absolute URLs of feeds, sitemaps and share previews (https and no port in production).
+    public_scheme: str = "https"
+    public_port: str | None = None
+
+    def site_origin(self, tenant: str) -> str:
+        port = f":{self.public_port}" if self.public_port else ""
+        return f"{self.public_scheme}://{tenant}.{self.root_domain}{port}"
 
     @property
     def purge_configured(self) -> bool:
@@ -42,4 +50,10 @@ def settings_from(env: object) -> Settings:
         cf_zone_id=_text(env, "CF_ZONE_ID"),
         cf_api_token=_text(env, "CF_API_TOKEN"),
         cf_api_base_url=(_text(env, "CF_API_BASE_URL") or DEFAULT_CF_API_BASE_URL).rstrip("/"),
+        public_scheme="http" if _text(env, "PUBLIC_SCHEME") == "http" else "https",
+        public_port=_port(_text(env, "PUBLIC_PORT")),
     )
+
+
+def _port(value: str | None) -> str | None:
+    return value if value is not None and value.isascii() and value.isdigit() and len(value) <= 5 else None

@@ -31,6 +31,17 @@ EXPECTED_ALLOW = {
     "/admin/editor/{slug}": "GET, HEAD",
     "/static/{name}": "GET, HEAD",
     "/api/openapi.json": "GET, HEAD",
+    "/tags/{tag}": "GET, HEAD",
+    "/feed.xml": "GET, HEAD",
+    "/atom.xml": "GET, HEAD",
+    "/rss.xml": "GET, HEAD",
+    "/tags/{tag}/feed.xml": "GET, HEAD",
+    "/tags/{tag}/rss.xml": "GET, HEAD",
+    "/sitemap.xml": "GET, HEAD",
+    "/sitemap-{number}.xml": "GET, HEAD",
+    "/robots.txt": "GET, HEAD",
+    "/favicon.svg": "GET, HEAD",
+    "/favicon.ico": "GET, HEAD",
 }
 
 

@@ -34,7 +34,8 @@ def statements(monkeypatch) -> dict[str, tuple]:
 
 def _bad_steps(plan: list[dict]) -> list[str]:
     details = [row["detail"] for row in plan]
-    return [d for d in details if d.startswith("SCAN") or "TEMP B-TREE" in d]
+    # "SCAN CONSTANT ROW" is a SELECT without FROM (its subqueries are checked on their own lines).
+    return [d for d in details if (d.startswith("SCAN") and d != "SCAN CONSTANT ROW") or "TEMP B-TREE" in d]
 
 
 async def test_hot_queries_use_indexes(statements, create_post, read, client, auth, clock, platform):

@@ -24,10 +24,11 @@ async def test_post_page_is_a_readable_html_document(create_post, read):
     page = reply.text
     assert page.startswith("<!doctype html>")
     assert "<title>Putting the Garden to Bed · Autumn&#x27;s Grove</title>" in page
-    assert "<h2>Mulch</h2>" in page and "<em>lots</em>" in page
-    assert "Before the frost." in page and "<li>garden</li>" in page
+    assert '<h2 id="mulch">Mulch</h2>' in page and "<em>lots</em>" in page
+    assert "Before the frost." in page and '<a href="/tags/garden" rel="tag">garden</a>' in page
     assert "--accent: #b5542c" in page  # the tenant's theme
-    assert "<script" not in page  # no JavaScript needed
+    # No JavaScript: the one script element is the share preview's JSON-LD data.
+    assert page.count("<script") == 1 and '<script type="application/ld+json">' in page
     assert "1 January 2026" in page and "1 min read" in page
 
 

@@ -28,6 +28,10 @@ class Call:
         return f"{self.method} {self.route}"
 
 
+# The tag of the security tests' published post (tests/security/conftest.py), so tag pages and
+# tag feeds have something to show.
+SAMPLE_TAG = "dawn"
+
 _NONCE = re.compile(rb'nonce="[^"]*"')
 
 
@@ -37,7 +41,7 @@ def same_for_all(body: bytes) -> bytes:
 
 
 def sample_params(post_slug: str) -> dict[str, str]:
-    return {"slug": post_slug, "name": assets.ASSETS.url("reader.css").rsplit("/", 1)[1]}
+    return {"slug": post_slug, "name": assets.ASSETS.url("reader.css").rsplit("/", 1)[1], "tag": SAMPLE_TAG, "number": "1"}
 
 
 def sample_body(model: object, now_ms: int) -> object:
