@@ -423,6 +423,16 @@ class _SlugRow(TypedDict):
     slug: str
 
 
+class _OldSlugRow(TypedDict):
+    old_slug: str
+
+
+async def old_slugs(db: D1Database, post_id: str) -> list[str]:
+    """Every slug the post was renamed away from and still redirects (index post_redirects_by_post)."""
+    select: D1PreparedStatement[_OldSlugRow] = db.prepare("SELECT old_slug FROM post_redirects WHERE post_id = ?1")
+    return [row["old_slug"] for row in (await select.bind(post_id).all())["results"]]
+
+
 async def redirect_target(db: D1Database, tenant: str, old_slug: str) -> str | None:
     """The slug now of the reader-visible post that was renamed away from ``old_slug``."""
     select: D1PreparedStatement[_SlugRow] = db.prepare(
