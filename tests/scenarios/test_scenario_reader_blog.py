@@ -55,7 +55,7 @@ async def test_markdown_plugins_and_highlighting_render(edge):
     assert "<s>not</s>" in html and "<table>" in html and "<td>beans</td>" in html
     assert 'checked="checked" disabled="disabled" type="checkbox"' in html
     assert '<pre class="code"><code class="language-python"><span class="k">def</span>' in html
-    assert '<span class="s2">&quot;&lt;b&gt;&quot;</span>' in html  # Pygments escaped the string
+    assert '<span class="s2">"&lt;b&gt;"</span>' in html  # Pygments escaped the string
     assert "onmouseover" not in html and "<pre class=\"code\"><code>x &lt; y" in html
     page = await edge.fetch("GET", edge.url("autumn", "/blog/broad-beans"))
     assert page.status == 200 and html in page.text()

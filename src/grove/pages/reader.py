@@ -121,7 +121,9 @@ def _neighbour_nav(neighbours: Neighbours) -> str:
 
 
 def post_page(config: TenantConfig, post: PublicPost, neighbours: Neighbours, *, origin: str) -> str:
-    lede = f'<p class="lede">{escape(post.description)}</p>' if post.description else ""
+    # The description as a lede, unless the post itself opens with it (then it would read twice).
+    opens_with_it = post.html.startswith(f"<p>{escape(post.description)}")
+    lede = f'<p class="lede">{escape(post.description)}</p>' if post.description and not opens_with_it else ""
     banner = "" if post.status == "published" else f'<p class="meta">This post is {post.status}.</p>'
     byline = _byline(
         post.published_at_ms, post.reading_time_min, author=author_name(post.author_id), updated_at_ms=post.updated_at_ms
