@@ -63,4 +63,4 @@ def highlight_block(code: str, info: str) -> str:
         from pygments import highlight
 
         body = highlight(code, lexer, _formatter())
-    return f'<pre class="code"><code{css_class}>{body}</code></pre>\n'
+    return f'<pre class="code"><code{css_class}>{body}</code></pre>'  # markdown-it adds the newline
