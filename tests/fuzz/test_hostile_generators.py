@@ -36,7 +36,7 @@ OPERATIONS = [
     for route in router.routes()
     for method, op in sorted(route.operations.items())
 ]
-VALID = {"slug": "first-light", "name": "reader.0000000000000000.css"}
+VALID = {"slug": "first-light", "name": "reader.0000000000000000.css", "tag": "garden", "number": "1"}
 
 
 def concrete(path: str, **params: str) -> str:

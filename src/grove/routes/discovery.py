@@ -31,7 +31,7 @@ from grove.path_params import tag_from_path
 from grove.platform import Request, Response
 from grove.posts_store import count_published, read_latest_posts, read_sitemap_rows
 from grove.problems import page_problem
-from grove.router import Router
+from grove.router import Handler, Router
 from grove.routes.reader import Moved, View, cached, serve
 from grove.routes.visit import Visit, open_visit
 from grove.tiers import LIST_EDGE_TTL_S, LIST_KV_TTL_S, rule_for_location
@@ -42,15 +42,19 @@ _CONFIG_DOCUMENT_EDGE_TTL_S = rule_for_location("d1").edge_ttl_s
 
 
 def register(router: Router) -> None:
-    for path, handler in (("/feed.xml", atom), ("/atom.xml", atom), ("/rss.xml", rss)):
-        router.add("GET", path, handler, access="public", summary="The blog's feed (full posts).", media="asset")
-    router.add("GET", "/tags/{tag}/feed.xml", tag_atom, access="public", summary="A tag's Atom feed.", media="asset")
-    router.add("GET", "/tags/{tag}/rss.xml", tag_rss, access="public", summary="A tag's RSS 2.0 feed.", media="asset")
-    router.add("GET", "/sitemap.xml", sitemap, access="public", summary="Every published post (or an index of sitemap pages).", media="asset")
-    router.add("GET", "/sitemap-{number}.xml", sitemap_page, access="public", summary="One page of a sitemap index.", media="asset")
-    router.add("GET", "/robots.txt", robots, access="public", summary="Crawler rules and the sitemap's address.", media="asset")
-    router.add("GET", "/favicon.svg", favicon, access="public", summary="The blog's icon in its accent colour.", media="asset")
-    router.add("GET", "/favicon.ico", favicon_ico, access="public", summary="A 301 to /favicon.svg.", media="asset")
+    def document(path: str, handler: Handler, summary: str, content_type: str) -> None:
+        router.add("GET", path, handler, access="public", summary=summary, media="document", content_type=content_type)
+
+    document("/feed.xml", atom, "The blog's Atom feed (full posts).", ATOM_TYPE)
+    document("/atom.xml", atom, "The blog's Atom feed (full posts).", ATOM_TYPE)
+    document("/rss.xml", rss, "The blog's RSS 2.0 feed (full posts).", RSS_TYPE)
+    document("/tags/{tag}/feed.xml", tag_atom, "A tag's Atom feed.", ATOM_TYPE)
+    document("/tags/{tag}/rss.xml", tag_rss, "A tag's RSS 2.0 feed.", RSS_TYPE)
+    document("/sitemap.xml", sitemap, "Every published post (or an index of sitemap pages).", XML_TYPE)
+    document("/sitemap-{number}.xml", sitemap_page, "One page of a sitemap index.", XML_TYPE)
+    document("/robots.txt", robots, "Crawler rules and the sitemap's address.", TEXT_TYPE)
+    document("/favicon.svg", favicon, "The blog's icon in its accent colour.", SVG_TYPE)
+    router.add("GET", "/favicon.ico", favicon_ico, access="public", summary="A 301 to /favicon.svg.", statuses=(301,))
 
 
 def _list_tags(config: TenantConfig) -> tuple[str, ...]:

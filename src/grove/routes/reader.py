@@ -101,11 +101,17 @@ def register(router: Router) -> None:
     }
     blog_query = {**page, "tag": QueryText(TAG_MAX_CHARS, "A tag: answered with a 301 to that tag's page, /tags/{tag}.")}
     router.add("GET", "/", home, access="reader", summary="The blog's home page.", media="html")
-    router.add("GET", "/blog", blog_index, access="reader", summary="Published posts, newest first.", media="html", query=blog_query)
+    router.add(
+        "GET", "/blog", blog_index, access="reader", summary="Published posts, newest first.", media="html", query=blog_query,
+        statuses=(200, 301),
+    )
     router.add("GET", "/tags/{tag}", tag_index, access="reader", summary="A tag's published posts, newest first.", media="html", query=page)
-    router.add("GET", "/blog/{slug}", blog_post, access="reader", summary="A post's page.", media="html")
+    router.add("GET", "/blog/{slug}", blog_post, access="reader", summary="A post's page.", media="html", statuses=(200, 301))
     router.add("GET", "/api/posts", api_post_list, access="reader", summary="Published posts, newest first.", response=PostList, query=page)
-    router.add("GET", "/api/posts/{slug}", api_post, access="reader", summary="A post (writers: any status, with its source).", response=PublicPost)
+    router.add(
+        "GET", "/api/posts/{slug}", api_post, access="reader", summary="A post (writers: any status, with its source).",
+        response=PublicPost, statuses=(200, 301),
+    )
 
 
 # --- responses that are not pages -----------------------------------------------------------
@@ -124,9 +130,11 @@ def _not_found(visit: Visit, view: View, config: TenantConfig | None, message: s
 # --- the one read path ----------------------------------------------------------------------
 
 
-def _moved(path: str, query: str = "") -> Response:
-    location = f"{path}?{query}" if query else path
-    return Response(None, status=301, headers={"location": location, "cache-control": MOVED_CACHE_CONTROL})
+def _moved(path: str, cache_tags: tuple[str, ...] = ()) -> Response:
+    headers = {"location": path, "cache-control": MOVED_CACHE_CONTROL}
+    if cache_tags:
+        headers["cache-tag"] = ",".join(cache_tags)
+    return Response(None, status=301, headers=headers)
 
 
 async def _missing_from_edge(visit: Visit, view: View, hit: Response) -> Response:
@@ -187,7 +195,8 @@ async def serve(visit: Visit, view: View, build: Build) -> Response:
         error = HttpError(500, "content_missing", "This post's content is missing from storage. The error has been logged.")
         return _problem(visit, view, config, error, "Something went wrong")
     if isinstance(page, Moved):
-        return _moved(page.path)
+        # The list tag: a post that takes the old slug back purges it from the CDN.
+        return _moved(page.path, (tenant_tag(config.subdomain), list_tag(config.subdomain)))
     if page is None:
         if generation is not None and view.cache_missing:
             _store_missing(visit, view, config, snapshot, _edge_key(visit, view, generation))
