@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 from grove.slugs import SLUG_MAX_CHARS, SLUG_PATTERN, is_valid_slug
 
@@ -21,6 +22,26 @@ _ACCOUNT_ID = re.compile(ACCOUNT_ID_PATTERN)
 # Comment ids as ``grove.ids.new_id`` mints them (``grove.engagement`` names the same rule).
 COMMENT_ID_PATTERN = r"^[0-9a-f]{32}$"
 _COMMENT_ID = re.compile(COMMENT_ID_PATTERN)
+
+
+# A tag as ``grove.models.Tag`` stores it (stripped, 1-40 characters), percent-encoded in the
+# path as one segment (``grove.cache_keys.tag_path``).
+TAG_MAX_CHARS = 40
+# Sitemap pages of a sitemap index: /sitemap-1.xml ...
+SITEMAP_NUMBER_PATTERN = r"^[1-9][0-9]{0,5}$"
+_SITEMAP_NUMBER = re.compile(SITEMAP_NUMBER_PATTERN)
+
+
+def tag_from_path(raw: str) -> str | None:
+    """The tag a path segment names, or None when it can name none (bad UTF-8, empty, too
+    long, surrounding spaces: no stored tag looks like that)."""
+    try:
+        tag = unquote(raw, errors="strict")
+    except UnicodeDecodeError:
+        return None
+    if not 1 <= len(tag) <= TAG_MAX_CHARS or tag != tag.strip():
+        return None
+    return tag
 
 
 @dataclass(frozen=True)
@@ -51,6 +72,16 @@ PATH_PARAMS: dict[str, PathParam] = {
         lambda value: _COMMENT_ID.match(value) is not None,
         {"type": "string", "pattern": COMMENT_ID_PATTERN},
         "a comment id (32 lower-case hex digits)",
+    ),
+    "tag": PathParam(
+        lambda value: tag_from_path(value) is not None,
+        {"type": "string", "minLength": 1, "maxLength": TAG_MAX_CHARS},
+        "a tag of 1 to 40 characters",
+    ),
+    "number": PathParam(
+        lambda value: _SITEMAP_NUMBER.match(value) is not None,
+        {"type": "string", "pattern": SITEMAP_NUMBER_PATTERN},
+        "a page number",
     ),
     "name": PathParam(
         lambda value: _ASSET_NAME.match(value) is not None,

@@ -23,6 +23,7 @@ from grove.posts_store import (
     UnknownTenant,
     delete_post,
     insert_post,
+    old_slugs,
     update_post,
 )
 from grove.settings import Settings
@@ -96,10 +97,14 @@ async def update(env: Env, settings: Settings, tenant: str, slug: str, changes: 
         raise SlugConflict(changes["slug"]) from None
     if post is None:
         return None
-    # A rename leaves copies under the old slug as well as (tombstones under) the new one.
+    # A rename leaves copies under the old slug as well as (tombstones under) the new one;
+    # every earlier slug of the post now redirects to the new one too (no chains of 301s).
+    moved = [slug, *(await old_slugs(env.DB, post.id))] if post.slug != slug else []
     await after_post_write(
-        env, settings, tenant=tenant, post_id=post.id, copies={slug: None, post.slug: post},
+        env, settings, tenant=tenant, post_id=post.id,
+        copies={**dict.fromkeys(moved), slug: None, post.slug: post},
         status=post.status, published_at_ms=post.published_at_ms,
+        moved_to=dict.fromkeys(moved, post.slug),
     )
     return post
 

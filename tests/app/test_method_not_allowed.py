@@ -55,6 +55,17 @@ EXPECTED_ALLOW = {
     "/api/members/{user_id}": "DELETE",
     "/api/tokens": "GET, HEAD, POST",
     "/api/tokens/{id}": "DELETE",
+    "/tags/{tag}": "GET, HEAD",
+    "/feed.xml": "GET, HEAD",
+    "/atom.xml": "GET, HEAD",
+    "/rss.xml": "GET, HEAD",
+    "/tags/{tag}/feed.xml": "GET, HEAD",
+    "/tags/{tag}/rss.xml": "GET, HEAD",
+    "/sitemap.xml": "GET, HEAD",
+    "/sitemap-{number}.xml": "GET, HEAD",
+    "/robots.txt": "GET, HEAD",
+    "/favicon.svg": "GET, HEAD",
+    "/favicon.ico": "GET, HEAD",
 }
 
 

@@ -39,6 +39,10 @@ class Call:
         return f"{self.method} {self.route}"
 
 
+# The tag of the security tests' published post (tests/security/conftest.py), so tag pages and
+# tag feeds have something to show.
+SAMPLE_TAG = "dawn"
+
 _NONCE = re.compile(rb'nonce="[^"]*"')
 
 
@@ -53,6 +57,7 @@ def sample_params(post_slug: str) -> dict[str, str]:
         # autumn's owner (the victim of the isolation tests) and a token id that exists nowhere
         "user_id": "ada", "id": "no-such-token",
         "comment_id": "0" * 32,  # no such comment: the routes answer 404 after their checks
+        "tag": SAMPLE_TAG, "number": "1",
     }
 
 

@@ -41,7 +41,7 @@ class Audit(HTMLParser):
         named = {name: value or "" for name, value in attrs}
         if tag == "script":
             # A JSON data block is never run; its text must stay JSON (checked below).
-            self._in_data_block = named.get("type") == "application/json"
+            self._in_data_block = named.get("type") in ("application/json", "application/ld+json")
             if not self._in_data_block and not named.get("src", "").startswith("/static/"):
                 self.problems.append(f"<script> not from /static/: {named}")
         # The one <svg> a page may carry: the analytics chart, drawn by the server from counts
