@@ -27,7 +27,7 @@ from grove.models import (
     PostStatus,
     PostSummary,
 )
-from grove.pagination import Cursor, Direction, KeysetOrder, page_rows
+from grove.pagination import Cursor, KeysetOrder, page_rows
 from grove.tiers import StorageLocation
 
 log = logging.getLogger("grove.posts")

@@ -50,5 +50,5 @@ async def test_hot_queries_use_indexes(d1_statements, create_post, read, client,
     checked, problems = await unindexed(platform.runtime.worker().env.DB, d1_statements)
     assert checked >= 8  # the paths above really ran their queries
     for table in ("FROM post_tags", "FROM post_redirects", "json_object('id'"):
-        assert any(table in sql for sql in statements), table  # tag pages, old slugs, neighbours
+        assert any(table in sql for sql in d1_statements), table  # tag pages, old slugs, neighbours
     assert problems == {}

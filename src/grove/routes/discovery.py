@@ -33,7 +33,7 @@ from grove.posts_store import count_published, read_latest_posts, read_sitemap_r
 from grove.problems import page_problem
 from grove.router import Handler, Router
 from grove.routes.reader import Moved, View, cached, serve
-from grove.routes.visit import Visit, open_visit
+from grove.routes.visit import Visit, open_public_visit
 from grove.tiers import LIST_EDGE_TTL_S, LIST_KV_TTL_S, rule_for_location
 
 # What a config-only document (robots.txt, the favicon) lives for in the Cache API: a config
@@ -79,7 +79,7 @@ async def _feed(request: Request, env: Env, ctx: ExecutionContext, fmt: str, raw
     tag = None if raw_tag is None else tag_from_path(raw_tag)
     if raw_tag is not None and tag is None:
         return page_problem(not_found("There is no such tag."), request.headers.get("accept"))
-    visit = await open_visit(request, env, ctx)
+    visit = await open_public_visit(request, env, ctx)
     name = "feed.xml" if fmt == "atom" else "rss.xml"
     view = View(PageKind.LIST, "html", f"{tag_path(tag) if tag is not None else ''}/{name}")
 
@@ -128,7 +128,7 @@ def _max_urls() -> int:
 
 
 async def _sitemap(request: Request, env: Env, ctx: ExecutionContext, number: int | None) -> Response:
-    visit = await open_visit(request, env, ctx)
+    visit = await open_public_visit(request, env, ctx)
     path = "/sitemap.xml" if number is None else f"/sitemap-{number}.xml"
     view = View(PageKind.LIST, "html", path)
 
@@ -161,7 +161,7 @@ async def sitemap_page(request: Request, env: Env, ctx: ExecutionContext, number
 
 
 async def _config_document(request: Request, env: Env, ctx: ExecutionContext, path: str, content_type: str) -> Response:
-    visit = await open_visit(request, env, ctx)
+    visit = await open_public_visit(request, env, ctx)
 
     async def build(config: TenantConfig, snapshot: page_cache.Snapshot) -> serving.RenderedPage | Moved | None:
         if content_type == SVG_TYPE:
