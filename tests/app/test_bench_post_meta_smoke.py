@@ -22,7 +22,10 @@ async def test_small_benchmark_run():
     assert 0 < summary["reaction_toggle_cpu_ms_p50"] <= summary["reaction_toggle_cpu_ms_p95"]
     # Per view: the post's object, the tenant's when the view counts, and a share of alarms.
     assert 1 <= summary["do_requests_per_1000_views"] / 1000 <= 3
-    assert summary["do_requests_per_1000_views_page"] == 0  # the cached page itself costs none
+    # The cached page calls the TenantDO only when this location's generation entry for the
+    # tenant (grove.tiers.GENERATION_EDGE_TTL_S) has expired: 200 views over an hour are sparse,
+    # so that happens on a share of them, never on most.
+    assert summary["do_requests_per_1000_views_page"] < 1000
     # One hour, one post: one write of its totals (200 views: 5 per 1,000).
     assert summary["d1_writes_per_1000_views"] == 5
     # 200 comments over 10 minutes in 30-second batches: about 20 writes.

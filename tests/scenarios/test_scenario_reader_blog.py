@@ -8,7 +8,7 @@ import json
 import xml.etree.ElementTree as ET
 
 from scenario_contract import TEST_SECRETS
-from scenario_seed import add_tenant, bearer
+from scenario_seed import add_member, add_tenant, bearer
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 BROWSER = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
@@ -46,6 +46,7 @@ async def _publish(edge, auth, title: str, markdown: str, tags: list[str]) -> di
 
 async def test_markdown_plugins_and_highlighting_render(edge):
     await add_tenant(edge.env.DB, "autumn", tier="oak", display_name="Autumn")
+    await add_member(edge.env.DB, "ada", "autumn", "owner")
     auth = bearer(TEST_SECRETS["JWT_SECRET"], edge.now_ms(), tenant="autumn")
     post = await _publish(edge, auth, "Broad Beans", MARKDOWN, ["veg"])
     html = post["html"]
@@ -63,6 +64,7 @@ async def test_markdown_plugins_and_highlighting_render(edge):
 
 async def test_tags_feeds_sitemap_and_wrong_turns(edge):
     await add_tenant(edge.env.DB, "autumn", tier="oak", display_name="Autumn")
+    await add_member(edge.env.DB, "ada", "autumn", "owner")
     auth = bearer(TEST_SECRETS["JWT_SECRET"], edge.now_ms(), tenant="autumn")
     await _publish(edge, auth, "Leeks", "Blanch them.", ["veg", "winter"])
     tag_page = await edge.fetch("GET", edge.url("autumn", "/tags/winter"))
