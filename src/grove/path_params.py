@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from grove.slugs import SLUG_MAX_CHARS, SLUG_PATTERN, is_valid_slug
+from grove.versions import VERSION_PATTERN
 
 # Static file names as ``grove.pages.assets`` builds them: ``reader.3138618926ae10da.css``.
 ASSET_NAME_PATTERN = r"^[a-z0-9_-]{1,64}\.[0-9a-f]{16}\.[a-z0-9]{1,8}$"
@@ -21,6 +22,7 @@ _ACCOUNT_ID = re.compile(ACCOUNT_ID_PATTERN)
 # Comment ids as ``grove.ids.new_id`` mints them (``grove.engagement`` names the same rule).
 COMMENT_ID_PATTERN = r"^[0-9a-f]{32}$"
 _COMMENT_ID = re.compile(COMMENT_ID_PATTERN)
+_VERSION = re.compile(VERSION_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,11 @@ PATH_PARAMS: dict[str, PathParam] = {
         lambda value: _COMMENT_ID.match(value) is not None,
         {"type": "string", "pattern": COMMENT_ID_PATTERN},
         "a comment id (32 lower-case hex digits)",
+    ),
+    "version": PathParam(
+        lambda value: _VERSION.match(value) is not None,
+        {"type": "string", "pattern": VERSION_PATTERN},
+        "a version number (1, 2, ...)",
     ),
     "name": PathParam(
         lambda value: _ASSET_NAME.match(value) is not None,

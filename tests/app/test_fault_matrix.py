@@ -59,7 +59,9 @@ async def test_d1_statement_error_refuses_the_write_and_leaves_nothing(client, a
     await create_post("Before")
     faults.arm(FaultPoint.D1_STATEMENT_ERROR, match="INSERT INTO posts")
     failed = await client.post("/api/posts", json={"title": "During", "markdown": "x"}, headers=auth())
-    _assert_error(failed, 500, "internal_error")
+    # Refused by the post's PostContentDO, which makes the write: a retryable 503.
+    _assert_error(failed, 503, "write_unavailable")
+    assert failed.headers["retry-after"] == "5"
     assert faults.fired(FaultPoint.D1_STATEMENT_ERROR) == 1
     assert await _count(platform, "SELECT COUNT(*) AS n FROM posts WHERE slug = 'during'") == 0
     assert (await client.get("/blog/before")).status_code == 200  # other statements still run
