@@ -1,4 +1,6 @@
-"""The fault matrix: every point of ``local_runtime.faults`` armed against the app over HTTP.
+"""The fault matrix: every point of ``local_runtime.faults`` armed against the app over HTTP
+(``r2.get_corrupt``, and each point at each step of a move between D1 and R2, are armed in
+``test_content_moves.py``).
 
 For each fault: what the user sees while it lasts (a clear error in the one error shape, or a
 transparent fallback), and that nothing acknowledged is lost once it clears.
@@ -52,7 +54,7 @@ def _tiered_post(slug: str, days: float) -> DemoPost:
 
 
 async def test_every_point_is_named_once():
-    assert len({point.value for point in FaultPoint}) == len(FaultPoint) == 9
+    assert len({point.value for point in FaultPoint}) == len(FaultPoint) == 10
 
 
 async def test_d1_statement_error_refuses_the_write_and_leaves_nothing(client, auth, faults, platform, create_post):
