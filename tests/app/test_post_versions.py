@@ -6,6 +6,7 @@ is staged before D1, then settled against D1: kept when D1 has it, dropped when 
 from __future__ import annotations
 
 import pytest
+
 from grove_dev.demo_content import DemoPost
 from grove_dev.seed import post_id_for, seed_posts
 from local_runtime.faults import FaultPoint
