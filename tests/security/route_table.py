@@ -53,6 +53,7 @@ def sample_params(post_slug: str) -> dict[str, str]:
         # autumn's owner (the victim of the isolation tests) and a token id that exists nowhere
         "user_id": "ada", "id": "no-such-token",
         "comment_id": "0" * 32,  # no such comment: the routes answer 404 after their checks
+        "version": "1",  # the post's first content version: restoring it is a real write
     }
 
 
