@@ -29,6 +29,7 @@ from grove.routes import (
     reader,
     sign_in_routes,
     static,
+    versions_api,
     workspace,
 )
 from grove.settings import settings_from
@@ -38,7 +39,7 @@ log = logging.getLogger("grove")
 
 router = Router()
 for area in (
-    reader, discovery, posts_api, post_meta_api, sign_in_routes, accounts_api, drafts_api, analytics_api, config_api, workspace, static, api_document,
+    reader, discovery, posts_api, versions_api, post_meta_api, sign_in_routes, accounts_api, drafts_api, analytics_api, config_api, workspace, static, api_document,
 ):
     area.register(router)
 

@@ -181,6 +181,9 @@ class AuthorPost(PublicPost):
     markdown: str
     storage_location: StorageLocation
     created_at_ms: int
+    # The content version (in the post's PostContentDO) this text is; None: written before
+    # versions existed.
+    content_version: int | None = None
 
 
 class PostLink(GroveModel):

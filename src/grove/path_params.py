@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 from grove.slugs import SLUG_MAX_CHARS, SLUG_PATTERN, is_valid_slug
+from grove.versions import VERSION_PATTERN
 
 # Static file names as ``grove.pages.assets`` builds them: ``reader.3138618926ae10da.css``.
 ASSET_NAME_PATTERN = r"^[a-z0-9_-]{1,64}\.[0-9a-f]{16}\.[a-z0-9]{1,8}$"
@@ -22,6 +23,7 @@ _ACCOUNT_ID = re.compile(ACCOUNT_ID_PATTERN)
 # Comment ids as ``grove.ids.new_id`` mints them (``grove.engagement`` names the same rule).
 COMMENT_ID_PATTERN = r"^[0-9a-f]{32}$"
 _COMMENT_ID = re.compile(COMMENT_ID_PATTERN)
+_VERSION = re.compile(VERSION_PATTERN)
 
 
 # A tag as ``grove.models.Tag`` stores it (stripped, 1-40 characters), percent-encoded in the
@@ -82,6 +84,11 @@ PATH_PARAMS: dict[str, PathParam] = {
         lambda value: _SITEMAP_NUMBER.match(value) is not None,
         {"type": "string", "pattern": SITEMAP_NUMBER_PATTERN},
         "a page number",
+    ),
+    "version": PathParam(
+        lambda value: _VERSION.match(value) is not None,
+        {"type": "string", "pattern": VERSION_PATTERN},
+        "a version number (1, 2, ...)",
     ),
     "name": PathParam(
         lambda value: _ASSET_NAME.match(value) is not None,

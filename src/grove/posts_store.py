@@ -34,7 +34,7 @@ log = logging.getLogger("grove.posts")
 
 _POST_COLUMNS = (
     "id, slug, title, description, tags, status, author_id, markdown, html, word_count,"
-    " reading_time_min, storage_location, r2_key, created_at_ms, updated_at_ms, published_at_ms"
+    " reading_time_min, storage_location, r2_key, created_at_ms, updated_at_ms, published_at_ms, content_version"
 )
 _SUMMARY_COLUMNS = (
     "id, slug, title, description, tags, word_count, reading_time_min, published_at_ms"
@@ -61,11 +61,12 @@ UPDATE posts SET
   word_count = COALESCE(?10, word_count),
   reading_time_min = COALESCE(?11, reading_time_min),
   storage_location = CASE WHEN ?8 IS NULL THEN storage_location ELSE 'd1' END,
+  content_version = COALESCE(?14, content_version),
   updated_at_ms = ?12,
   published_at_ms = CASE
     WHEN COALESCE(?7, status) = 'published' AND published_at_ms IS NULL THEN ?12
     ELSE published_at_ms END
-WHERE tenant = ?1 AND slug = ?2
+WHERE tenant = ?1 AND slug = ?2 AND (?13 IS NULL OR id = ?13)
 RETURNING {_POST_COLUMNS}
 """
 
@@ -95,6 +96,7 @@ class PostRow(SummaryRow):
     r2_key: str | None
     created_at_ms: int
     updated_at_ms: int
+    content_version: int | None  # the PostContentDO version shown (NULL: before versions)
 
 
 class DeletedRow(TypedDict):
@@ -222,6 +224,17 @@ async def read_post(env: Env, tenant: str, slug: str) -> AuthorPost | None:
     return None if row is None else await _resolve_content(env, tenant, row)
 
 
+async def read_post_row(db: D1Database, tenant: str, post_id: str) -> PostRow | None:
+    """The post's row by id (content columns NULL when it is in R2)."""
+    select: D1PreparedStatement[PostRow] = db.prepare(f"SELECT {_POST_COLUMNS} FROM posts WHERE tenant = ?1 AND id = ?2")
+    return await select.bind(tenant, post_id).first()
+
+
+async def post_with_content(env: Env, tenant: str, row: PostRow) -> AuthorPost:
+    """``row`` as a post, its content read from wherever ``storage_location`` says."""
+    return await _resolve_content(env, tenant, row)
+
+
 async def read_post_ref(db: D1Database, tenant: str, slug: str) -> PostRef | None:
     """The id and status of the post at ``slug`` (any status), without its content."""
     select: D1PreparedStatement[PostRef] = db.prepare(
@@ -304,13 +317,14 @@ async def insert_post(
     payload: PostCreate,
     rendered: RenderedMarkdown,
     now_ms: int,
+    content_version: int | None = None,
 ) -> AuthorPost:
     published_at_ms = now_ms if payload.status == "published" else None
     insert: D1PreparedStatement[PostRow] = db.prepare(
         "INSERT INTO posts (id, tenant, slug, title, description, tags, status, author_id,"
         " markdown, html, word_count, reading_time_min, storage_location, created_at_ms,"
-        " updated_at_ms, published_at_ms)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'd1', ?13, ?13, ?14)"
+        " updated_at_ms, published_at_ms, content_version)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'd1', ?13, ?13, ?14, ?15)"
         f" RETURNING {_POST_COLUMNS}"
     )
     row = await _write_returning(
@@ -329,6 +343,7 @@ async def insert_post(
             rendered.reading_time_min,
             now_ms,
             published_at_ms,
+            content_version,
         )
     )
     if row is None:
@@ -344,8 +359,13 @@ async def update_post(
     changes: dict[str, Any],
     rendered: RenderedMarkdown | None,
     now_ms: int,
+    *,
+    post_id: str | None = None,
+    content_version: int | None = None,
 ) -> AuthorPost | None:
-    """Apply a partial update; None when there is no such post."""
+    """Apply a partial update; None when there is no such post (or, with ``post_id``, when the
+    post at ``slug`` is another one). ``content_version``: the PostContentDO version the new
+    markdown is (a content write; ``grove.post_writes``)."""
     tags = changes.get("tags")
     row = await _write_returning(
         env.DB.prepare(_UPDATE).bind(
@@ -361,6 +381,8 @@ async def update_post(
             rendered.word_count if rendered else None,
             rendered.reading_time_min if rendered else None,
             now_ms,
+            post_id,
+            content_version,
         )
     )
     if row is None:

@@ -58,6 +58,7 @@ def sample_params(post_slug: str) -> dict[str, str]:
         "user_id": "ada", "id": "no-such-token",
         "comment_id": "0" * 32,  # no such comment: the routes answer 404 after their checks
         "tag": SAMPLE_TAG, "number": "1",
+        "version": "1",  # the post's first content version: restoring it is a real write
     }
 
 
