@@ -21,6 +21,7 @@ async def test_a_browser_that_is_not_signed_in_gets_a_sign_in_link(client, path)
     assert reply.status_code == 401 and reply.headers["content-type"].startswith("text/html")
     assert reply.headers["cache-control"] == "private, no-store"
     assert f'href="/auth/sign-in?next={path}"' in reply.text and "Sign in" in reply.text
+    assert "<title>Sign in to continue · Autumn&#x27;s Grove</title>" in reply.text  # the blog's own page
     api = await client.get(path)  # not a browser: the JSON shape
     assert api.status_code == 401 and api.json()["error"]["code"] == "missing_token"
 
