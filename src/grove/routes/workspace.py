@@ -17,7 +17,7 @@ from grove.access import require_owner
 from grove.bindings import Env, ExecutionContext
 from grove.clock import now_ms
 from grove.errors import HttpError, not_found
-from grove.http import html_response, query_int, query_value, request_host
+from grove.http import html_response, query_int, query_value
 from grove.models import TenantConfig, TokenClaims
 from grove.negotiation import prefers_html
 from grove.pages.csp import content_security_policy, new_nonce
@@ -32,11 +32,10 @@ from grove.pages.workspace import (
 from grove.pagination import CURSOR_MAX_CHARS, Cursor
 from grove.platform import Request, Response
 from grove.posts_store import read_workspace_page
-from grove.problems import page_problem
+from grove.problems import page_problem, theme_of
 from grove.router import QueryInt, QueryText, Router
 from grove.routes.visit import Visit, open_writer_visit
-from grove.settings import settings_from
-from grove.tenancy import NO_BLOG_HERE, tenant_config, tenant_from_host, tenant_stub
+from grove.tenancy import NO_BLOG_HERE, tenant_config, tenant_stub
 
 # Posts per dashboard page (most recently updated first; older pages by cursor).
 DASHBOARD_PAGE_SIZE = 20
@@ -83,21 +82,8 @@ async def _writer_visit(
         return visit, tenant, config, claims
     except HttpError as error:
         if config is None and error.status in (401, 403):
-            config = await _themed(request, env)
+            config = await theme_of(request, env)
         raise _Refused(_refusal(error, accept, config, path)) from None
-
-
-async def _themed(request: Request, env: Env) -> TenantConfig | None:
-    """The Host's blog's config, so a refusal is a page of that blog (its name and colour), not
-    a bare one; None when the host names no blog or its config cannot be read now."""
-    settings = settings_from(env)
-    tenant = tenant_from_host(request_host(request), settings.root_domain)
-    if tenant is None:
-        return None
-    try:
-        return await tenant_config(env, settings, tenant)
-    except Exception:  # a refusal must still be answered: the plain page then
-        return None
 
 
 def _refusal(error: HttpError, accept: str | None, config: TenantConfig | None, path: str) -> Response:
