@@ -11,11 +11,10 @@ from urllib.parse import urlsplit
 
 from grove.bindings import Env, ExecutionContext
 from grove.errors import HttpError
-from grove.http import error_response, request_host
-from grove.models import TenantConfig
+from grove.http import error_response
 from grove.negotiation import prefers_html
 from grove.platform import Request, Response
-from grove.problems import is_page_path, page_problem
+from grove.problems import is_page_path, page_problem, theme_of
 from grove.router import Router
 from grove.routes import (
     accounts_api,
@@ -32,8 +31,6 @@ from grove.routes import (
     versions_api,
     workspace,
 )
-from grove.settings import settings_from
-from grove.tenancy import tenant_config, tenant_from_host
 
 log = logging.getLogger("grove")
 
@@ -44,24 +41,10 @@ for area in (
     area.register(router)
 
 
-async def _theme(request: Request, env: Env) -> TenantConfig | None:
-    """The blog's config, for an error page in its theme; None when there is no blog here or
-    its config cannot be read (the page is then in Grove's own look)."""
-    settings = settings_from(env)
-    tenant = tenant_from_host(request_host(request), settings.root_domain)
-    if tenant is None:
-        return None
-    try:
-        return await tenant_config(env, settings, tenant)
-    except Exception:
-        log.warning("config of %s unreadable for an error page", tenant, exc_info=True)
-        return None
-
-
 async def _refusal(request: Request, env: Env, path: str, error: HttpError) -> Response:
     if is_page_path(path):
         accept = request.headers.get("accept")
-        config = await _theme(request, env) if prefers_html(accept) else None
+        config = await theme_of(request, env) if prefers_html(accept) else None
         return page_problem(error, accept, config)
     return error_response(error)
 

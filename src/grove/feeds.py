@@ -32,6 +32,7 @@ class FeedEntry(GroveModel):
     description: str
     tags: list[str]
     author_id: str
+    author_name: str = ""  # grove.authors
     html: str | None  # None: over the content budget (the description stands in)
     published_at_ms: int
     updated_at_ms: int
@@ -51,7 +52,7 @@ class FeedData(GroveModel):
             entries.append(
                 FeedEntry(
                     id=post.id, slug=post.slug, title=post.title, description=post.description, tags=post.tags,
-                    author_id=post.author_id, html=html, published_at_ms=post.published_at_ms or post.created_at_ms,
+                    author_id=post.author_id, author_name=post.author_name, html=html, published_at_ms=post.published_at_ms or post.created_at_ms,
                     updated_at_ms=post.updated_at_ms,
                 )
             )
@@ -111,7 +112,7 @@ def atom_feed(config: TenantConfig, data: FeedData, source: FeedSource) -> str:
             f"<id>{xml_text(source.entry_id(entry))}</id>"
             f"<published>{iso_datetime(entry.published_at_ms)}</published>"
             f"<updated>{iso_datetime(entry.updated_at_ms)}</updated>"
-            f"<author><name>{xml_text(author_name(entry.author_id))}</name></author>"
+            f"<author><name>{xml_text(author_name(entry.author_id, entry.author_name))}</name></author>"
             + "".join(f'<category term="{xml_text(tag)}"/>' for tag in entry.tags)
             + (f'<summary type="text">{xml_text(entry.description)}</summary>' if entry.description else "")
             + (f'<content type="html" xml:base="{xml_text(url)}">{xml_text(entry.html)}</content>' if entry.html is not None else "")
@@ -144,7 +145,7 @@ def rss_feed(config: TenantConfig, data: FeedData, source: FeedSource) -> str:
             f"<link>{xml_text(url)}</link>"
             f'<guid isPermaLink="false">{xml_text(source.entry_id(entry))}</guid>'
             f"<pubDate>{http_date(entry.published_at_ms)}</pubDate>"
-            f"<dc:creator>{xml_text(author_name(entry.author_id))}</dc:creator>"
+            f"<dc:creator>{xml_text(author_name(entry.author_id, entry.author_name))}</dc:creator>"
             + "".join(f"<category>{xml_text(tag)}</category>" for tag in entry.tags)
             + f"<description>{xml_text(body)}</description>"
             "</item>"

@@ -24,7 +24,7 @@ from grove import page_cache
 from grove.bindings import Env
 from grove.cache_keys import edge_url, list_tag, post_key, post_paths, post_tag, tenant_tag
 from grove.models import AuthorPost, CachedPost, Neighbours, PostStatus, TenantConfig
-from grove.posts_store import neighbours_at
+from grove.posts_store import AuthoredRow, neighbours_at
 from grove.purge import purge_tags
 from grove.settings import Settings
 from grove.tenancy import tenant_stub
@@ -65,13 +65,7 @@ async def after_post_write(
         cached = CachedPost.of(copies[slug], neighbours, (moved_to or {}).get(slug) if reader_visible else None)
         kv_puts[post_key(tenant, slug)] = (cached.model_dump(), cached.kv_ttl_s())
     kv_deletes = [post_key(tenant, link.slug) for link in around]
-    # The post's pages are keyed by the config version they were built with: the current one.
-    config = await tenant_stub(env, tenant).get_config()
-    version = None if config is None else f"c{TenantConfig.model_validate(config).updated_at_ms}"
-    urls = [page_cache.generation_url(tenant, settings.root_domain)]
-    if version is not None:
-        paths = [p for slug in sorted(slugs | {link.slug for link in around}) for p in post_paths(slug)]
-        urls += [edge_url(tenant, settings.root_domain, p, version) for p in paths]
+    urls = await _edge_urls(env, settings, tenant, sorted(slugs | {link.slug for link in around}))
     if settings.kv_enabled:
         await page_cache.invalidate(env, tenant, kv_puts=kv_puts, kv_deletes=kv_deletes, edge_urls=urls)
     else:  # the rollback switch: store nothing, but leave no copy from before it was thrown
@@ -81,6 +75,44 @@ async def after_post_write(
         await purge_tags(settings, tags)
 
 
+async def _edge_urls(env: Env, settings: Settings, tenant: str, slugs: list[str]) -> list[str]:
+    """This data centre's generation entry of the tenant and the edge URLs of the posts at
+    ``slugs``: post pages are keyed by the config version they were built with, the current one."""
+    config = await tenant_stub(env, tenant).get_config()
+    version = None if config is None else f"c{TenantConfig.model_validate(config).updated_at_ms}"
+    urls = [page_cache.generation_url(tenant, settings.root_domain)]
+    if version is not None:
+        urls += [edge_url(tenant, settings.root_domain, p, version) for slug in slugs for p in post_paths(slug)]
+    return urls
+
+
 async def after_config_write(env: Env, settings: Settings, *, tenant: str) -> None:
     await page_cache.invalidate(env, tenant, edge_urls=[page_cache.generation_url(tenant, settings.root_domain)])
     await purge_tags(settings, [tenant_tag(tenant)])
+
+
+# How many of an account's posts a display-name change retires by key: each costs one KV
+# delete and two Cache API deletes, and a Worker invocation may make at most 1,000 KV
+# operations (Cloudflare's Workers limits, "KV: operations per invocation"); the rest of the
+# request's budget stays free. Beyond it (older posts), see ``after_display_name_change``.
+NAME_CHANGE_MAX_POSTS = 250
+
+
+async def after_display_name_change(env: Env, settings: Settings, posts: list[AuthoredRow]) -> None:
+    """An account's display name changed: every copy that shows it goes.
+
+    ``posts``: its reader-visible posts (``read_authored_posts``, newest changes first, at most
+    ``NAME_CHANGE_MAX_POSTS``). Per blog: their KV copies and this data centre's edge pages are
+    deleted, the cache stamp moves (lists and feeds, which carry names too, are keyed by it),
+    and the tenant tag is purged from the zone (every data centre's edge copies of the blog).
+    Copies of posts past the cap keep the old name until they expire: at most their tier's KV
+    TTL (``grove.tiers``: a day for hot posts), then the next read takes the name from D1.
+    """
+    by_tenant: dict[str, list[AuthoredRow]] = {}
+    for row in posts:
+        by_tenant.setdefault(row["tenant"], []).append(row)
+    for tenant, rows in sorted(by_tenant.items()):
+        urls = await _edge_urls(env, settings, tenant, [row["slug"] for row in rows])
+        kv_deletes = [post_key(tenant, row["slug"]) for row in rows]
+        await page_cache.invalidate(env, tenant, kv_deletes=kv_deletes, edge_urls=urls)
+        await purge_tags(settings, [tenant_tag(tenant)])

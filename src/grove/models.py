@@ -173,6 +173,9 @@ class PublicPost(PostSummary):
     html: str
     updated_at_ms: int
     author_id: str
+    # The author's display name as of the read (grove.authors); "" in copies cached before
+    # posts carried it, or for an author with no account (pages then show the id).
+    author_name: str = ""
 
 
 class AuthorPost(PublicPost):
@@ -370,6 +373,20 @@ class UserInfo(GroveModel):
     id: str
     email: str
     display_name: str
+
+
+class ProfileUpdate(GroveModel):
+    """``PATCH /api/me``: what an account may change of itself."""
+
+    model_config = _INPUT
+
+    display_name: DisplayName
+
+
+class ProfileReply(GroveModel):
+    user: UserInfo
+    # Whether the name changed (False: it already was this one; nothing was retired).
+    changed: bool
 
 
 class MembershipInfo(GroveModel):

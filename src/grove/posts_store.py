@@ -16,6 +16,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
+from grove.authors import name_column
 from grove.bindings import D1Database, D1PreparedStatement, Env, R2Bucket, SqlValue
 from grove.markdown import RenderedMarkdown
 from grove.models import (
@@ -36,6 +37,8 @@ _POST_COLUMNS = (
     "id, slug, title, description, tags, status, author_id, markdown, html, word_count,"
     " reading_time_min, storage_location, r2_key, created_at_ms, updated_at_ms, published_at_ms, content_version"
 )
+# The author's display name rides with every full post read or write (grove.authors).
+_POST_COLUMNS_NAMED = f"{_POST_COLUMNS}, {name_column('posts')}"
 _SUMMARY_COLUMNS = (
     "id, slug, title, description, tags, word_count, reading_time_min, published_at_ms"
 )
@@ -67,7 +70,7 @@ UPDATE posts SET
     WHEN COALESCE(?7, status) = 'published' AND published_at_ms IS NULL THEN ?12
     ELSE published_at_ms END
 WHERE tenant = ?1 AND slug = ?2 AND (?13 IS NULL OR id = ?13)
-RETURNING {_POST_COLUMNS}
+RETURNING {_POST_COLUMNS_NAMED}
 """
 
 
@@ -85,11 +88,12 @@ class SummaryRow(TypedDict):
 
 
 class PostRow(SummaryRow):
-    """A post as ``_POST_COLUMNS`` selects it; ``markdown``/``html`` are NULL once the content
-    moved to R2 (``r2_key``)."""
+    """A post as ``_POST_COLUMNS_NAMED`` selects it; ``markdown``/``html`` are NULL once the
+    content moved to R2 (``r2_key``); ``author_name`` is NULL for an author with no account."""
 
     status: PostStatus
     author_id: str
+    author_name: str | None
     markdown: str | None
     html: str | None
     storage_location: StorageLocation
@@ -200,7 +204,7 @@ async def _write_returning(statement: D1PreparedStatement[PostRow]) -> PostRow |
 
 
 def _post_from_row(row: PostRow, content: R2Content | None = None) -> AuthorPost:
-    data: dict[str, object] = {**row, "tags": json.loads(row["tags"] or "[]")}
+    data: dict[str, object] = {**row, "tags": json.loads(row["tags"] or "[]"), "author_name": row.get("author_name") or ""}
     markdown, html = (content["markdown"], content["html"]) if content is not None else (row["markdown"], row["html"])
     data["markdown"], data["html"] = markdown or "", html or ""
     return AuthorPost.model_validate(data)
@@ -218,7 +222,7 @@ async def _resolve_content(env: Env, tenant: str, row: PostRow) -> AuthorPost:
 async def read_post(env: Env, tenant: str, slug: str) -> AuthorPost | None:
     """The post with its content from wherever ``storage_location`` says (any status)."""
     select: D1PreparedStatement[PostRow] = env.DB.prepare(
-        f"SELECT {_POST_COLUMNS} FROM posts WHERE tenant = ?1 AND slug = ?2"
+        f"SELECT {_POST_COLUMNS_NAMED} FROM posts WHERE tenant = ?1 AND slug = ?2"
     )
     row = await select.bind(tenant, slug).first()
     return None if row is None else await _resolve_content(env, tenant, row)
@@ -226,7 +230,7 @@ async def read_post(env: Env, tenant: str, slug: str) -> AuthorPost | None:
 
 async def read_post_row(db: D1Database, tenant: str, post_id: str) -> PostRow | None:
     """The post's row by id (content columns NULL when it is in R2)."""
-    select: D1PreparedStatement[PostRow] = db.prepare(f"SELECT {_POST_COLUMNS} FROM posts WHERE tenant = ?1 AND id = ?2")
+    select: D1PreparedStatement[PostRow] = db.prepare(f"SELECT {_POST_COLUMNS_NAMED} FROM posts WHERE tenant = ?1 AND id = ?2")
     return await select.bind(tenant, post_id).first()
 
 
@@ -243,13 +247,51 @@ async def read_post_ref(db: D1Database, tenant: str, slug: str) -> PostRef | Non
     return await select.bind(tenant, slug).first()
 
 
-async def read_workspace_posts(db: D1Database, tenant: str, limit: int) -> list[WorkspaceRow]:
-    """The tenant's posts of every status, most recently updated first, at most ``limit``."""
+# The dashboard's order (index posts_by_tenant_updated, migration 0005): every status, most
+# recently updated first, read by keyset like the reader lists (grove.pagination's recipe).
+WORKSPACE_ORDER = KeysetOrder("updated_at_ms", "id")
+
+
+@dataclass(frozen=True)
+class WorkspacePage:
+    """One page of the dashboard and the cursors of the pages either side (None at the ends)."""
+
+    posts: list[WorkspaceRow]
+    older_cursor: str | None
+    newer_cursor: str | None
+
+
+async def read_workspace_page(db: D1Database, tenant: str, page_size: int, cursor: Cursor | None = None) -> WorkspacePage:
+    """The tenant's posts of every status, most recently updated first, from ``cursor``."""
     select: D1PreparedStatement[WorkspaceRow] = db.prepare(
         "SELECT id, slug, title, status, storage_location, updated_at_ms, published_at_ms FROM posts"
-        " WHERE tenant = ?1 ORDER BY updated_at_ms DESC, id DESC LIMIT ?2"
+        f" WHERE tenant = ?1{WORKSPACE_ORDER.where(cursor, 3, 4)}{WORKSPACE_ORDER.order_by(cursor)} LIMIT ?2"
     )
-    return (await select.bind(tenant, limit).all())["results"]
+    params: list[SqlValue] = [tenant, page_size + 1]
+    if cursor is not None:
+        params += list(WORKSPACE_ORDER.params(cursor))
+    window = page_rows((await select.bind(*params).all())["results"], cursor, page_size)
+    older, newer = WORKSPACE_ORDER.edge_cursors(window, lambda row: (row["updated_at_ms"], row["id"]))
+    return WorkspacePage(posts=window.rows, older_cursor=older, newer_cursor=newer)
+
+
+class AuthoredRow(TypedDict):
+    """A reader-visible post of one account, in whichever blog."""
+
+    tenant: str
+    id: str
+    slug: str
+    storage_location: StorageLocation
+
+
+async def read_authored_posts(db: D1Database, author_id: str, limit: int) -> list[AuthoredRow]:
+    """The account's published and archived posts in every blog, most recently updated first,
+    at most ``limit`` (index posts_by_author, migration 0005)."""
+    select: D1PreparedStatement[AuthoredRow] = db.prepare(
+        "SELECT tenant, id, slug, storage_location FROM posts WHERE author_id = ?1 AND status != 'draft'"
+        " ORDER BY updated_at_ms DESC LIMIT ?2"
+    )
+    return (await select.bind(author_id, limit).all())["results"]
 
 
 # The reader lists' order (index posts_by_tenant_status_published, migration 0003).
@@ -259,16 +301,17 @@ PUBLISHED_ORDER = KeysetOrder("published_at_ms", "id")
 TAGGED_ORDER = KeysetOrder("t.published_at_ms", "t.post_id")
 
 
-def _list_select(tag: str | None, cursor: Cursor | None, columns: str) -> str:
+def _list_select(tag: str | None, cursor: Cursor | None, columns: str, *, named: bool = False) -> str:
     """A newest-first list of published posts (all, or one tag's): ``?1`` tenant, ``?2`` limit,
-    ``?3`` offset, ``?4``/``?5`` the cursor's key and id, ``?6`` the tag."""
+    ``?3`` offset, ``?4``/``?5`` the cursor's key and id, ``?6`` the tag. ``named``: with the
+    author's display name (``grove.authors.name_column``)."""
     if tag is None:
         return (
-            f"SELECT {columns} FROM posts WHERE tenant = ?1 AND status = 'published'"
+            f"SELECT {columns}{', ' + name_column('posts') if named else ''} FROM posts WHERE tenant = ?1 AND status = 'published'"
             f"{PUBLISHED_ORDER.where(cursor, 4, 5)}{PUBLISHED_ORDER.order_by(cursor)} LIMIT ?2 OFFSET ?3"
         )
     return (
-        f"SELECT {_qualified(columns, 'p')} FROM post_tags AS t JOIN posts AS p ON p.id = t.post_id"
+        f"SELECT {_qualified(columns, 'p')}{', ' + name_column('p') if named else ''} FROM post_tags AS t JOIN posts AS p ON p.id = t.post_id"
         f" WHERE t.tenant = ?1 AND t.tag = ?6{TAGGED_ORDER.where(cursor, 4, 5)}{TAGGED_ORDER.order_by(cursor)}"
         " LIMIT ?2 OFFSET ?3"
     )
@@ -325,7 +368,7 @@ async def insert_post(
         " markdown, html, word_count, reading_time_min, storage_location, created_at_ms,"
         " updated_at_ms, published_at_ms, content_version)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'd1', ?13, ?13, ?14, ?15)"
-        f" RETURNING {_POST_COLUMNS}"
+        f" RETURNING {_POST_COLUMNS_NAMED}"
     )
     row = await _write_returning(
         insert.bind(
@@ -457,7 +500,7 @@ async def read_post_for_readers(env: Env, tenant: str, slug: str) -> tuple[Autho
     """The post at ``slug`` and its published neighbours, in one query (``read_post`` plus two
     scalar subqueries); the neighbours of a post that is not published are empty."""
     select: D1PreparedStatement[_PostWithNeighbours] = env.DB.prepare(
-        f"SELECT {_POST_COLUMNS}, {_neighbour_columns('posts.published_at_ms', 'posts.id')}"
+        f"SELECT {_POST_COLUMNS_NAMED}, {_neighbour_columns('posts.published_at_ms', 'posts.id')}"
         " FROM posts WHERE tenant = ?1 AND slug = ?2"
     )
     row = await select.bind(tenant, slug).first()
@@ -502,7 +545,7 @@ async def redirect_target(db: D1Database, tenant: str, old_slug: str) -> str | N
 async def read_latest_posts(env: Env, tenant: str, limit: int, *, tag: str | None = None) -> list[AuthorPost]:
     """The newest ``limit`` published posts (of ``tag``) with their content (feeds): one query,
     plus an R2 read for each whose content is not in D1."""
-    select: D1PreparedStatement[PostRow] = env.DB.prepare(_list_select(tag, None, _POST_COLUMNS))
+    select: D1PreparedStatement[PostRow] = env.DB.prepare(_list_select(tag, None, _POST_COLUMNS, named=True))
     rows = (await select.bind(*_list_params(tenant, limit, 0, None, tag)).all())["results"]
     return list(await asyncio.gather(*(_resolve_content(env, tenant, row) for row in rows)))
 

@@ -20,6 +20,7 @@ from grove.models import (
     InviteCreate,
     PostCreate,
     PostUpdate,
+    ProfileUpdate,
     TokenCreate,
 )
 from grove.pages import assets
@@ -74,6 +75,7 @@ def sample_body(model: object, now_ms: int) -> object:
         BlogCreate: {"subdomain": "intruders", "display_name": "Intruders"},
         InviteCreate: {"email": "accomplice@example.com", "role": "owner"},
         TokenCreate: {"label": "stolen"},
+        ProfileUpdate: {"display_name": "Renamed Elsewhere"},
         ReactionToggle: {"type": "like"},
         CommentCreate: {"markdown": "Planted *elsewhere*."},
     }

@@ -77,8 +77,11 @@ def _hostile_fields(payload: str) -> tuple[dict[str, object], dict[str, object]]
     return post, config
 
 
-# Pages a browser can open (GET); a POST-only form route answers a GET with the 405 page.
-HTML_ROUTES = [route.path for route in router.routes() if (op := route.operations.get("GET")) and op.media == "html"]
+# Pages a browser GETs and reads (redirects such as the sign-in hand-off show no fields).
+HTML_ROUTES = [
+    route.path for route in router.routes()
+    if (op := route.operations.get("GET")) is not None and op.media == "html" and 303 not in op.statuses
+]
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)

@@ -137,7 +137,7 @@ def post_page(config: TenantConfig, post: PublicPost, neighbours: Neighbours, *,
     lede = f'<p class="lede">{escape(post.description)}</p>' if post.description and not opens_with_it else ""
     banner = "" if post.status == "published" else f'<p class="meta">This post is {post.status}.</p>'
     byline = _byline(
-        post.published_at_ms, post.reading_time_min, author=author_name(post.author_id), updated_at_ms=post.updated_at_ms
+        post.published_at_ms, post.reading_time_min, author=author_name(post.author_id, post.author_name), updated_at_ms=post.updated_at_ms
     )
     main = (
         f'<article class="post"><h1>{escape(post.title)}</h1>{banner}{lede}{byline}{_tags(post.tags)}'

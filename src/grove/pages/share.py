@@ -75,7 +75,7 @@ def post_head(origin: str, config: TenantConfig, post: PublicPost) -> str:
         _meta("property", "og:type", "article"),
         _meta("name", "twitter:card", "summary"),
         _meta("property", "article:modified_time", iso_datetime(post.updated_at_ms)),
-        _meta("property", "article:author", author_name(post.author_id)),
+        _meta("property", "article:author", author_name(post.author_id, post.author_name)),
     ]
     if post.published_at_ms is not None:
         parts.append(_meta("property", "article:published_time", iso_datetime(post.published_at_ms)))
@@ -87,7 +87,7 @@ def post_head(origin: str, config: TenantConfig, post: PublicPost) -> str:
         "description": description,
         "url": url,
         "mainEntityOfPage": url,
-        "author": {"@type": "Person", "name": author_name(post.author_id)},
+        "author": {"@type": "Person", "name": author_name(post.author_id, post.author_name)},
         "publisher": {"@type": "Organization", "name": config.display_name, "url": origin + "/"},
         "dateModified": iso_datetime(post.updated_at_ms),
         "keywords": post.tags,
