@@ -35,6 +35,7 @@ async def test_sign_in_through_the_outbox_link(site, browser, create_post, clien
     whoami = page.locator("#whoami")
     await playwright_api.expect(whoami).to_contain_text("Signed in as ada.browser")
     await playwright_api.expect(whoami.locator("a", has_text="Edit")).to_have_attribute("href", "/admin/editor/open-house")
+    await playwright_api.expect(whoami.locator("a", has_text="Account")).to_have_attribute("href", "/admin/account")
     width = await page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert width[0] <= width[1], width
 

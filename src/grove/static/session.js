@@ -33,7 +33,10 @@
         slot.appendChild(link("/admin/editor/" + post[1], "Edit"));
         slot.appendChild(document.createTextNode(" "));
       }
-      slot.appendChild(link("/auth/sign-in", "Account"));
+      // Writers manage their name, blogs and tokens in the workspace; a reader's account is
+      // their sign-in (and sign-out) page.
+      var writer = me.role_here === "owner" || me.role_here === "author";
+      slot.appendChild(link(writer ? "/admin/account" : "/auth/sign-in", "Account"));
     })
     .catch(function () {
       // Offline or refused: the page works the same without these bits.
