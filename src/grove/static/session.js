@@ -35,8 +35,11 @@
       }
       // Writers manage their name, blogs and tokens in the workspace; a reader's account is
       // their sign-in (and sign-out) page.
+      // The workspace's own nav links its account page already.
       var writer = me.role_here === "owner" || me.role_here === "author";
-      slot.appendChild(link(writer ? "/admin/account" : "/auth/sign-in", "Account"));
+      if (!/^\/admin(\/|$)/.test(location.pathname)) {
+        slot.appendChild(link(writer ? "/admin/account" : "/auth/sign-in", "Account"));
+      }
     })
     .catch(function () {
       // Offline or refused: the page works the same without these bits.
