@@ -53,3 +53,13 @@ async def outbox_link(site: str, email: str) -> str:
     """The newest sign-in link mailed to ``email``."""
     messages = await outbox_messages(site)
     return LINK.search(next(m for m in messages if m["to_email"] == email)["text_body"]).group(0)
+
+
+async def finish_sign_in(page, site: str, email: str, next_path: str) -> None:
+    """On the sign-in page: ask for a link for ``email``, open it from the dev outbox, land on
+    ``next_path`` with the session cookie (as a person does; no token)."""
+    await page.fill("#email", email)
+    await page.click("form.sign-in button")
+    await playwright_api.expect(page.locator("h1")).to_have_text("Check your email")
+    await page.goto(await outbox_link(site, email))
+    await page.wait_for_url(f"{site}{next_path}")

@@ -11,7 +11,14 @@ Screenshots (desktop and phone, dashboard and editor) go to ``.artifacts/done-wh
 from __future__ import annotations
 
 import pytest
-from browser_kit import ARTIFACTS, NEEDS_CHROMIUM, outbox_link, outbox_messages, playwright_api
+from browser_kit import (
+    ARTIFACTS,
+    NEEDS_CHROMIUM,
+    finish_sign_in,
+    outbox_link,
+    outbox_messages,
+    playwright_api,
+)
 
 pytestmark = NEEDS_CHROMIUM
 
@@ -48,11 +55,7 @@ async def _sign_in_from_admin(site: str, context, label: str):
     assert refused.status == 401
     await page.click("main a.button")  # "Sign in"
     await page.wait_for_url(f"{site}/auth/sign-in?next=/admin")
-    await page.fill("#email", EMAIL)
-    await page.click("form.sign-in button")
-    await playwright_api.expect(page.locator("h1")).to_have_text("Check your email")
-    await page.goto(await outbox_link(site, EMAIL))
-    await page.wait_for_url(f"{site}/admin")
+    await finish_sign_in(page, site, EMAIL, "/admin")
     cookies = {c["name"]: c for c in await context.cookies()}
     assert cookies["grove_session"]["httpOnly"], label
     assert await page.evaluate("localStorage.getItem('grove:token')") is None

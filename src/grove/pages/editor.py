@@ -23,6 +23,13 @@ clients use a Bearer token) and never asks for a token.
   session (401/403) and a refused field (422) are said in words in the notice line, with a
   sign-in link for the first; the local copy is kept either way.
 
+- History (a ``<details>`` below the editor, for a post that exists): its content versions
+  (``GET /api/posts/{slug}/versions``: number, time, author, size; older ones by cursor);
+  choosing one shows the line diff from it to the current text (``GET .../versions/{n}``,
+  each line set as text, never as markup); "Restore this version" asks first, then
+  ``POST .../versions/{n}/restore`` and starts the draft again from the restored post (the
+  draft's version the editor held is removed, so another device's newer save is never dropped).
+
 The preview is a small, escaping markdown subset for speed while typing; the published page
 is rendered by ``grove.markdown``. The page's Content-Security-Policy is ``grove.pages.csp``'s.
 """
@@ -54,6 +61,25 @@ _BODY = """
   </div>
   <div class="actions"><button id="publish" type="button">Publish</button><span id="publish-result" class="meta"></span></div>
 </section>
+<details id="history" data-state="closed">
+  <summary>History</summary>
+  <p id="history-note" class="notice" role="status" hidden></p>
+  <div class="history">
+    <div class="history-list">
+      <ol id="versions" class="version-list" aria-label="Versions, newest first"></ol>
+      <button id="older-versions" type="button" class="secondary" hidden>Older versions</button>
+    </div>
+    <div id="version-view" aria-live="polite">
+      <p class="meta" id="version-hint">Choose a version to see what changed from it to the current text.</p>
+      <div id="version-detail" hidden>
+        <h3 id="version-title"></h3>
+        <p class="meta diff-key"><span class="removed">− only in this version</span> <span class="added">+ only in the current text</span></p>
+        <div id="diff" class="diff" role="region" aria-label="Line changes from this version to the current text" tabindex="0"></div>
+        <p><button id="restore" type="button">Restore this version</button></p>
+      </div>
+    </div>
+  </div>
+</details>
 <dialog id="conflict">
   <h2>This draft changed somewhere else</h2>
   <p class="meta" id="conflict-info"></p>

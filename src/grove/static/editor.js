@@ -289,7 +289,141 @@
     local = null;
     await load();
     setStatus("saved", "Published");
+    refreshHistory();
   });
+
+  // --- history: the post's versions, a diff against the current text, restore ------------
+  const VERSIONS = "/api/posts/" + encodeURIComponent(cfg.slug) + "/versions";
+  const TIME = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", year: "numeric",
+    hour: "2-digit", minute: "2-digit", timeZone: "UTC" });
+  let olderCursor = null, chosen = null;
+
+  // UTC, as the dashboard shows times (grove.pages.workspace.format_time): the same for everyone.
+  function when(ms) { return TIME.format(new Date(ms)) + " UTC"; }
+  function size(bytes) { return bytes < 1000 ? bytes + " B" : (bytes / 1000).toFixed(bytes < 10000 ? 1 : 0) + " kB"; }
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+  function historyNote(kind, text) {
+    if (!text) { $("history-note").hidden = true; return; }
+    ws.say($("history-note"), kind, text);
+  }
+  function historyRefused(reply) {
+    const why = ws.explain(reply);
+    ws.say($("history-note"), "error", why.text, why.signIn ? cfg.sign_in : null);
+  }
+
+  function versionItem(v) {
+    const button = el("button", "version");
+    button.type = "button";
+    button.dataset.version = String(v.version);
+    button.setAttribute("aria-pressed", String(v.version === chosen));
+    button.append(el("strong", "", "Version " + v.version));
+    if (v.current) button.append(" ", el("span", "badge status-published", "current"));
+    button.append(el("span", "meta", when(v.created_at_ms) + " · " + (v.author_name || "unknown author") + " · " + size(v.markdown_bytes)));
+    button.addEventListener("click", () => choose(v.version));
+    const li = el("li");
+    li.append(button);
+    return li;
+  }
+
+  async function loadVersions(more) {
+    const url = VERSIONS + (more && olderCursor ? "?cursor=" + encodeURIComponent(olderCursor) : "");
+    let reply;
+    try { reply = await ws.api("GET", url); } catch (e) { historyNote("error", "The history could not be loaded (offline)."); return; }
+    if (reply.status === 404) {
+      // No post under this slug yet: versions start with its first publish.
+      $("versions").replaceChildren();
+      historyNote("info", "No history yet: the post's versions start when it is first published.");
+      $("history").dataset.state = "empty";
+      return;
+    }
+    if (!reply.ok) { historyRefused(reply); $("history").dataset.state = "error"; return; }
+    if (!more) { $("versions").replaceChildren(); historyNote(); }
+    for (const v of reply.data.versions) $("versions").append(versionItem(v));
+    olderCursor = reply.data.older_cursor;
+    $("older-versions").hidden = !olderCursor;
+    $("history").dataset.state = "loaded";
+  }
+
+  function diffLine(line) {
+    if (line.op === "gap") {
+      const n = Number(line.text);
+      return el("div", "diff-gap", "⋯ " + n + " unchanged line" + (n === 1 ? "" : "s"));
+    }
+    const row = el("div", "diff-line");
+    row.dataset.op = line.op;
+    // The sign is part of the text, so it is read out and survives copying; the line itself
+    // is set as text: whatever the markdown holds is never markup here.
+    row.append(el("span", "sign", { removed: "−", added: "+", same: " " }[line.op]), el("span", "text", line.text || " "));
+    return row;
+  }
+
+  async function choose(version) {
+    chosen = version;
+    for (const b of $("versions").querySelectorAll("button.version")) b.setAttribute("aria-pressed", String(Number(b.dataset.version) === version));
+    let reply;
+    try { reply = await ws.api("GET", VERSIONS + "/" + version); } catch (e) { historyNote("error", "That version could not be loaded (offline)."); return; }
+    if (!reply.ok) { historyRefused(reply); return; }
+    if (chosen !== version) return;  // another version was chosen meanwhile
+    historyNote();
+    const current = reply.data.current_version, diff = reply.data.diff;
+    $("version-hint").hidden = true;
+    $("version-detail").hidden = false;
+    $("version-title").textContent = version === current
+      ? "Version " + version + " is the current text"
+      : "Version " + version + " compared with the current text (version " + current + ")";
+    const lines = diff.map(diffLine);
+    if (!lines.length) lines.push(el("p", "meta", version === current ? "Nothing to compare." : "The same text as the current version."));
+    $("diff").replaceChildren(...lines);
+    $("restore").hidden = version === current;
+    $("restore").dataset.version = String(version);
+  }
+
+  async function restore() {
+    const version = Number($("restore").dataset.version);
+    if (!version) return;
+    if (inFlight) { historyNote("info", "A save is under way: try again in a moment."); return; }
+    const ask = "Restore version " + version + "? Its text becomes the post's current text, as a new version"
+      + " (readers see it at once if the post is published). The draft starts again from it:"
+      + " changes in this draft that are not published are replaced.";
+    if (!confirm(ask)) return;
+    clearTimeout(timer);
+    $("restore").disabled = true;
+    let reply;
+    try { reply = await ws.api("POST", VERSIONS + "/" + version + "/restore"); }
+    catch (e) { $("restore").disabled = false; historyNote("error", "Offline: nothing was restored."); return; }
+    $("restore").disabled = false;
+    if (!reply.ok) { historyRefused(reply); return; }
+    // The draft this device held was made from the text before the restore: remove that
+    // version only (a newer save from another device stays, and is shown), then open the
+    // draft again, which starts from the restored post.
+    let kept = false;
+    if (local && local.base_version !== null) {
+      try {
+        const removed = await call(API + "?version=" + local.base_version, { method: "DELETE" });
+        kept = removed.status === 409;
+      } catch (e) { kept = false; }
+    }
+    localStorage.removeItem(KEY.draft);
+    local = null;
+    $("publish-result").replaceChildren();
+    await load();
+    chosen = null;
+    $("version-detail").hidden = true;
+    $("version-hint").hidden = false;
+    await loadVersions(false);
+    historyNote(kept ? "info" : "ok", "Version " + version + " restored as version " + reply.data.version + "."
+      + (kept ? " Another device saved this draft meanwhile: its text is shown, and publishing it would replace the restored text." : ""));
+  }
+
+  function refreshHistory() { if ($("history").open) loadVersions(false); }
+  $("history").addEventListener("toggle", () => { if ($("history").open) loadVersions(false); });
+  $("older-versions").addEventListener("click", () => loadVersions(true));
+  $("restore").addEventListener("click", restore);
 
   load();
 })();
