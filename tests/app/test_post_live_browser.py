@@ -5,7 +5,7 @@ without reloading, and both see two readers present. The page HTML is the same f
 from __future__ import annotations
 
 import pytest
-from browser_kit import NEEDS_CHROMIUM
+from browser_kit import NEEDS_CHROMIUM, finish_sign_in
 
 playwright_api = pytest.importorskip("playwright.async_api")
 
@@ -13,19 +13,25 @@ pytestmark = NEEDS_CHROMIUM
 WAIT_MS = 15_000
 
 
-async def _open_post(context, url: str, token: str | None):
+async def _signed_in_reader(browser, site: str, email: str, path: str):
+    """A reader who signs in from the post (the sign-in page, the emailed link) and comes back
+    to it with the session cookie: no token anywhere."""
+    context = await browser.new_context()
     page = await context.new_page()
-    if token is not None:  # the token the editor keeps, set before the page's script runs
-        await context.add_init_script(f"localStorage.setItem('grove:token', {token!r})")
-    await page.goto(url)
+    await page.goto(f"{site}/auth/sign-in?next={path}")
+    await finish_sign_in(page, site, email, path)
     return page
 
 
 async def test_one_reader_reacts_and_comments_the_other_sees_it_live(site, browser, create_post, mint, client, platform):
     await create_post("Spring Beds", "Mulch *everything*.")
     url = f"{site}/blog/spring-beds"
-    writer = await _open_post(await browser.new_context(), url, mint("willow", "reader", user="wren"))
-    watcher = await _open_post(await browser.new_context(), url, None)
+    # Wren signs in for the first time (a new account) and has no role on this blog: a reader.
+    writer = await _signed_in_reader(browser, site, "wren@example.com", "/blog/spring-beds")
+    tokens: list[str] = []
+    writer.context.on("request", lambda r: r.headers.get("authorization") and tokens.append(r.url))
+    watcher = await (await browser.new_context()).new_page()
+    await watcher.goto(url)
     expect = playwright_api.expect
     for page in (writer, watcher):
         await expect(page.locator(".live-reading")).to_have_text("2 reading now", timeout=WAIT_MS)
@@ -52,3 +58,4 @@ async def test_one_reader_reacts_and_comments_the_other_sees_it_live(site, brows
     stats = (await client.get("/api/posts/spring-beds/stats", headers={"authorization": f"Bearer {mint()}"})).json()
     # Both pages sent their view; one address and one browser build are one reader for 30 min.
     assert stats["views"] == 1 and stats["reactions"]["love"] == 1 and stats["comments"] == 1
+    assert tokens == []  # the reader's writes rode on the session cookie

@@ -10,10 +10,10 @@
   const slug = root.dataset.slug;
   const API = "/api/posts/" + encodeURIComponent(slug);
   const TYPES = [["like", "👍", "Like"], ["love", "❤️", "Love"], ["insightful", "💡", "Insightful"], ["funny", "😄", "Funny"]];
-  // The token the editor keeps (accounts add cookie sessions, sent by credentials below).
-  const token = () => localStorage.getItem("grove:token");
-  // A session cookie is HttpOnly; its non-secret hint cookie (set beside it) says one exists.
-  const signedIn = () => Boolean(token()) || document.cookie.split("; ").indexOf("grove_signed_in=1") >= 0;
+  // Readers are signed in by the session cookie (sent by credentials below; a cookie write
+  // passes the CSRF check as same-origin). It is HttpOnly; its non-secret hint cookie (set
+  // beside it) says one exists. No token is kept in the page's storage.
+  const signedIn = () => document.cookie.split("; ").indexOf("grove_signed_in=1") >= 0;
   const el = (tag, props, ...kids) => {
     const node = Object.assign(document.createElement(tag), props || {});
     kids.forEach((kid) => node.append(kid));
@@ -21,7 +21,6 @@
   };
   const call = (method, path, body) => {
     const headers = { "content-type": "application/json" };
-    if (token()) headers.authorization = "Bearer " + token();
     return fetch(API + path, { method, headers, credentials: "same-origin", body: body && JSON.stringify(body) })
       .then((r) => r.json().then((data) => ({ ok: r.ok, status: r.status, data })));
   };
