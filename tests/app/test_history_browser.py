@@ -128,3 +128,33 @@ async def test_history_diff_and_restore(site, browser, client, auth, form):
     assert await page.input_value("#content") == FIRST
     assert tokens == []  # the cookie session did everything
     await context.close()
+
+
+async def test_a_restore_keeps_another_devices_newer_draft(site, browser, client, auth):
+    """The restore removes only the draft version this device held: text saved meanwhile on
+    another device stays, is shown, and the author is told; the post has the restored text."""
+    auth(user=EMAIL)
+    laptop_context, laptop = await _signed_in(browser, site, VIEWPORTS["desktop"])
+    await laptop.goto(f"{site}/admin/editor/{SLUG}")
+    await _state(laptop, "saved")
+    await laptop.fill("#title", "Bean Rows")
+    await _edit_and_publish(laptop, FIRST)
+    await _edit_and_publish(laptop, FIRST + "\nSecond thoughts.\n")
+
+    phone_context, phone = await _signed_in(browser, site, VIEWPORTS["phone"])
+    await phone.goto(f"{site}/admin/editor/{SLUG}")
+    await _state(phone, "saved")
+    await phone.fill("#content", "Typed on the phone, not published.")
+    await _state(phone, "saved")  # a newer draft version than the laptop holds
+
+    await laptop.click("#history summary")
+    await laptop.locator("#versions button.version", has_text="Version 1").click()
+    await playwright_api.expect(laptop.locator("#restore")).to_be_visible(timeout=WAIT_MS)
+    laptop.once("dialog", lambda dialog: dialog.accept())
+    await laptop.click("#restore")
+    await playwright_api.expect(laptop.locator("#history-note")).to_contain_text("Another device saved this draft meanwhile", timeout=WAIT_MS)
+    assert await laptop.input_value("#content") == "Typed on the phone, not published."
+    post = (await client.get(f"/api/posts/{SLUG}", headers=auth(user=EMAIL))).json()
+    assert post["markdown"] == FIRST and post["content_version"] == 3
+    await laptop_context.close()
+    await phone_context.close()
