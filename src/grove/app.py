@@ -17,6 +17,7 @@ from grove.routes import (
     api_document,
     config_api,
     drafts_api,
+    meadow_api,
     post_meta_api,
     posts_api,
     reader,
@@ -29,7 +30,7 @@ log = logging.getLogger("grove")
 
 router = Router()
 for area in (
-    reader, posts_api, post_meta_api, sign_in_routes, accounts_api, drafts_api, analytics_api, config_api, workspace, static, api_document,
+    reader, posts_api, post_meta_api, sign_in_routes, accounts_api, meadow_api, drafts_api, analytics_api, config_api, workspace, static, api_document,
 ):
     area.register(router)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Generic, Literal, Protocol, Self, TypeAlias, TypedDict, TypeVar, overload
 
+from grove.feed_rpc import FeedStub
 from grove.post_content_rpc import PostContentStub
 from grove.post_meta_rpc import PostMetaStub
 from grove.rate_limit_rpc import RateLimiterStub
@@ -202,6 +203,7 @@ class Env(D1Env, Protocol):
     POST_CONTENT: DurableObjectNamespace[PostContentStub]
     RATE_LIMITER: DurableObjectNamespace[RateLimiterStub]
     POST_META: DurableObjectNamespace[PostMetaStub]
+    FEEDS: DurableObjectNamespace[FeedStub]
 
 
 # --- Cache API (``caches.default``; no SDK wrapper) -------------------------------------------

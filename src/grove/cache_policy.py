@@ -24,6 +24,9 @@ API_DOCUMENT_CACHE_CONTROL = "public, max-age=300"
 # writers see drafts): a shared cache must key them by Authorization (RFC 9110 §12.5.5), so
 # a copy stored for an anonymous reader is never served for a writer's request or the reverse.
 VARY_BY_CALLER = "Authorization"
+# Responses that depend on the caller's credentials, a session cookie or a bearer token
+# (RFC 9110 §12.5.5).
+VARY_CREDENTIALS = "Cookie, Authorization"
 
 
 class PageKind(Enum):

@@ -42,6 +42,12 @@ PATH_PARAMS: dict[str, PathParam] = {
         {"type": "string", "pattern": ACCOUNT_ID_PATTERN},
         "an account id (letters, digits, dashes and underscores)",
     ),
+    # Meadow: an author is a user id (the author_id of their posts).
+    "author_id": PathParam(
+        lambda value: _ACCOUNT_ID.match(value) is not None,
+        {"type": "string", "pattern": ACCOUNT_ID_PATTERN},
+        "an author's account id (letters, digits, dashes and underscores)",
+    ),
     "id": PathParam(
         lambda value: _ACCOUNT_ID.match(value) is not None,
         {"type": "string", "pattern": ACCOUNT_ID_PATTERN},
