@@ -55,6 +55,9 @@ EXPECTED_ALLOW = {
     "/api/members/{user_id}": "DELETE",
     "/api/tokens": "GET, HEAD, POST",
     "/api/tokens/{id}": "DELETE",
+    "/api/meadow/follows/{author_id}": "DELETE, GET, HEAD, POST",
+    "/api/meadow/follows": "GET, HEAD",
+    "/api/meadow/feed": "GET, HEAD",
 }
 
 
