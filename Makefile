@@ -66,6 +66,7 @@ deploy: install
 bench: install
 	$(BIN)/python bench/blog_cache.py
 	$(BIN)/python bench/scaling.py
+	$(BIN)/python bench/reader_blog.py
 	$(BIN)/python bench/tenant_do.py
 	$(BIN)/python bench/post_meta.py
 	$(BIN)/python bench/meadow.py

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypedDict, TypeVar
 
 from grove.bindings import DurableObjectState, Env, SqlCursor
-from grove.platform import DurableObject
+from grove.platform import DurableObject, lasting_callback
 
 T = TypeVar("T")
 
@@ -67,7 +67,19 @@ class GroveDurableObject(DurableObject):
         """Run ``section`` with no other event delivered meanwhile, even while it awaits I/O
         (``blockConcurrencyWhile``): concurrent callers then find its result instead of
         repeating its work."""
-        return await self.ctx.blockConcurrencyWhile(section)
+        # The result stays on the Python side: a Python value handed back through JavaScript's
+        # promise is a borrowed proxy that Pyodide destroys before the caller reads it.
+        results: list[T] = []
+
+        async def run() -> None:
+            results.append(await section())
+
+        callback, release = lasting_callback(run)
+        try:
+            await self.ctx.blockConcurrencyWhile(callback)
+        finally:
+            release()
+        return results[0]
 
     async def schedule_alarm_by(self, at_ms: int) -> None:
         """Make sure the alarm fires no later than ``at_ms`` (one alarm per object)."""

@@ -254,7 +254,10 @@ class PostMetaDO(GroveDurableObject):
         }
         self._add_stat("comments", 1)
         await self.comments.append([buffered])
-        self._broadcast({"type": "comment", "comment": _public(row, None, None)})
+        broadcast = _public(row, None, None)
+        if "author_name" in args:
+            broadcast["author_name"] = args["author_name"]
+        self._broadcast({"type": "comment", "comment": broadcast})
         return {"outcome": "added", "comment": _public(row, None, args["user_id"])}
 
     async def list_comments(self, cursor: str | None, limit: int, viewer_id: str | None) -> CommentPage:

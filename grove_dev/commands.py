@@ -42,7 +42,8 @@ def cmd_dev(args: argparse.Namespace) -> int:
 
     from local_runtime.server import LocalServer
 
-    overrides = dict(var.split("=", 1) for var in args.var)  # like `wrangler dev --var`
+    # Absolute URLs (feeds, sitemaps, share previews) name the port this server listens on.
+    overrides = {"PUBLIC_PORT": str(args.port), **dict(var.split("=", 1) for var in args.var)}  # like `wrangler dev --var`
     platform = start_platform(args.state, secrets={**ensure_dev_vars(), **overrides})
     if platform.applied_migrations:
         print(f"applied migrations: {', '.join(platform.applied_migrations)}")

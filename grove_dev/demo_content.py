@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass, field
 
 from grove.slugs import slugify
+from grove_dev.demo_showcase import SHOWCASES
 
 
 @dataclass(frozen=True)
@@ -273,31 +274,45 @@ KITCHEN = Theme(
 THEMES: dict[str, Theme] = {"garden": GARDEN, "software": SOFTWARE, "kitchen": KITCHEN}
 
 
-def _sentence_description(rng: random.Random, theme: Theme) -> str:
-    first = rng.choice(theme.paragraphs).split(". ")[0].rstrip(".")
-    return first + "."
+def first_sentence(markdown: str) -> str:
+    """The excerpt of a post: the first sentence of its first paragraph."""
+    first = markdown.strip().split("\n\n", 1)[0].replace("\n", " ")
+    head, dot, _ = first.partition(". ")
+    return head + (dot.strip() or "")
 
 
-def _body(rng: random.Random, theme: Theme, sections: int) -> str:
-    parts = [rng.choice(theme.openings), ""]
+class _Deck:
+    """Paragraphs dealt without repeats: a blog of the demo's size never shows one twice (a
+    longer run, as the benchmarks seed, reshuffles once the deck is empty)."""
+
+    def __init__(self, rng: random.Random, items: tuple[str, ...]) -> None:
+        self._rng, self._items, self._left = rng, items, list[str]()
+
+    def deal(self) -> str:
+        if not self._left:
+            self._left = list(self._items)
+            self._rng.shuffle(self._left)
+        return self._left.pop()
+
+
+def _body(rng: random.Random, theme: Theme, deck: _Deck, sections: int) -> str:
+    parts = [deck.deal(), ""]
     for heading in rng.sample(theme.headings, k=min(sections, len(theme.headings))):
         parts += [f"## {heading}", ""]
-        parts += [p + "\n" for p in rng.sample(theme.paragraphs, k=rng.randint(1, 3))]
         flavour = rng.random()
-        if flavour < 0.3:
+        if flavour < 0.35:
             items = rng.sample(theme.list_items, k=rng.randint(3, 5))
             parts += [f"- {item}" for item in items] + [""]
-        elif flavour < 0.45:
+        elif flavour < 0.5:
             steps = rng.sample(theme.list_items, k=3)
             parts += [f"{n}. {step.capitalize()}" for n, step in enumerate(steps, start=1)] + [""]
-        elif flavour < 0.6:
-            parts += [f"> {rng.choice(theme.quotes)}", ""]
-        elif flavour < 0.75 and theme.code:
+        elif flavour < 0.7 and theme.code:
             language, code = rng.choice(theme.code)
             parts += [f"```{language}", code.rstrip("\n"), "```", ""]
         elif flavour < 0.85 and theme.tables:
             parts += [rng.choice(theme.tables)]
-    parts += ["---", "", "*Thanks for reading. Replies by email are always welcome.*", ""]
+        else:
+            parts += [f"> {rng.choice(theme.quotes)}", ""]
     return "\n".join(parts)
 
 
@@ -315,12 +330,17 @@ def demo_posts(
     oldest ``archived`` archived."""
     theme = THEMES[theme_name]
     rng = random.Random(f"{seed}:{theme_name}:{count}")
+    deck = _Deck(rng, theme.openings + theme.paragraphs)
+    # The hand-written posts come right after the drafts: the newest a reader sees.
+    showcase = {drafts + n: post for n, post in enumerate(SHOWCASES.get(theme_name, ())) if drafts + n < count}
     posts: list[DemoPost] = []
     used: set[str] = set()
     for index in range(count):
         base = theme.titles[index % len(theme.titles)]
         series = index // len(theme.titles)
         title = base if series == 0 else f"{base}, Part {series + 1}"
+        if index in showcase:
+            title = showcase[index].title
         slug = slugify(title)
         while slug in used:
             slug += "-x"
@@ -332,13 +352,18 @@ def demo_posts(
             status = "draft"
         elif index >= count - archived:
             status = "archived"
+        if index in showcase:
+            markdown, tags = showcase[index].markdown, sorted(showcase[index].tags)
+        else:
+            markdown = _body(rng, theme, deck, sections=rng.randint(1, 2))
+            tags = sorted(rng.sample(theme.tags, k=rng.randint(1, 3)))
         posts.append(
             DemoPost(
                 slug=slug,
                 title=title,
-                description=_sentence_description(rng, theme),
-                tags=sorted(rng.sample(theme.tags, k=rng.randint(1, 3))),
-                markdown=_body(rng, theme, sections=rng.randint(2, 4)),
+                description=first_sentence(markdown),
+                tags=tags,
+                markdown=markdown,
                 status=status,
                 published_days_ago=age_days,
                 edited_days_ago=age_days if rng.random() < 0.8 else age_days / 2,

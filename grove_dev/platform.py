@@ -21,7 +21,8 @@ DEFAULT_STATE_DIR = REPO_ROOT / ".grove" / "state"
 DEV_VARS = REPO_ROOT / ".dev.vars"
 # Local runs override these [vars] the way `.dev.vars` does for `wrangler dev`: tenants are
 # subdomains of localhost (autumn.localhost:8787).
-LOCAL_VARS = {"ROOT_DOMAIN": "localhost", "ENVIRONMENT": "dev"}
+# Absolute URLs (feeds, sitemaps, share previews) name http://{tenant}.localhost:8787.
+LOCAL_VARS = {"ROOT_DOMAIN": "localhost", "ENVIRONMENT": "dev", "PUBLIC_SCHEME": "http", "PUBLIC_PORT": "8787"}
 
 
 @dataclass

@@ -72,7 +72,7 @@ _INSERT_POST = (
     "INSERT INTO posts (id, tenant, slug, title, description, tags, status, author_id, markdown,"
     " html, word_count, reading_time_min, storage_location, r2_key, created_at_ms, updated_at_ms,"
     " published_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
-    " ?16, ?17) ON CONFLICT (tenant, slug) DO NOTHING"
+    " ?16, ?17) ON CONFLICT (tenant, slug) DO NOTHING RETURNING id"
 )
 
 
@@ -107,7 +107,8 @@ async def seed_posts(
             )
         )
     results = await db.batch(statements) if statements else []
-    return sum(r["meta"]["changes"] for r in results)
+    # New rows by RETURNING, not meta.changes: the triggers' post_tags rows count as changes too.
+    return sum(len(r["results"]) for r in results)
 
 
 async def insert_post_rows(db: Any, rows: Sequence[Sequence[Any]], *, batch_size: int = 1000) -> int:
@@ -117,7 +118,7 @@ async def insert_post_rows(db: Any, rows: Sequence[Sequence[Any]], *, batch_size
     changes = 0
     for start in range(0, len(rows), batch_size):
         results = await db.batch([db.prepare(_INSERT_POST).bind(*row) for row in rows[start : start + batch_size]])
-        changes += sum(r["meta"]["changes"] for r in results)
+        changes += sum(len(r["results"]) for r in results)
     return changes
 
 

@@ -9,6 +9,7 @@ registry where production's own failures surface, and fail with production's wor
 | ``d1.statement_error`` | a D1 call whose SQL contains ``match`` (every call without one) | ``D1_ERROR: ... SQLITE_ERROR`` |
 | ``d1.unavailable`` | every D1 call | ``D1_ERROR: Network connection lost.`` |
 | ``r2.put_error`` / ``r2.get_error`` | ``put`` / ``get`` (and ``head``) | ``put: We encountered an internal error. Please try again. (10001)`` |
+| ``r2.get_corrupt`` | ``get`` | the body comes back with its last byte changed (what a checksum catches) |
 | ``kv.unavailable`` | every KV call | ``KV GET failed: 503 Service Unavailable`` (PUT, DELETE, LIST alike) |
 | ``do.evicted_at_await`` | a Durable Object event awaiting I/O (D1, KV, R2, another object) | the object is reset there (its memory is gone, its storage stays); the caller gets ``Durable Object reset because its code was updated.`` |
 | ``do.alarm_exception`` | a Durable Object's ``alarm()`` | the handler raises before running; the runtime retries with backoff |
@@ -32,6 +33,7 @@ class FaultPoint(StrEnum):
     D1_UNAVAILABLE = "d1.unavailable"
     R2_PUT_ERROR = "r2.put_error"
     R2_GET_ERROR = "r2.get_error"
+    R2_GET_CORRUPT = "r2.get_corrupt"
     KV_UNAVAILABLE = "kv.unavailable"
     DO_EVICTED_AT_AWAIT = "do.evicted_at_await"
     ALARM_EXCEPTION = "do.alarm_exception"

@@ -78,6 +78,14 @@ async def display_names(db: D1Database, user_ids: list[str]) -> dict[str, str]:
     return {row["id"]: row["display_name"] for row in rows}
 
 
+async def rename_user(db: D1Database, user_id: str, display_name: str) -> bool:
+    """Set the account's display name; False when it already had that name (or no account)."""
+    update: D1PreparedStatement[dict[str, str]] = db.prepare(
+        "UPDATE users SET display_name = ?2 WHERE id = ?1 AND display_name != ?2 RETURNING id"
+    )
+    return await update.bind(user_id, display_name).first() is not None
+
+
 async def memberships_of(db: D1Database, user_id: str) -> list[MembershipRow]:
     select: D1PreparedStatement[MembershipRow] = db.prepare(
         "SELECT m.tenant, m.role, t.display_name FROM memberships m JOIN tenants t ON t.subdomain = m.tenant"

@@ -7,6 +7,8 @@ let the zone CDN be purged by tenant, post and list.
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 # Reader lists: posts per page, how many leading pages may be asked for by number (``?page=``:
 # OFFSET costs what it skips, so only a few), and how many posts the home page shows. Deeper
 # pages are reached by cursor (``grove.pagination``).
@@ -21,6 +23,11 @@ HOME_POSTS = 5
 def post_key(tenant: str, slug: str) -> str:
     """A published (or archived) post's reader data, or a tombstone for a missing slug."""
     return f"post:{tenant}:{slug}"
+
+
+def tag_position(tag: str, position: str) -> str:
+    """The ``position`` part of a tag page's ``list_key`` (the tag encoded: no ``:`` inside)."""
+    return f"tag:{quote(tag, safe='')}:{position}"
 
 
 def list_key(tenant: str, stamp: str, position: str) -> str:
@@ -53,6 +60,11 @@ def post_html_path(slug: str) -> str:
 def post_paths(slug: str) -> list[str]:
     """Both views of a post: the page and its JSON twin (which shows no tenant config)."""
     return [post_html_path(slug), f"/api/posts/{slug}"]
+
+
+def tag_path(tag: str) -> str:
+    """A tag's page: ``/tags/{tag}``, the tag percent-encoded as one path segment."""
+    return f"/tags/{quote(tag, safe='')}"
 
 
 def list_path(base: str, page: int | None, cursor: str | None = None) -> str:

@@ -1,10 +1,15 @@
-"""Markdown to HTML for posts: CommonMark (plus tables and strikethrough) via markdown-it-py.
+"""Markdown to HTML for posts: CommonMark via markdown-it-py, plus tables, strikethrough,
+footnotes, task lists, heading anchors (ids) and syntax-highlighted code (``grove.highlight``).
 
 Safety is part of rendering, not a later filter: raw HTML in the source is shown as text,
 and a link or image reaches the page only when its URL is relative or uses an allowed scheme,
 so ``javascript:``, ``data:`` and the like never become clickable.
 
-markdown-it-py is imported on first use (``_renderer``), not at module level: only writes
+Every id the renderer writes is ours, never the author's text: footnotes are numbered
+(``fn1``, ``fnref1``), heading ids are ``grove.slugs.slugify`` of the heading (ASCII letters,
+digits and dashes), task-list checkboxes are disabled inputs with no name.
+
+markdown-it-py (and its plugins) is imported on first use (``_renderer``), not at module level: only writes
 render markdown, and its import was a large share of the app's import time under Pyodide
 (``bench/pyodide_import.py``), which every cold isolate pays.
 """
@@ -19,6 +24,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
+from grove.highlight import highlight_block
+from grove.slugs import slugify
+
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
     from markdown_it.token import Token
@@ -32,6 +40,16 @@ _IMAGE_SCHEMES = frozenset({"http", "https"})
 _IGNORED_IN_SCHEME = re.compile(r"[\x00-\x20\x7f]+")
 _PATH_START = re.compile(r"[/?#]")
 _WORD = re.compile(r"[\w'’-]+")
+# Footnotes own ids of this shape (``fn1``, ``fnref1:2``); a heading never gets one.
+_FOOTNOTE_ID = re.compile(r"fn(?:ref)?\d")
+# Headings that get an id: the levels a post's sections use (h1 is the post's title).
+ANCHOR_LEVELS = (2, 4)
+
+
+def heading_id(text: str) -> str:
+    """A heading's id: its slug, or ``section`` when it has no letters or digits."""
+    slug = slugify(text) or "section"
+    return f"h-{slug}" if _FOOTNOTE_ID.match(slug) else slug
 
 
 @dataclass(frozen=True)
@@ -55,6 +73,9 @@ def _renderer() -> MarkdownIt:
     from markdown_it import MarkdownIt
     from markdown_it.renderer import RendererHTML
     from markdown_it.utils import EnvType, OptionsDict
+    from mdit_py_plugins.anchors import anchors_plugin
+    from mdit_py_plugins.footnote import footnote_plugin
+    from mdit_py_plugins.tasklists import tasklists_plugin
 
     class SafeMarkdownIt(MarkdownIt):
         def validateLink(self, url: str) -> bool:  # noqa: N802 (markdown-it-py's hook name)
@@ -71,10 +92,18 @@ def _renderer() -> MarkdownIt:
                 tokens[idx].attrSet("src", "")
             return super().image(tokens, idx, options, env)
 
+    def highlight(code: str, info: str, _attrs: str) -> str:
+        return highlight_block(code, info)
+
     md = SafeMarkdownIt(
-        "commonmark", {"html": False, "linkify": False, "typographer": False}, renderer_cls=SafeRenderer
+        "commonmark",
+        {"html": False, "linkify": False, "typographer": False, "highlight": highlight},
+        renderer_cls=SafeRenderer,
     )
     md.enable(["table", "strikethrough"])
+    md.use(footnote_plugin, inline=True, move_to_end=True)
+    md.use(tasklists_plugin)
+    md.use(anchors_plugin, min_level=ANCHOR_LEVELS[0], max_level=ANCHOR_LEVELS[1], slug_func=heading_id)
     return md
 
 

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from typing_extensions import TypedDict  # pydantic reads it on Python < 3.12 (the API document)
 
+from grove.path_params import TAG_MAX_CHARS
 from grove.slugs import SLUG_MAX_CHARS, SLUG_PATTERN
 from grove.tenant_rpc import DraftSummary
 from grove.tiers import StorageLocation, rule_for_location
@@ -18,7 +19,7 @@ Role = Literal["owner", "author", "reader"]
 TenantTier = Literal["seedling", "sapling", "oak", "evergreen"]
 
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=SLUG_MAX_CHARS)]
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TAG_MAX_CHARS)]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 # Body size is capped at 1 MiB before parsing; this keeps one field from taking all of it.
@@ -171,31 +172,59 @@ class PublicPost(PostSummary):
     status: PostStatus
     html: str
     updated_at_ms: int
+    author_id: str
+    # The author's display name as of the read (grove.authors); "" in copies cached before
+    # posts carried it, or for an author with no account (pages then show the id).
+    author_name: str = ""
 
 
 class AuthorPost(PublicPost):
     """A post as its authors get it (API writes, credentialed reads)."""
 
     markdown: str
-    author_id: str
     storage_location: StorageLocation
     created_at_ms: int
+    # The content version (in the post's PostContentDO) this text is; None: written before
+    # versions existed.
+    content_version: int | None = None
+
+
+class PostLink(GroveModel):
+    """Another post, as a link to it shows it (previous/next)."""
+
+    id: str
+    slug: str
+    title: str
+
+
+class Neighbours(GroveModel):
+    """The published posts just after (``newer``) and before (``older``) a post."""
+
+    newer: PostLink | None = None
+    older: PostLink | None = None
 
 
 class CachedPost(GroveModel):
-    """The KV copy of a post: the reader view and where its content lives (for its TTLs),
-    or ``post = None``: a tombstone for a slug that readers cannot see."""
+    """The KV copy of a post: the reader view, its neighbours and where its content lives (for
+    its TTLs), or ``post = None``: a tombstone for a slug that readers cannot see, which
+    ``moved_to`` names the slug of the post renamed away from it (a 301), if any."""
 
     post: PublicPost | None = None
     storage_location: StorageLocation | None = None
+    neighbours: Neighbours = Field(default_factory=Neighbours)
+    moved_to: str | None = None
 
     @classmethod
-    def of(cls, post: AuthorPost | None) -> CachedPost:
+    def of(cls, post: AuthorPost | None, neighbours: Neighbours | None = None, moved_to: str | None = None) -> CachedPost:
         """What readers may see of ``post``: the post, or a tombstone for a draft or no post.
         Readers store this on a miss and writers on a write (write-through): one definition."""
         if post is None or post.status == "draft":
-            return cls()
-        return cls(post=PublicPost.model_validate(post.model_dump()), storage_location=post.storage_location)
+            return cls(moved_to=moved_to)
+        return cls(
+            post=PublicPost.model_validate(post.model_dump()),
+            storage_location=post.storage_location,
+            neighbours=neighbours or Neighbours(),
+        )
 
     def kv_ttl_s(self) -> int:
         return rule_for_location(self.storage_location or "d1").kv_ttl_s
@@ -344,6 +373,20 @@ class UserInfo(GroveModel):
     id: str
     email: str
     display_name: str
+
+
+class ProfileUpdate(GroveModel):
+    """``PATCH /api/me``: what an account may change of itself."""
+
+    model_config = _INPUT
+
+    display_name: DisplayName
+
+
+class ProfileReply(GroveModel):
+    user: UserInfo
+    # Whether the name changed (False: it already was this one; nothing was retired).
+    changed: bool
 
 
 class MembershipInfo(GroveModel):

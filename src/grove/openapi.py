@@ -78,7 +78,11 @@ def _query_schema(spec: QueryInt | QueryText) -> dict[str, Any]:
     return {"type": "integer", "minimum": spec.minimum, "maximum": spec.maximum}
 
 
-def _success(op: Operation, schema: dict[str, Any] | None) -> dict[str, Any]:
+def _success(op: Operation, status: int, schema: dict[str, Any] | None) -> dict[str, Any]:
+    if status == 301:
+        return {"description": "Moved permanently: the Location header names the page's address now."}
+    if op.media == "document" and op.content_type is not None:
+        return {"description": op.summary, "content": {op.content_type.split(";")[0]: {"schema": {"type": "string"}}}}
     if op.media == "html":
         content: dict[str, Any] = {_HTML: {"schema": {"type": "string"}}}
     elif op.media == "asset":
@@ -93,7 +97,7 @@ def _operation(route: Route, method: str, op: Operation, schemas: dict[int, dict
     if op.media == "html":
         error[_HTML] = {"schema": {"type": "string"}}
     responses: dict[str, Any] = {
-        str(status): _success(op, None if op.response is None else schemas[types.index(op.response)])
+        str(status): _success(op, status, None if op.response is None else schemas[types.index(op.response)])
         for status in op.statuses
     }
     if method == "GET":

@@ -164,7 +164,8 @@ async def reader_view(env: Env, settings: Settings, tenant: str) -> tuple[Tenant
 async def read_through(
     env: Env, ctx: ExecutionContext, snapshot: Snapshot, *, key: str, load: Callable[[], Awaitable[Loaded]]
 ) -> JsonValue:
-    """The JSON value under ``key`` in KV, else ``load()``'s (stored for its TTL)."""
+    """The JSON value under ``key`` in KV, else ``load()``'s (stored for its TTL; not stored
+    when the TTL is 0)."""
 
     flight_key = f"{key}#{snapshot.generation}"
 
@@ -180,6 +181,8 @@ async def read_through(
         if cached is not None:
             return cached
         value, ttl_s = await load()
+        if ttl_s <= 0:  # the loader says: not worth a KV copy (a slug with nothing there)
+            return value
         stored = _fences.store_later(
             env,
             ctx,

@@ -10,6 +10,8 @@ on from the objects the runtime hands it (``env``, ``ctx``, bindings) is typed i
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from typing import Any
 
 import js
@@ -26,6 +28,7 @@ __all__ = [
     "edge_match",
     "edge_put",
     "fetch",
+    "lasting_callback",
     "new_websocket_pair",
     "to_bytes",
 ]
@@ -67,3 +70,19 @@ def to_bytes(value: Any) -> bytes:
     if isinstance(value, memoryview):
         return value.tobytes()
     return bytes(value.to_bytes())
+
+
+def lasting_callback(fn: Callable[..., Any]) -> tuple[Any, Callable[[], None]]:
+    """``(callable for JavaScript, release)``: ``fn`` as JavaScript may call it after the call
+    that hands it over has returned (``blockConcurrencyWhile`` runs its callback once the
+    object's gate lets it). Pyodide destroys the proxy it makes for a Python argument when that
+    call returns ("This borrowed proxy was automatically destroyed"), so the proxy is made
+    here with ``create_proxy`` and released by the caller once JavaScript is done with it.
+    Locally (CPython) there is no proxy: ``fn`` itself (``pyodide-py``, a dev tool, may be
+    importable there, but its proxies only exist under Pyodide)."""
+    if sys.platform != "emscripten":
+        return fn, lambda: None
+    from pyodide.ffi import create_proxy  # pyright: ignore[reportMissingImports]
+
+    proxy: Any = create_proxy(fn)  # pyright: ignore[reportUnknownVariableType]
+    return proxy, proxy.destroy

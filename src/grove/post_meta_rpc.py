@@ -7,7 +7,7 @@ checker holds both ends to this module.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Literal, NotRequired, Protocol
 
 from typing_extensions import TypedDict  # pydantic reads it on Python < 3.12 (the API document)
 
@@ -28,6 +28,10 @@ class Comment(TypedDict):
     created_at_ms: int
     state: CommentState
     mine: bool
+    # The author's display name: the object keeps ids only; the Worker adds names from D1
+    # ``users`` to every reply (one query a page), and the object's broadcast of a new
+    # comment carries the name the Worker passed in ``CommentArgs``.
+    author_name: NotRequired[str]
 
 
 class ReactionToggled(TypedDict):
@@ -53,6 +57,7 @@ class CommentArgs(TypedDict):
     markdown: str
     html: str
     parent_id: str | None
+    author_name: NotRequired[str]  # for the broadcast only (not stored)
 
 
 class CommentAdded(TypedDict):

@@ -1,33 +1,35 @@
 """Post writes: the one path every write of a post takes.
 
-The post API (create, partial update, delete) and publishing a draft all come here, so each
-write is one D1 statement followed by the same cache invalidation (``grove.invalidation``),
-finished before the write is acknowledged. Errors are ``HttpError``s with the API's codes.
+The post API (create, partial update, delete), publishing a draft and restoring a version all
+come here. A create or update is made by the post's ``PostContentDO`` (one at a time per post;
+a new markdown is recorded there as a content version before D1 shows it, see
+``durable_objects.post_content``); a delete is one D1 statement. Each is followed by the same
+cache invalidation (``grove.invalidation``), finished before the write is acknowledged.
+Errors are ``HttpError``s with the API's codes; a write D1 could not take is a 503
+``write_unavailable`` (nothing acknowledged: the client sends it again).
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable
 from typing import Any
 
 from grove.bindings import Env
-from grove.clock import now_ms
 from grove.d1_limits import D1_MAX_ROW_BYTES
 from grove.errors import HttpError, not_found, validation_error
 from grove.ids import new_id
 from grove.invalidation import after_post_write
 from grove.markdown import RenderedMarkdown, render_markdown
 from grove.models import AuthorPost, PostCreate
-from grove.posts_store import (
-    DeletedPost,
-    SlugTaken,
-    UnknownTenant,
-    delete_post,
-    insert_post,
-    update_post,
-)
+from grove.post_content_rpc import PostWriteReply, RenderedArgs
+from grove.post_drafts import post_content_stub
+from grove.posts_store import DeletedPost, delete_post, old_slugs, read_post_ref
 from grove.settings import Settings
 from grove.slugs import slugify
 from grove.tenancy import NO_BLOG_HERE
+
+log = logging.getLogger("grove.posts")
 
 
 class SlugConflict(HttpError):
@@ -61,25 +63,52 @@ def _rendered(markdown: str) -> RenderedMarkdown:
     return rendered
 
 
+def _rendered_args(rendered: RenderedMarkdown) -> RenderedArgs:
+    return {"html": rendered.html, "word_count": rendered.word_count, "reading_time_min": rendered.reading_time_min}
+
+
+# How long a client waits before sending a write again that D1 could not take.
+WRITE_RETRY_AFTER_S = 5
+
+
+def _unavailable() -> HttpError:
+    return HttpError(
+        503, "write_unavailable", "The post could not be saved just now; send it again.",
+        headers={"retry-after": str(WRITE_RETRY_AFTER_S)},
+    )
+
+
+async def _through_object(call: Awaitable[PostWriteReply]) -> AuthorPost | None:
+    """The post a write made, None for ``missing``; other refusals become their errors. An
+    object that stopped mid-write (reset, unreachable) is a 503: the write may have landed,
+    and its version is settled by the object either way."""
+    try:
+        reply = await call
+    except Exception:
+        log.exception("a post write through its PostContentDO did not answer")
+        raise _unavailable() from None
+    if reply["outcome"] == "written":
+        return AuthorPost.model_validate(reply["post"])
+    if reply["outcome"] == "missing":
+        return None
+    if reply["outcome"] == "slug_taken":
+        raise SlugConflict(reply["message"])
+    if reply["outcome"] == "no_tenant":
+        raise not_found(NO_BLOG_HERE)
+    raise _unavailable()
+
+
 async def create(env: Env, settings: Settings, tenant: str, author_id: str, payload: PostCreate) -> AuthorPost:
     slug = payload.slug or slugify(payload.title)
     if not slug:
         raise validation_error("slug", "slug: the title has no letters or digits to derive one from; send a slug")
-    try:
-        post = await insert_post(
-            env.DB,
-            tenant=tenant,
-            post_id=new_id(),
-            author_id=author_id,
-            slug=slug,
-            payload=payload,
-            rendered=_rendered(payload.markdown),
-            now_ms=now_ms(),
-        )
-    except SlugTaken:
-        raise SlugConflict(slug) from None
-    except UnknownTenant:
-        raise not_found(NO_BLOG_HERE) from None
+    post_id = new_id()
+    post = await _through_object(post_content_stub(env, tenant, post_id).create_post({
+        "author_id": author_id, "slug": slug, "post": payload.model_dump(),
+        "rendered": _rendered_args(_rendered(payload.markdown)),
+    }))
+    if post is None:  # a create has no "missing"
+        raise RuntimeError(f"create_post of {tenant}/{slug} answered missing")
     await after_post_write(
         env, settings, tenant=tenant, post_id=post.id, copies={slug: post},
         status=post.status, published_at_ms=post.published_at_ms,
@@ -87,25 +116,37 @@ async def create(env: Env, settings: Settings, tenant: str, author_id: str, payl
     return post
 
 
-async def update(env: Env, settings: Settings, tenant: str, slug: str, changes: dict[str, Any]) -> AuthorPost | None:
-    """Apply a partial update; None when there is no post at ``slug``."""
+async def update(
+    env: Env, settings: Settings, tenant: str, slug: str, changes: dict[str, Any], editor_id: str
+) -> AuthorPost | None:
+    """Apply a partial update (by ``editor_id``: a new markdown is their version); None when
+    there is no post at ``slug``."""
     rendered = _rendered(changes["markdown"]) if "markdown" in changes else None
-    try:
-        post = await update_post(env, tenant, slug, changes, rendered, now_ms())
-    except SlugTaken:
-        raise SlugConflict(changes["slug"]) from None
+    ref = await read_post_ref(env.DB, tenant, slug)
+    if ref is None:
+        return None
+    post = await _through_object(post_content_stub(env, tenant, ref["id"]).update_post({
+        "editor_id": editor_id, "slug": slug, "changes": changes,
+        "rendered": None if rendered is None else _rendered_args(rendered),
+    }))
     if post is None:
         return None
-    # A rename leaves copies under the old slug as well as (tombstones under) the new one.
+    # A rename leaves copies under the old slug as well as (tombstones under) the new one;
+    # every earlier slug of the post now redirects to the new one too (no chains of 301s).
+    moved = [slug, *(await old_slugs(env.DB, post.id))] if post.slug != slug else []
     await after_post_write(
-        env, settings, tenant=tenant, post_id=post.id, copies={slug: None, post.slug: post},
+        env, settings, tenant=tenant, post_id=post.id,
+        copies={**dict.fromkeys(moved), slug: None, post.slug: post},
         status=post.status, published_at_ms=post.published_at_ms,
+        moved_to=dict.fromkeys(moved, post.slug),
     )
     return post
 
 
-async def update_existing(env: Env, settings: Settings, tenant: str, slug: str, changes: dict[str, Any]) -> AuthorPost:
-    post = await update(env, settings, tenant, slug, changes)
+async def update_existing(
+    env: Env, settings: Settings, tenant: str, slug: str, changes: dict[str, Any], editor_id: str
+) -> AuthorPost:
+    post = await update(env, settings, tenant, slug, changes, editor_id)
     if post is None:
         raise _no_post(slug)
     return post
@@ -128,7 +169,7 @@ async def upsert(
     """Write ``payload`` to the post at ``slug``, creating it if there is none; True when
     created. (Publishing a draft: the post keeps its id, author and first publication time.)"""
     changes = payload.model_dump(exclude={"slug"})
-    post = await update(env, settings, tenant, slug, changes)
+    post = await update(env, settings, tenant, slug, changes, author_id)
     if post is not None:
         return post, False
     try:
@@ -136,4 +177,4 @@ async def upsert(
     except SlugConflict:
         pass
     # Created by someone else between the two statements: it exists now.
-    return await update_existing(env, settings, tenant, slug, changes), False
+    return await update_existing(env, settings, tenant, slug, changes, author_id), False

@@ -10,14 +10,24 @@ Writes are single statements with ``RETURNING``: an edit costs one D1 query.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
-from grove.bindings import D1Database, D1PreparedStatement, Env, R2Bucket
+from grove.authors import name_column
+from grove.bindings import D1Database, D1PreparedStatement, Env, R2Bucket, SqlValue
 from grove.markdown import RenderedMarkdown
-from grove.models import AuthorPost, PostCreate, PostPage, PostStatus, PostSummary
+from grove.models import (
+    AuthorPost,
+    Neighbours,
+    PostCreate,
+    PostLink,
+    PostPage,
+    PostStatus,
+    PostSummary,
+)
 from grove.pagination import Cursor, KeysetOrder, page_rows
 from grove.tiers import StorageLocation
 
@@ -25,11 +35,19 @@ log = logging.getLogger("grove.posts")
 
 _POST_COLUMNS = (
     "id, slug, title, description, tags, status, author_id, markdown, html, word_count,"
-    " reading_time_min, storage_location, r2_key, created_at_ms, updated_at_ms, published_at_ms"
+    " reading_time_min, storage_location, r2_key, created_at_ms, updated_at_ms, published_at_ms, content_version"
 )
+# The author's display name rides with every full post read or write (grove.authors).
+_POST_COLUMNS_NAMED = f"{_POST_COLUMNS}, {name_column('posts')}"
 _SUMMARY_COLUMNS = (
     "id, slug, title, description, tags, word_count, reading_time_min, published_at_ms"
 )
+
+
+def _qualified(columns: str, alias: str) -> str:
+    """``"id, slug"`` -> ``"p.id, p.slug"``: the same columns read through a join."""
+    return ", ".join(f"{alias}.{column.strip()}" for column in columns.split(","))
+
 
 # One partial update for every field; ``?N IS NULL`` means "not sent". Editing the markdown
 # brings the content back to D1 (hot), as the roadmap decided; r2_key is kept so the caller
@@ -46,12 +64,13 @@ UPDATE posts SET
   word_count = COALESCE(?10, word_count),
   reading_time_min = COALESCE(?11, reading_time_min),
   storage_location = CASE WHEN ?8 IS NULL THEN storage_location ELSE 'd1' END,
+  content_version = COALESCE(?14, content_version),
   updated_at_ms = ?12,
   published_at_ms = CASE
     WHEN COALESCE(?7, status) = 'published' AND published_at_ms IS NULL THEN ?12
     ELSE published_at_ms END
-WHERE tenant = ?1 AND slug = ?2
-RETURNING {_POST_COLUMNS}
+WHERE tenant = ?1 AND slug = ?2 AND (?13 IS NULL OR id = ?13)
+RETURNING {_POST_COLUMNS_NAMED}
 """
 
 
@@ -69,17 +88,19 @@ class SummaryRow(TypedDict):
 
 
 class PostRow(SummaryRow):
-    """A post as ``_POST_COLUMNS`` selects it; ``markdown``/``html`` are NULL once the content
-    moved to R2 (``r2_key``)."""
+    """A post as ``_POST_COLUMNS_NAMED`` selects it; ``markdown``/``html`` are NULL once the
+    content moved to R2 (``r2_key``); ``author_name`` is NULL for an author with no account."""
 
     status: PostStatus
     author_id: str
+    author_name: str | None
     markdown: str | None
     html: str | None
     storage_location: StorageLocation
     r2_key: str | None
     created_at_ms: int
     updated_at_ms: int
+    content_version: int | None  # the PostContentDO version shown (NULL: before versions)
 
 
 class DeletedRow(TypedDict):
@@ -183,7 +204,7 @@ async def _write_returning(statement: D1PreparedStatement[PostRow]) -> PostRow |
 
 
 def _post_from_row(row: PostRow, content: R2Content | None = None) -> AuthorPost:
-    data: dict[str, object] = {**row, "tags": json.loads(row["tags"] or "[]")}
+    data: dict[str, object] = {**row, "tags": json.loads(row["tags"] or "[]"), "author_name": row.get("author_name") or ""}
     markdown, html = (content["markdown"], content["html"]) if content is not None else (row["markdown"], row["html"])
     data["markdown"], data["html"] = markdown or "", html or ""
     return AuthorPost.model_validate(data)
@@ -201,10 +222,21 @@ async def _resolve_content(env: Env, tenant: str, row: PostRow) -> AuthorPost:
 async def read_post(env: Env, tenant: str, slug: str) -> AuthorPost | None:
     """The post with its content from wherever ``storage_location`` says (any status)."""
     select: D1PreparedStatement[PostRow] = env.DB.prepare(
-        f"SELECT {_POST_COLUMNS} FROM posts WHERE tenant = ?1 AND slug = ?2"
+        f"SELECT {_POST_COLUMNS_NAMED} FROM posts WHERE tenant = ?1 AND slug = ?2"
     )
     row = await select.bind(tenant, slug).first()
     return None if row is None else await _resolve_content(env, tenant, row)
+
+
+async def read_post_row(db: D1Database, tenant: str, post_id: str) -> PostRow | None:
+    """The post's row by id (content columns NULL when it is in R2)."""
+    select: D1PreparedStatement[PostRow] = db.prepare(f"SELECT {_POST_COLUMNS_NAMED} FROM posts WHERE tenant = ?1 AND id = ?2")
+    return await select.bind(tenant, post_id).first()
+
+
+async def post_with_content(env: Env, tenant: str, row: PostRow) -> AuthorPost:
+    """``row`` as a post, its content read from wherever ``storage_location`` says."""
+    return await _resolve_content(env, tenant, row)
 
 
 async def read_post_ref(db: D1Database, tenant: str, slug: str) -> PostRef | None:
@@ -215,32 +247,101 @@ async def read_post_ref(db: D1Database, tenant: str, slug: str) -> PostRef | Non
     return await select.bind(tenant, slug).first()
 
 
-async def read_workspace_posts(db: D1Database, tenant: str, limit: int) -> list[WorkspaceRow]:
-    """The tenant's posts of every status, most recently updated first, at most ``limit``."""
+# The dashboard's order (index posts_by_tenant_updated, migration 0005): every status, most
+# recently updated first, read by keyset like the reader lists (grove.pagination's recipe).
+WORKSPACE_ORDER = KeysetOrder("updated_at_ms", "id")
+
+
+@dataclass(frozen=True)
+class WorkspacePage:
+    """One page of the dashboard and the cursors of the pages either side (None at the ends)."""
+
+    posts: list[WorkspaceRow]
+    older_cursor: str | None
+    newer_cursor: str | None
+
+
+async def read_workspace_page(db: D1Database, tenant: str, page_size: int, cursor: Cursor | None = None) -> WorkspacePage:
+    """The tenant's posts of every status, most recently updated first, from ``cursor``."""
     select: D1PreparedStatement[WorkspaceRow] = db.prepare(
         "SELECT id, slug, title, status, storage_location, updated_at_ms, published_at_ms FROM posts"
-        " WHERE tenant = ?1 ORDER BY updated_at_ms DESC, id DESC LIMIT ?2"
+        f" WHERE tenant = ?1{WORKSPACE_ORDER.where(cursor, 3, 4)}{WORKSPACE_ORDER.order_by(cursor)} LIMIT ?2"
     )
-    return (await select.bind(tenant, limit).all())["results"]
+    params: list[SqlValue] = [tenant, page_size + 1]
+    if cursor is not None:
+        params += list(WORKSPACE_ORDER.params(cursor))
+    window = page_rows((await select.bind(*params).all())["results"], cursor, page_size)
+    older, newer = WORKSPACE_ORDER.edge_cursors(window, lambda row: (row["updated_at_ms"], row["id"]))
+    return WorkspacePage(posts=window.rows, older_cursor=older, newer_cursor=newer)
+
+
+class AuthoredRow(TypedDict):
+    """A reader-visible post of one account, in whichever blog."""
+
+    tenant: str
+    id: str
+    slug: str
+    storage_location: StorageLocation
+
+
+async def read_authored_posts(db: D1Database, author_id: str, limit: int) -> list[AuthoredRow]:
+    """The account's published and archived posts in every blog, most recently updated first,
+    at most ``limit`` (index posts_by_author, migration 0005)."""
+    select: D1PreparedStatement[AuthoredRow] = db.prepare(
+        "SELECT tenant, id, slug, storage_location FROM posts WHERE author_id = ?1 AND status != 'draft'"
+        " ORDER BY updated_at_ms DESC LIMIT ?2"
+    )
+    return (await select.bind(author_id, limit).all())["results"]
 
 
 # The reader lists' order (index posts_by_tenant_status_published, migration 0003).
 PUBLISHED_ORDER = KeysetOrder("published_at_ms", "id")
+# A tag's posts in the same order, from post_tags (index post_tags_by_tenant_tag_published,
+# migration 0006): a tag page is a range of that index, joined to posts by primary key.
+TAGGED_ORDER = KeysetOrder("t.published_at_ms", "t.post_id")
+
+
+def _list_select(tag: str | None, cursor: Cursor | None, columns: str, *, named: bool = False) -> str:
+    """A newest-first list of published posts (all, or one tag's): ``?1`` tenant, ``?2`` limit,
+    ``?3`` offset, ``?4``/``?5`` the cursor's key and id, ``?6`` the tag. ``named``: with the
+    author's display name (``grove.authors.name_column``)."""
+    if tag is None:
+        return (
+            f"SELECT {columns}{', ' + name_column('posts') if named else ''} FROM posts WHERE tenant = ?1 AND status = 'published'"
+            f"{PUBLISHED_ORDER.where(cursor, 4, 5)}{PUBLISHED_ORDER.order_by(cursor)} LIMIT ?2 OFFSET ?3"
+        )
+    return (
+        f"SELECT {_qualified(columns, 'p')}{', ' + name_column('p') if named else ''} FROM post_tags AS t JOIN posts AS p ON p.id = t.post_id"
+        f" WHERE t.tenant = ?1 AND t.tag = ?6{TAGGED_ORDER.where(cursor, 4, 5)}{TAGGED_ORDER.order_by(cursor)}"
+        " LIMIT ?2 OFFSET ?3"
+    )
+
+
+def _list_params(tenant: str, limit: int, offset: int, cursor: Cursor | None, tag: str | None) -> list[SqlValue]:
+    key, row_id = PUBLISHED_ORDER.params(cursor)
+    params: list[SqlValue] = [tenant, limit, offset]
+    if cursor is not None or tag is not None:
+        params += [key, row_id]
+    if tag is not None:
+        params.append(tag)
+    return params
 
 
 async def read_published_page(
-    db: D1Database, tenant: str, page_size: int, *, cursor: Cursor | None = None, page: int | None = 1
+    db: D1Database,
+    tenant: str,
+    page_size: int,
+    *,
+    cursor: Cursor | None = None,
+    page: int | None = 1,
+    tag: str | None = None,
 ) -> PostPage:
-    """One page of published posts, newest first: from ``cursor`` (keyset), or numbered page
-    ``page`` (only the first few: ``OFFSET`` costs what it skips). One extra row tells whether
-    more follow."""
+    """One page of published posts (with ``tag``, only those tagged so), newest first: from
+    ``cursor`` (keyset), or numbered page ``page`` (only the first few: ``OFFSET`` costs what
+    it skips). One extra row tells whether more follow."""
     offset = 0 if cursor is not None or page is None else (page - 1) * page_size
-    select: D1PreparedStatement[SummaryRow] = db.prepare(
-        f"SELECT {_SUMMARY_COLUMNS} FROM posts WHERE tenant = ?1 AND status = 'published'"
-        f"{PUBLISHED_ORDER.where(cursor, 4, 5)}{PUBLISHED_ORDER.order_by(cursor)} LIMIT ?2 OFFSET ?3"
-    )
-    key, row_id = PUBLISHED_ORDER.params(cursor)
-    bound = select.bind(tenant, page_size + 1, offset, *((key, row_id) if cursor is not None else ()))
+    select: D1PreparedStatement[SummaryRow] = db.prepare(_list_select(tag, cursor, _SUMMARY_COLUMNS))
+    bound = select.bind(*_list_params(tenant, page_size + 1, offset, cursor, tag))
     window = page_rows((await bound.all())["results"], cursor, page_size, offset=offset)
     posts = [PostSummary.model_validate({**row, "tags": json.loads(row["tags"] or "[]")}) for row in window.rows]
     older, newer = PUBLISHED_ORDER.edge_cursors(window, lambda row: (row["published_at_ms"] or 0, row["id"]))
@@ -259,14 +360,15 @@ async def insert_post(
     payload: PostCreate,
     rendered: RenderedMarkdown,
     now_ms: int,
+    content_version: int | None = None,
 ) -> AuthorPost:
     published_at_ms = now_ms if payload.status == "published" else None
     insert: D1PreparedStatement[PostRow] = db.prepare(
         "INSERT INTO posts (id, tenant, slug, title, description, tags, status, author_id,"
         " markdown, html, word_count, reading_time_min, storage_location, created_at_ms,"
-        " updated_at_ms, published_at_ms)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'd1', ?13, ?13, ?14)"
-        f" RETURNING {_POST_COLUMNS}"
+        " updated_at_ms, published_at_ms, content_version)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'd1', ?13, ?13, ?14, ?15)"
+        f" RETURNING {_POST_COLUMNS_NAMED}"
     )
     row = await _write_returning(
         insert.bind(
@@ -284,6 +386,7 @@ async def insert_post(
             rendered.reading_time_min,
             now_ms,
             published_at_ms,
+            content_version,
         )
     )
     if row is None:
@@ -299,8 +402,13 @@ async def update_post(
     changes: dict[str, Any],
     rendered: RenderedMarkdown | None,
     now_ms: int,
+    *,
+    post_id: str | None = None,
+    content_version: int | None = None,
 ) -> AuthorPost | None:
-    """Apply a partial update; None when there is no such post."""
+    """Apply a partial update; None when there is no such post (or, with ``post_id``, when the
+    post at ``slug`` is another one). ``content_version``: the PostContentDO version the new
+    markdown is (a content write; ``grove.post_writes``)."""
     tags = changes.get("tags")
     row = await _write_returning(
         env.DB.prepare(_UPDATE).bind(
@@ -316,6 +424,8 @@ async def update_post(
             rendered.word_count if rendered else None,
             rendered.reading_time_min if rendered else None,
             now_ms,
+            post_id,
+            content_version,
         )
     )
     if row is None:
@@ -349,3 +459,118 @@ async def delete_post(env: Env, tenant: str, slug: str) -> DeletedPost | None:
     return DeletedPost(
         id=row["id"], slug=row["slug"], status=row["status"], published_at_ms=row["published_at_ms"]
     )
+
+
+# --- what readers see around a post ---------------------------------------------------------
+
+
+class NeighbourRow(TypedDict):
+    """The posts published just after and just before a position (JSON objects as text)."""
+
+    newer: str | None
+    older: str | None
+
+
+def _neighbour(op: str, way: str, key: str, row_id: str) -> str:
+    # One indexed seek each (posts_by_tenant_status_published): the nearest published post on
+    # one side of (key, row_id), as a JSON object so one scalar subquery carries id, slug and title.
+    return (
+        "(SELECT json_object('id', n.id, 'slug', n.slug, 'title', n.title) FROM posts AS n"
+        f" WHERE n.tenant = ?1 AND n.status = 'published' AND (n.published_at_ms, n.id) {op} ({key}, {row_id})"
+        f" ORDER BY n.published_at_ms {way}, n.id {way} LIMIT 1)"
+    )
+
+
+def _neighbour_columns(key: str, row_id: str) -> str:
+    return f"{_neighbour('>', 'ASC', key, row_id)} AS newer, {_neighbour('<', 'DESC', key, row_id)} AS older"
+
+
+def _links(row: NeighbourRow) -> Neighbours:
+    def link(text: str | None) -> PostLink | None:
+        return None if text is None else PostLink.model_validate_json(text)
+
+    return Neighbours(newer=link(row["newer"]), older=link(row["older"]))
+
+
+class _PostWithNeighbours(PostRow, NeighbourRow):
+    pass
+
+
+async def read_post_for_readers(env: Env, tenant: str, slug: str) -> tuple[AuthorPost, Neighbours] | None:
+    """The post at ``slug`` and its published neighbours, in one query (``read_post`` plus two
+    scalar subqueries); the neighbours of a post that is not published are empty."""
+    select: D1PreparedStatement[_PostWithNeighbours] = env.DB.prepare(
+        f"SELECT {_POST_COLUMNS_NAMED}, {_neighbour_columns('posts.published_at_ms', 'posts.id')}"
+        " FROM posts WHERE tenant = ?1 AND slug = ?2"
+    )
+    row = await select.bind(tenant, slug).first()
+    if row is None:
+        return None
+    post = await _resolve_content(env, tenant, row)
+    return post, (_links(row) if post.status == "published" else Neighbours())
+
+
+async def neighbours_at(db: D1Database, tenant: str, published_at_ms: int, post_id: str) -> Neighbours:
+    """The published posts either side of the position ``(published_at_ms, post_id)``: after a
+    write, the posts whose previous/next links pointed at (or should now point at) it."""
+    select: D1PreparedStatement[NeighbourRow] = db.prepare(f"SELECT {_neighbour_columns('?2', '?3')}")
+    row = await select.bind(tenant, published_at_ms, post_id).first()
+    return Neighbours() if row is None else _links(row)
+
+
+class _SlugRow(TypedDict):
+    slug: str
+
+
+class _OldSlugRow(TypedDict):
+    old_slug: str
+
+
+async def old_slugs(db: D1Database, post_id: str) -> list[str]:
+    """Every slug the post was renamed away from and still redirects (index post_redirects_by_post)."""
+    select: D1PreparedStatement[_OldSlugRow] = db.prepare("SELECT old_slug FROM post_redirects WHERE post_id = ?1")
+    return [row["old_slug"] for row in (await select.bind(post_id).all())["results"]]
+
+
+async def redirect_target(db: D1Database, tenant: str, old_slug: str) -> str | None:
+    """The slug now of the reader-visible post that was renamed away from ``old_slug``."""
+    select: D1PreparedStatement[_SlugRow] = db.prepare(
+        "SELECT p.slug FROM post_redirects AS r JOIN posts AS p ON p.id = r.post_id"
+        " WHERE r.tenant = ?1 AND r.old_slug = ?2 AND p.status != 'draft'"
+    )
+    row = await select.bind(tenant, old_slug).first()
+    return None if row is None else row["slug"]
+
+
+async def read_latest_posts(env: Env, tenant: str, limit: int, *, tag: str | None = None) -> list[AuthorPost]:
+    """The newest ``limit`` published posts (of ``tag``) with their content (feeds): one query,
+    plus an R2 read for each whose content is not in D1."""
+    select: D1PreparedStatement[PostRow] = env.DB.prepare(_list_select(tag, None, _POST_COLUMNS, named=True))
+    rows = (await select.bind(*_list_params(tenant, limit, 0, None, tag)).all())["results"]
+    return list(await asyncio.gather(*(_resolve_content(env, tenant, row) for row in rows)))
+
+
+class SitemapRow(TypedDict):
+    slug: str
+    updated_at_ms: int
+
+
+class _CountRow(TypedDict):
+    n: int
+
+
+async def count_published(db: D1Database, tenant: str) -> int:
+    select: D1PreparedStatement[_CountRow] = db.prepare(
+        "SELECT count(*) AS n FROM posts WHERE tenant = ?1 AND status = 'published'"
+    )
+    row = await select.bind(tenant).first()
+    return 0 if row is None else row["n"]
+
+
+async def read_sitemap_rows(db: D1Database, tenant: str, limit: int, offset: int) -> list[SitemapRow]:
+    """Published posts' slugs and last changes, newest first (a sitemap is O(n) by nature)."""
+    select: D1PreparedStatement[SitemapRow] = db.prepare(
+        "SELECT slug, updated_at_ms FROM posts WHERE tenant = ?1 AND status = 'published'"
+        " ORDER BY published_at_ms DESC, id DESC LIMIT ?2 OFFSET ?3"
+    )
+    return (await select.bind(tenant, limit, offset).all())["results"]

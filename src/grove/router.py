@@ -33,8 +33,9 @@ Handler = Callable[..., Awaitable["Response"]]
 # "client": anyone may send (analytics events);
 # "token": any valid token (logout); "writer": owners and authors; "owner": owners.
 Access = Literal["public", "reader", "client", "token", "writer", "owner"]
-# What a success body is: JSON (described by ``response``), an HTML page, or a static file.
-Media = Literal["json", "html", "asset"]
+# What a success body is: JSON (described by ``response``), an HTML page, a static file, or a
+# document of its own type (a feed, the sitemap, robots.txt, the favicon: ``content_type``).
+Media = Literal["json", "html", "asset", "document"]
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class Operation:
     statuses: tuple[int, ...] = (200,)  # success statuses (PUT of a draft: 201 or 200)
     media: Media = "json"
     query: Mapping[str, QueryInt | QueryText] = field(default_factory=dict[str, QueryInt | QueryText])
+    content_type: str | None = None  # the body's type, for media "document"
 
 
 @dataclass(frozen=True)
@@ -112,9 +114,10 @@ class Router:
         statuses: tuple[int, ...] = (200,),
         media: Media = "json",
         query: Mapping[str, QueryInt | QueryText] | None = None,
+        content_type: str | None = None,
     ) -> None:
         operation = Operation(
-            handler, access, summary, request, request_required, response, statuses, media, dict(query or {})
+            handler, access, summary, request, request_required, response, statuses, media, dict(query or {}), content_type
         )
         pattern = _compile(path)
         for name in pattern.groupindex:

@@ -39,6 +39,14 @@ class Settings:
     def dev_outbox(self) -> bool:
         """Mail goes to the D1 dev outbox: no email API key, outside production."""
         return self.email_api_key is None and self.environment != "production"
+    # How readers reach a blog: ``{scheme}://{tenant}.{root_domain}[:{port}]``, for the
+    # absolute URLs of feeds, sitemaps and share previews (https and no port in production).
+    public_scheme: str = "https"
+    public_port: str | None = None
+
+    def site_origin(self, tenant: str) -> str:
+        port = f":{self.public_port}" if self.public_port else ""
+        return f"{self.public_scheme}://{tenant}.{self.root_domain}{port}"
 
     @property
     def purge_configured(self) -> bool:
@@ -65,4 +73,10 @@ def settings_from(env: object) -> Settings:
         email_api_url=_text(env, "EMAIL_API_URL") or DEFAULT_EMAIL_API_URL,
         email_api_key=_text(env, "EMAIL_API_KEY"),
         email_from=_text(env, "EMAIL_FROM") or DEFAULT_EMAIL_FROM,
+        public_scheme="http" if _text(env, "PUBLIC_SCHEME") == "http" else "https",
+        public_port=_port(_text(env, "PUBLIC_PORT")),
     )
+
+
+def _port(value: str | None) -> str | None:
+    return value if value is not None and value.isascii() and value.isdigit() and len(value) <= 5 else None

@@ -81,6 +81,11 @@ LIST_KV_TTL_S = 300
 # tag drops it elsewhere; this bounds how long a location the purge missed serves old pages.
 GENERATION_EDGE_TTL_S = MINUTE_S
 
+# A 404 for a slug that could exist (it passes the slug rule) is kept in the Cache API this
+# long: crawlers probing made-up URLs then cost neither KV nor D1 per probe. Creating the post
+# deletes it in this location (it lives at the page's URL) and purges it elsewhere (list tag).
+NOT_FOUND_EDGE_TTL_S = MINUTE_S
+
 STORAGE_LOCATIONS: tuple[StorageLocation, ...] = tuple(rule.storage_location for rule in TIER_RULES.values())
 
 

@@ -6,8 +6,10 @@ uses the ``site`` and ``browser`` fixtures (``tests/app/conftest.py``) and these
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import httpx
 import pytest
 
 playwright_api = pytest.importorskip("playwright.async_api")
@@ -34,3 +36,20 @@ async def device(browser, token: str, **options):
     """A browser context (one device) whose every request carries ``token`` (as a session
     cookie will for people)."""
     return await browser.new_context(extra_http_headers={"Authorization": f"Bearer {token}"}, **options)
+
+
+LINK = re.compile(r"https?://\S+/auth/callback\?token=[A-Za-z0-9_-]+")
+
+
+async def outbox_messages(site: str) -> list[dict]:
+    """The dev outbox (``GET /__outbox``), newest first, as a developer reads it."""
+    # Only Chromium maps *.localhost to the loopback; the runtime's endpoint answers any host.
+    port = site.rsplit(":", 1)[1]
+    async with httpx.AsyncClient() as client:
+        return (await client.get(f"http://127.0.0.1:{port}/__outbox")).json()["messages"]
+
+
+async def outbox_link(site: str, email: str) -> str:
+    """The newest sign-in link mailed to ``email``."""
+    messages = await outbox_messages(site)
+    return LINK.search(next(m for m in messages if m["to_email"] == email)["text_body"]).group(0)

@@ -208,8 +208,10 @@ async def test_rename_clears_the_old_slug(create_post, read, client, auth):
     await create_post("Old Name")
     await _warm(read, "/blog/old-name", "/api/posts/old-name", "/blog")
     await client.put("/api/posts/old-name", json={"slug": "new-name"}, headers=auth())
-    assert (await read("/blog/old-name")).status_code == 404
-    assert (await read("/api/posts/old-name")).status_code == 404
+    # The old slug's cached page is gone: it now redirects (the 404 came with reuse only).
+    old_page, old_api = await read("/blog/old-name"), await read("/api/posts/old-name")
+    assert (old_page.status_code, old_page.headers["location"]) == (301, "/blog/new-name")
+    assert (old_api.status_code, old_api.headers["location"]) == (301, "/api/posts/new-name")
     assert (await read("/blog/new-name")).status_code == 200
     assert 'href="/blog/new-name"' in (await read("/blog")).text
 

@@ -21,7 +21,7 @@ async def test_a_reader_can_browse_the_demo_blogs(platform, read):
     older = re.findall(r'href="/blog/([a-z0-9-]+)"', (await read("/blog?page=2")).text)
     for slug in slugs + older:
         post = await read(f"/blog/{slug}")
-        assert post.status_code == 200 and '<div class="content">' in post.text and "<h2>" in post.text
+        assert post.status_code == 200 and '<div class="content">' in post.text and "<h2 id=" in post.text
     for host in ("willow", "fern"):
         assert (await read(f"http://{host}.localhost:8787/")).status_code == 200
 
@@ -41,3 +41,20 @@ async def test_the_demo_authors_are_accounts_and_write_the_posts(platform, clien
     me = (await client.get("/api/me", headers={"cookie": f"grove_session={session}"})).json()
     assert me["user"] == {"id": DEMO_AUTHORS[0].user_id, "email": "ada@grove.test", "display_name": "Ada Hart"}
     assert me["role_here"] == "owner"
+
+
+async def test_the_demo_reads_like_a_real_blog(platform, read):
+    await seed_demo(platform.runtime)
+    for tenant in ("autumn", "willow", "fern"):
+        rows = (await platform.runtime.d1().prepare(
+            "SELECT slug, description, html FROM posts WHERE tenant = ?1 AND html IS NOT NULL"
+        ).bind(tenant).all())["results"]
+        paragraphs = [p for row in rows for p in re.findall(r"<p>(.*?)</p>", row["html"], re.S)]
+        assert len(paragraphs) == len(set(paragraphs)), tenant  # no paragraph twice in a blog
+        for row in rows:  # the excerpt is the post's own opening
+            assert row["description"] and row["description"] in re.sub(r"<[^>]+>", "", row["html"]).replace("\n", " ")
+    html = " ".join(
+        r["html"] for r in (await platform.runtime.d1().prepare("SELECT html FROM posts WHERE html IS NOT NULL").all())["results"]
+    )
+    for construct in ('class="footnote-ref"', "<table>", '<pre class="code"><code class="language-', 'type="checkbox"', 'href="https://images.example.org/'):
+        assert construct in html, construct

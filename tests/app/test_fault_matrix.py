@@ -1,4 +1,6 @@
-"""The fault matrix: every point of ``local_runtime.faults`` armed against the app over HTTP.
+"""The fault matrix: every point of ``local_runtime.faults`` armed against the app over HTTP
+(``r2.get_corrupt``, and each point at each step of a move between D1 and R2, are armed in
+``test_content_moves.py``).
 
 For each fault: what the user sees while it lasts (a clear error in the one error shape, or a
 transparent fallback), and that nothing acknowledged is lost once it clears.
@@ -52,14 +54,16 @@ def _tiered_post(slug: str, days: float) -> DemoPost:
 
 
 async def test_every_point_is_named_once():
-    assert len({point.value for point in FaultPoint}) == len(FaultPoint) == 9
+    assert len({point.value for point in FaultPoint}) == len(FaultPoint) == 10
 
 
 async def test_d1_statement_error_refuses_the_write_and_leaves_nothing(client, auth, faults, platform, create_post):
     await create_post("Before")
     faults.arm(FaultPoint.D1_STATEMENT_ERROR, match="INSERT INTO posts")
     failed = await client.post("/api/posts", json={"title": "During", "markdown": "x"}, headers=auth())
-    _assert_error(failed, 500, "internal_error")
+    # Refused by the post's PostContentDO, which makes the write: a retryable 503.
+    _assert_error(failed, 503, "write_unavailable")
+    assert failed.headers["retry-after"] == "5"
     assert faults.fired(FaultPoint.D1_STATEMENT_ERROR) == 1
     assert await _count(platform, "SELECT COUNT(*) AS n FROM posts WHERE slug = 'during'") == 0
     assert (await client.get("/blog/before")).status_code == 200  # other statements still run
@@ -133,17 +137,19 @@ async def test_kv_unavailable_readers_get_pages_from_d1(client, faults, platform
     assert "<em>leaves</em>" in (await client.get("/blog/through-rain")).text
 
 
-async def test_object_evicted_at_an_await_fails_that_call_only(client, auth, faults, platform, clock):
-    draft = {"content": "v1", "metadata": {"title": "T"}, "device_id": "laptop"}
-    assert (await client.put("/api/drafts/t", json=draft, headers=auth())).status_code == 201
-    clock.advance(6 * MINUTE_MS)  # the TenantDO's config copy is stale: its next call awaits D1
+async def test_object_evicted_at_an_await_fails_that_call_only(client, auth, faults, platform, clock, create_post):
+    """A post write is made by the post's PostContentDO, whose first await is D1: the object is
+    reset there, the write is refused (503) and nothing changes; the next call meets a fresh
+    instance on the same storage. (The TenantDO's config reload, the other object awaiting D1
+    on this path, answers from its copy when its reload fails: readers never see that reset.)"""
+    await create_post("T", "v1", slug="t")
     faults.arm(FaultPoint.DO_EVICTED_AT_AWAIT, times=1)
-    _assert_error(await client.get("/api/drafts/t", headers=auth()), 500, "internal_error")
+    _assert_error(await client.put("/api/posts/t", json={"markdown": "v2"}, headers=auth()), 503, "write_unavailable")
     assert faults.fired(FaultPoint.DO_EVICTED_AT_AWAIT) == 1
-    got = await client.get("/api/drafts/t", headers=auth())  # a fresh instance, same storage
-    assert got.status_code == 200 and got.json()["content"] == "v1"
-    saved = await client.put("/api/drafts/t", json={**draft, "content": "v2", "base_version": 1}, headers=auth())
-    assert saved.status_code == 200 and saved.json()["version"] == 2
+    row = await platform.runtime.d1().prepare("SELECT markdown, content_version FROM posts WHERE slug = 't'").first()
+    assert row == {"markdown": "v1", "content_version": 1}
+    saved = await client.put("/api/posts/t", json={"markdown": "v2"}, headers=auth())
+    assert saved.status_code == 200 and saved.json()["content_version"] == 2
 
 
 async def test_alarm_exception_is_retried_and_delivers_everything(client, faults, platform, clock):

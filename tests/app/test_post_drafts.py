@@ -143,13 +143,14 @@ async def test_publishing_a_cleared_title_names_the_field(client, auth, post):
     assert (await client.get("/api/posts/spring", headers=auth())).json()["title"] == "Spring Notes"
 
 
-async def test_a_draft_call_costs_one_d1_query(client, auth, post, d1_queries):
+async def test_a_draft_call_costs_one_d1_query_beside_the_credential_check(client, auth, post, d1_queries):
     """Counted, not timed: the store of a slug's draft is found with one indexed D1 query
-    (UNIQUE (tenant, slug)); the draft itself never touches D1."""
+    (UNIQUE (tenant, slug)); the draft itself never touches D1. Every authenticated request
+    also looks its credential up in D1 (revocation and roles are strongly consistent)."""
     draft = await _open(client, auth)
     before = d1_queries()
     saved = await _save(client, auth, draft, device="laptop", content="One query.")
-    assert saved.status_code == 200 and d1_queries() - before == 1
+    assert saved.status_code == 200 and d1_queries() - before == 2
     before = d1_queries()
     assert (await client.get("/api/drafts/spring", headers=auth())).status_code == 200
-    assert d1_queries() - before == 1
+    assert d1_queries() - before == 2

@@ -27,13 +27,16 @@ async def test_post_page_is_a_readable_html_document(create_post, read):
     page = reply.text
     assert page.startswith("<!doctype html>")
     assert "<title>Putting the Garden to Bed · Autumn&#x27;s Grove</title>" in page
-    assert "<h2>Mulch</h2>" in page and "<em>lots</em>" in page
-    assert "Before the frost." in page and "<li>garden</li>" in page
+    assert '<h2 id="mulch">Mulch</h2>' in page and "<em>lots</em>" in page
+    assert "Before the frost." in page and '<a href="/tags/garden" rel="tag">garden</a>' in page
     assert "--accent: #b5542c" in page  # the tenant's theme
     # No JavaScript needed to read: the scripts only add "Signed in as …" and the live parts
-    # (reactions, comments) into an empty placeholder after the article, after load.
+    # (reactions, comments) into an empty placeholder after the article, after load; the other
+    # script element is the share preview's JSON-LD data.
     assert re.findall(r"<script[^>]*>", page) == [
-        f'<script src="{ASSETS.url("session.js")}" defer>', f'<script src="{ASSETS.url("post_live.js")}" defer>'
+        f'<script src="{ASSETS.url("session.js")}" defer>',
+        '<script type="application/ld+json">',
+        f'<script src="{ASSETS.url("post_live.js")}" defer>',
     ]
     assert '<section id="post-live" data-slug="putting-the-garden-to-bed" hidden></section>' in page
     assert "1 January 2026" in page and "1 min read" in page

@@ -4,25 +4,13 @@ the blog's owner, sign-out, and the sign-in page at phone width without horizont
 
 from __future__ import annotations
 
-import re
-
-import httpx
 import pytest
-from browser_kit import NEEDS_CHROMIUM
+from browser_kit import NEEDS_CHROMIUM, outbox_link
 
 playwright_api = pytest.importorskip("playwright.async_api")
 
 pytestmark = NEEDS_CHROMIUM
-LINK = re.compile(r"https?://\S+/auth/callback\?token=[A-Za-z0-9_-]+")
 PHONE = {"width": 390, "height": 844}
-
-
-async def _outbox_link(site: str, email: str) -> str:
-    # Only Chromium maps *.localhost to the loopback; the runtime's endpoint answers any host.
-    port = site.rsplit(":", 1)[1]
-    async with httpx.AsyncClient() as client:
-        messages = (await client.get(f"http://127.0.0.1:{port}/__outbox")).json()["messages"]
-    return LINK.search(next(m for m in messages if m["to_email"] == email)["text_body"]).group(0)
 
 
 async def test_sign_in_through_the_outbox_link(site, browser, create_post, client, auth, tmp_path):
@@ -39,7 +27,7 @@ async def test_sign_in_through_the_outbox_link(site, browser, create_post, clien
     await page.click("form.sign-in button")
     await playwright_api.expect(page.locator("h1")).to_have_text("Check your email")
 
-    await page.goto(await _outbox_link(site, "ada.browser@example.com"))
+    await page.goto(await outbox_link(site, "ada.browser@example.com"))
     assert page.url.endswith("/blog/open-house")
     cookies = {c["name"]: c for c in await context.cookies()}
     assert cookies["grove_session"]["httpOnly"] is True and cookies["grove_session"]["sameSite"] == "Lax"

@@ -12,7 +12,7 @@ from grove.pages.workspace import views_chart
 
 pytestmark = pytest.mark.usefixtures("tenants")
 
-PAGES = ["/admin", "/admin/settings", "/admin/analytics", "/admin/editor/spring"]
+PAGES = ["/admin", "/admin/account", "/admin/settings", "/admin/analytics", "/admin/editor/spring"]
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -21,6 +21,7 @@ async def test_a_browser_that_is_not_signed_in_gets_a_sign_in_link(client, path)
     assert reply.status_code == 401 and reply.headers["content-type"].startswith("text/html")
     assert reply.headers["cache-control"] == "private, no-store"
     assert f'href="/auth/sign-in?next={path}"' in reply.text and "Sign in" in reply.text
+    assert "<title>Sign in to continue · Autumn&#x27;s Grove</title>" in reply.text  # the blog's own page
     api = await client.get(path)  # not a browser: the JSON shape
     assert api.status_code == 401 and api.json()["error"]["code"] == "missing_token"
 
@@ -62,6 +63,48 @@ async def test_the_dashboard_lists_posts_of_every_status_and_new_drafts(client, 
     assert 'href="/admin/settings"' not in text
     owner = await client.get("/admin", headers={**BROWSER, **auth()})
     assert 'href="/admin/settings"' in owner.text and 'href="/admin/analytics"' in owner.text
+
+
+@pytest.fixture
+def platform_secrets(platform_secrets) -> dict[str, str]:
+    # The paging test makes more posts a minute than the per-user post_create limit allows.
+    return {**platform_secrets, "RATE_LIMIT_POST_CREATE": "1000/60"}
+
+
+def _titles(html: str) -> list[str]:
+    return re.findall(r'<a class="title" href="/admin/editor/[^"]+">([^<]+)</a>', html)
+
+
+async def test_the_dashboard_pages_by_keyset_most_recently_updated_first(client, auth, create_post, clock):
+    for n in range(45):
+        await create_post(f"Post {n:02d}", status="draft" if n % 3 else "published")
+        clock.advance(1000)
+    await client.put("/api/posts/post-00", json={"title": "Post 00 again"}, headers=auth())  # now the newest change
+    first = await client.get("/admin", headers={**BROWSER, **auth(role="author")})
+    titles = _titles(first.text)
+    assert titles == ["Post 00 again", *(f"Post {n:02d}" for n in range(44, 25, -1))]
+    assert 'rel="prev"' not in first.text
+    older = re.search(r'<a rel="next" href="(/admin\?cursor=[^"]+)">', first.text).group(1)
+    second = await client.get(older, headers={**BROWSER, **auth(role="author")})
+    assert _titles(second.text) == [f"Post {n:02d}" for n in range(25, 5, -1)]
+    third = await client.get(re.search(r'<a rel="next" href="(/admin\?cursor=[^"]+)">', second.text).group(1), headers={**BROWSER, **auth()})
+    assert _titles(third.text) == [f"Post {n:02d}" for n in range(5, 0, -1)] and 'rel="next"' not in third.text
+    back = re.search(r'<a rel="prev" href="(/admin\?cursor=[^"]+)">', third.text).group(1)
+    assert _titles((await client.get(back, headers={**BROWSER, **auth()})).text) == _titles(second.text)
+    bad = await client.get("/admin?cursor=not-a-cursor", headers={**BROWSER, **auth()})
+    assert bad.status_code == 400 and bad.headers["content-type"].startswith("text/html")
+    assert (await client.get("/admin?cursor=not-a-cursor", headers=auth())).json()["error"]["code"] == "bad_cursor"
+
+
+async def test_the_account_page_shows_the_name_the_blogs_and_hand_off_links(client, auth, mint):
+    mint("willow", "author")  # ada writes for willow too
+    page = await client.get("/admin/account", headers={**BROWSER, **auth(role="author")})
+    assert page.status_code == 200 and page.headers["cache-control"] == "private, no-store"
+    assert 'id="user-display-name" name="display_name" value="ada"' in page.text
+    assert '<a href="/admin" aria-current="page">' in page.text
+    assert 'href="/auth/handoff?to=willow.localhost:8787&amp;next=/admin"' in page.text
+    assert 'href="/auth/handoff?to=meadow.localhost:8787&amp;next=/"' in page.text
+    assert '<option value="owner">' not in page.text  # an author's token can be at most an author's
 
 
 async def test_the_dashboard_shows_each_storage_tier(client, auth, create_post, platform):

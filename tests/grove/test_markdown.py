@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from grove.markdown import WORDS_PER_MINUTE, render_markdown
@@ -59,3 +61,61 @@ def test_word_count_and_reading_time():
     assert rendered.word_count == WORDS_PER_MINUTE + 3
     assert rendered.reading_time_min == 2
     assert render_markdown("").word_count == 0 and render_markdown("").reading_time_min == 0
+
+
+# --- footnotes, task lists, heading ids, highlighting (mdit-py-plugins, Pygments) -----------
+
+
+@pytest.mark.parametrize(
+    "label", ['"><script>alert(1)</script>', "x onmouseover=alert(1)", "</a><img src=x>", "ünï code"]
+)
+def test_footnote_labels_never_reach_the_page(label):
+    """A label is a footnote (numbered: the label never appears) or, with spaces in it, text."""
+    html = render_markdown(f"Text[^{label}].\n\n[^{label}]: The note.\n").html
+    if " " not in label:
+        assert '<a href="#fn1" id="fnref1">[1]</a>' in html and '<li id="fn1" class="footnote-item">' in html
+    assert "<script" not in html and "<img" not in html and "<a>" not in html
+    assert re.search(r"<[^>]*\son\w+=", html) is None  # no event handler attribute in any tag
+
+
+@pytest.mark.parametrize(
+    ("heading", "expected"),
+    [
+        ('<script>alert("x")</script>', 'id="script-alert-x-script"'),
+        ('" onmouseover="alert(1)', 'id="onmouseover-alert-1"'),
+        ("!!!", 'id="section"'),
+        ("fn1", 'id="h-fn1"'),  # never the id of a footnote
+        ("Grüße aus Köln", 'id="grue-aus-koln"'),  # NFKD to ASCII, as post slugs are
+    ],
+)
+def test_heading_ids_are_ascii_slugs(heading, expected):
+    html = render_markdown(f"## {heading}\n").html
+    assert expected in html and "<script" not in html and 'onmouseover="' not in html
+
+
+def test_repeated_headings_get_distinct_ids():
+    html = render_markdown("## Notes\n\n## Notes\n").html
+    assert 'id="notes"' in html and 'id="notes-1"' in html
+
+
+@pytest.mark.parametrize(
+    "info", ['js" onload="alert(1)', "<script>", "python onclick=alert(1)", "a" * 40, "java\tscript:"]
+)
+def test_code_language_names_are_never_markup(info):
+    html = render_markdown(f"```{info}\nx = '<b>'\n```\n").html
+    assert "onload" not in html and "<script" not in html and "onclick=" not in html and "<b>" not in html
+    assert html.startswith('<pre class="code"><code')
+
+
+def test_code_is_highlighted_and_escaped_when_written():
+    html = render_markdown("```python\nif a < b: print('<i>')\n```\n").html
+    assert '<code class="language-python"><span class="k">if</span>' in html
+    assert "&lt;i&gt;" in html and "<i>" not in html
+    plain = render_markdown("```no-such-language\na < b\n```\n").html
+    assert plain.strip() == '<pre class="code"><code class="language-no-such-language">a &lt; b\n</code></pre>'
+
+
+def test_task_lists_and_strikethrough():
+    html = render_markdown("- [ ] sow\n- [x] dig\n\n~~gone~~\n").html
+    assert html.count('disabled="disabled" type="checkbox"') == 2 and 'checked="checked"' in html
+    assert "<s>gone</s>" in html

@@ -18,13 +18,23 @@ async def add_tenant(db: Any, subdomain: str, *, tier: str = "seedling", display
     ).bind(subdomain, display_name or subdomain.title(), tier, NOW_MS, NOW_MS).run()
 
 
+def user_statement(db: Any, user: str) -> Any:
+    """An account ``user`` (its id), if none exists: a token names an account."""
+    return db.prepare(
+        "INSERT INTO users (id, email, display_name, created_at_ms) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING"
+    ).bind(user, f"{user}@users.invalid", user, NOW_MS)
+
+
+async def add_users(db: Any, users: list[str]) -> None:
+    """Accounts without a membership (readers who react and comment)."""
+    await db.batch([user_statement(db, user) for user in users])
+
+
 async def add_member(db: Any, user: str, tenant: str, role: str = "owner") -> None:
     """An account ``user`` (its id) with a membership on ``tenant``: roles come from
     memberships, so a token for ``user`` writes only once this row exists."""
     await db.batch([
-        db.prepare(
-            "INSERT INTO users (id, email, display_name, created_at_ms) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING"
-        ).bind(user, f"{user}@users.invalid", user, NOW_MS),
+        user_statement(db, user),
         db.prepare("INSERT INTO memberships (tenant, user_id, role, created_at_ms) VALUES (?, ?, ?, ?)").bind(tenant, user, role, NOW_MS),
     ])
 

@@ -8,7 +8,7 @@ from scenario_seed import add_tenant
 TABLES = {
     "TENANTS": {"config", "drafts", "analytics_buffer"},
     "POST_META": {"reactions", "reaction_journal", "pending_comments", "comment_moderation", "comment_changes", "stats", "view_days"},
-    "POST_CONTENT": {"content_versions", "metadata", "device_drafts", "post_draft"},
+    "POST_CONTENT": {"content_versions", "metadata", "device_drafts", "post_draft", "staged_version"},
     "FEEDS": {"following", "items", "snapshots", "snapshot_ranks", "feed_state"},
 }
 

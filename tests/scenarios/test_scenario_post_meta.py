@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 from scenario_contract import TEST_SECRETS
-from scenario_seed import add_tenant, bearer, post_statement
+from scenario_seed import add_member, add_tenant, add_users, bearer, post_statement
 
 SECRET = TEST_SECRETS["JWT_SECRET"]
 TYPES = ("like", "love", "insightful", "funny")
@@ -17,6 +17,9 @@ TYPES = ("like", "love", "insightful", "funny")
 async def _published(edge) -> None:
     await add_tenant(edge.env.DB, "autumn", tier="oak", display_name="Autumn")
     await post_statement(edge.env.DB, "autumn", "spring-beds").run()
+    # Tokens name accounts: the blog's owner and the readers who react and comment.
+    await add_member(edge.env.DB, "ada", "autumn", "owner")
+    await add_users(edge.env.DB, [f"u{n}" for n in range(50)])
 
 
 async def _until(edge, sql: str, wanted: int) -> int:

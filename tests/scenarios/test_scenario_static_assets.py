@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 from scenario_contract import TEST_SECRETS
-from scenario_seed import add_tenant, bearer, post_statement
+from scenario_seed import add_member, add_tenant, bearer, post_statement
 
 STATIC = Path(__file__).resolve().parents[2] / "src" / "grove" / "static"
 LINKED = re.compile(r'<(?:link rel="stylesheet" href|script src)="(/static/([a-z0-9_-]+)\.([0-9a-f]{16})(\.[a-z]+))"')
@@ -18,6 +18,7 @@ LINKED = re.compile(r'<(?:link rel="stylesheet" href|script src)="(/static/([a-z
 async def test_pages_link_their_static_files_and_the_worker_serves_the_exact_bytes(edge):
     db = edge.env.DB
     await add_tenant(db, "autumn")
+    await add_member(db, "ada", "autumn", "author")
     await post_statement(db, "autumn", "first-light").run()
     served = {}
     author = bearer(TEST_SECRETS["JWT_SECRET"], edge.now_ms(), tenant="autumn", role="author")

@@ -31,7 +31,8 @@ async def test_post_create_read_rename_delete(edge):
         "PUT", edge.url("autumn", "/api/posts/first-frost"), headers=auth, body=json.dumps({"slug": "hard-frost"})
     )
     assert renamed.status == 200, renamed.text()
-    assert (await edge.fetch("GET", edge.url("autumn", "/blog/first-frost"))).status == 404
+    moved = await edge.fetch("GET", edge.url("autumn", "/blog/first-frost"))
+    assert (moved.status, moved.headers["location"]) == (301, "/blog/hard-frost")  # the old slug redirects
     assert (await edge.fetch("GET", edge.url("autumn", "/blog/hard-frost"))).status == 200
     deleted = await edge.fetch("DELETE", edge.url("autumn", "/api/posts/hard-frost"), headers=auth)
     assert deleted.status in (200, 204), deleted.text()

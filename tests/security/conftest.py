@@ -5,13 +5,14 @@ another tenant whose owner will try."""
 from __future__ import annotations
 
 import pytest
+from route_table import SAMPLE_TAG
 
 SECRET_TEXT = "secret draft text"
 
 
 @pytest.fixture
 async def stocked(tenants, client, auth, create_post, platform) -> dict[str, str]:
-    await create_post("First Light", "Morning, *garden*.")
+    await create_post("First Light", "Morning, *garden*.", tags=[SAMPLE_TAG])
     await create_post("Secret Draft", SECRET_TEXT, status="draft")
     draft = {"content": SECRET_TEXT, "metadata": {"title": "Secret"}, "device_id": "d1"}
     opened = await client.get("/api/drafts/first-light", headers=auth())  # made from the post

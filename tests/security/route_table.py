@@ -20,6 +20,7 @@ from grove.models import (
     InviteCreate,
     PostCreate,
     PostUpdate,
+    ProfileUpdate,
     TokenCreate,
 )
 from grove.pages import assets
@@ -39,6 +40,10 @@ class Call:
         return f"{self.method} {self.route}"
 
 
+# The tag of the security tests' published post (tests/security/conftest.py), so tag pages and
+# tag feeds have something to show.
+SAMPLE_TAG = "dawn"
+
 _NONCE = re.compile(rb'nonce="[^"]*"')
 
 
@@ -53,6 +58,8 @@ def sample_params(post_slug: str) -> dict[str, str]:
         # autumn's owner (the victim of the isolation tests) and a token id that exists nowhere
         "user_id": "ada", "id": "no-such-token", "author_id": "ada",
         "comment_id": "0" * 32,  # no such comment: the routes answer 404 after their checks
+        "tag": SAMPLE_TAG, "number": "1",
+        "version": "1",  # the post's first content version: restoring it is a real write
     }
 
 
@@ -68,6 +75,7 @@ def sample_body(model: object, now_ms: int) -> object:
         BlogCreate: {"subdomain": "intruders", "display_name": "Intruders"},
         InviteCreate: {"email": "accomplice@example.com", "role": "owner"},
         TokenCreate: {"label": "stolen"},
+        ProfileUpdate: {"display_name": "Renamed Elsewhere"},
         ReactionToggle: {"type": "like"},
         CommentCreate: {"markdown": "Planted *elsewhere*."},
     }

@@ -268,13 +268,16 @@ class DurableObjectNamespace:
         async def event() -> T:
             instance = await self._ensure_instance(slot)
             instance.in_flight += 1
-            # An await inside this event may reset the object (faults.DO_EVICTED_AT_AWAIT).
-            current_object_reset.set(lambda: self.reset(slot, instance))
+            # An await inside this event may reset the object (faults.DO_EVICTED_AT_AWAIT). The
+            # gate may run the event in the caller's own context: the mark is taken off after,
+            # or the caller's later I/O would count as this object's.
+            marked = current_object_reset.set(lambda: self.reset(slot, instance))
             try:
                 return await invoke(instance)
             except DurableObjectAbort as abort:
                 raise JsException(str(abort), remote=True) from None
             finally:
+                current_object_reset.reset(marked)
                 # A blockConcurrencyWhile this event started keeps the gate closed by itself;
                 # the event's result does not wait for it (as in production).
                 instance.in_flight -= 1

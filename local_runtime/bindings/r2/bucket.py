@@ -167,6 +167,8 @@ class R2Bucket:
                 )
             offset, length = resolve_range(requested, row.size)
             body = self._store.read_body("get", row, offset, length) if length else b""
+            if body and self.services.faults.trips(FaultPoint.R2_GET_CORRUPT, key):
+                body = body[:-1] + bytes([body[-1] ^ 0x01])
         return R2ObjectBody(row, body, (offset, length))
 
     async def head(self, key: str) -> R2Object | None:

@@ -19,6 +19,10 @@ DEFAULT_ACCENT = "#8a5a2b"
 _HEX_COLOUR = re.compile(HEX_COLOUR_PATTERN)
 
 
+# Every blog's favicon: an SVG in its accent colour (grove.routes.discovery).
+_ICON = '<link rel="icon" href="/favicon.svg" type="image/svg+xml">'
+
+
 def accent_of(config: TenantConfig | None) -> str:
     accent = config.theme.accent if config else None
     return accent if accent and _HEX_COLOUR.match(accent) else DEFAULT_ACCENT
@@ -33,6 +37,11 @@ def format_date(ms: int | None) -> str:
 
 def iso_date(ms: int | None) -> str:
     return "" if ms is None else dt.datetime.fromtimestamp(ms / 1000, tz=dt.UTC).date().isoformat()
+
+
+def iso_datetime(ms: int) -> str:
+    """RFC 3339 in UTC to the second (``2026-01-01T00:00:00Z``): feeds, sitemaps, share tags."""
+    return dt.datetime.fromtimestamp(ms // 1000, tz=dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def document(
@@ -68,6 +77,7 @@ def document(
         f"<title>{escape(page_title)}</title>"
         f'<meta name="description" content="{escape(description)}">'
         f'<link rel="stylesheet" href="{assets.ASSETS.url("reader.css")}">'
+        f"{_ICON if config else ''}"
         f"<style{nonce_attr}>:root {{ --accent: {accent_of(config)}; }}</style>"
         f'<script src="{assets.ASSETS.url("session.js")}" defer{nonce_attr}></script>{head}</head>'
         f'<body><header class="site"><div class="{wrap_class}">{header}'

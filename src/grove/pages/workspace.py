@@ -18,16 +18,18 @@ from collections.abc import Sequence
 from typing import Literal
 from urllib.parse import quote
 
+from grove.accounts import MembershipRow, UserRow
 from grove.analytics import Summary
+from grove.cache_keys import list_path
 from grove.models import Role, TenantConfig
 from grove.pages import assets
 from grove.pages.escape import escape
 from grove.pages.layout import accent_of, document
-from grove.posts_store import WorkspaceRow
+from grove.posts_store import WorkspacePage
 from grove.tenant_rpc import DraftSummary
 from grove.tiers import StorageLocation
 
-Section = Literal["posts", "settings", "analytics", "editor"]
+Section = Literal["posts", "account", "settings", "analytics", "editor"]
 SIGN_IN_PATH = "/auth/sign-in"
 WIDE = "wrap wide"
 
@@ -49,7 +51,7 @@ _CURRENT = ' aria-current="page"'
 
 
 def _nav(role: Role, current: Section) -> str:
-    links: list[tuple[Section, str, str]] = [("posts", "/admin", "Posts")]
+    links: list[tuple[Section, str, str]] = [("posts", "/admin", "Posts"), ("account", "/admin/account", "Account")]
     if role == "owner":
         links.append(("settings", "/admin/settings", "Settings"))
         links.append(("analytics", "/admin/analytics", "Analytics"))
@@ -104,7 +106,7 @@ def _row(link: str, *meta: str) -> str:
 
 
 def dashboard_page(
-    config: TenantConfig, *, posts: list[WorkspaceRow], drafts: list[DraftSummary], nonce: str, role: Role, limit: int
+    config: TenantConfig, *, page: WorkspacePage, drafts: list[DraftSummary], nonce: str, role: Role
 ) -> str:
     new_post = (
         '<form id="new-post" class="inline-form"><label for="new-slug">New post</label>'
@@ -130,20 +132,81 @@ def dashboard_page(
             f'<span class="tier">{escape(TIER_LABELS.get(p["storage_location"], p["storage_location"]))}</span>',
             f'<a href="/blog/{escape(p["slug"])}">view</a>' if p["published_at_ms"] is not None else "",
         )
-        for p in posts
+        for p in page.posts
     )
-    more = (
-        f'<p class="meta">The {limit} most recently updated posts are shown.</p>' if len(posts) >= limit else ""
-    )
+    pager = _pager(page)
     main = (
         '<div class="heading"><h1>Posts</h1></div>'
         f"{new_post}"
         + (f'<section><h2>Drafts of new posts</h2><ul class="work-list" id="new-drafts">{draft_rows}</ul></section>' if drafts else "")
         + '<section><h2>All posts</h2>'
-        + (f'<ul class="work-list" id="posts">{post_rows}</ul>{more}' if posts else '<p class="meta" id="posts">No posts yet.</p>')
+        + (f'<ul class="work-list" id="posts">{post_rows}</ul>{pager}' if page.posts else '<p class="meta" id="posts">No posts yet.</p>')
         + "</section>"
     )
     return workspace_document(config, title="Posts", main=main, nonce=nonce, role=role, section="posts")
+
+
+def _pager(page: WorkspacePage) -> str:
+    """Links to the more recently and less recently updated pages (keyset cursors)."""
+    links: list[str] = []
+    if page.newer_cursor is not None:
+        links.append(f'<a rel="prev" href="{escape(list_path("/admin", None, page.newer_cursor))}">← More recent</a>')
+    if page.older_cursor is not None:
+        links.append(f'<a rel="next" href="{escape(list_path("/admin", None, page.older_cursor))}">Older →</a>')
+    return f'<nav class="pager" aria-label="More posts">{"".join(links)}</nav>' if links else ""
+
+
+# --- account --------------------------------------------------------------------------------
+
+
+def handoff_href(tenant: str, host_suffix: str, next_path: str = "/admin") -> str:
+    """A link that moves the session to ``{tenant}{host_suffix}`` without another email
+    (``GET /auth/handoff``, ``grove.routes.sign_in_routes``)."""
+    return f"/auth/handoff?to={quote(tenant + host_suffix, safe='.:')}&next={quote(next_path, safe='/')}"
+
+
+def account_page(
+    config: TenantConfig, *, user: UserRow, memberships: list[MembershipRow], here: str, host_suffix: str,
+    nonce: str, role: Role,
+) -> str:
+    """The writer's own things: display name (bylines, feeds, comments), the blogs they write
+    for (each a hand-off link to its workspace) and Meadow, and personal API tokens for this blog."""
+    blogs = "".join(
+        f'<li><a href="{escape("/admin" if m["tenant"] == here else handoff_href(m["tenant"], host_suffix))}"'
+        f'{_CURRENT if m["tenant"] == here else ""}>{escape(m["display_name"])}</a>'
+        f' <span class="meta">{escape(m["tenant"])} · {escape(m["role"])}</span></li>'
+        for m in memberships
+    )
+    meadow = f'<li><a href="{escape(handoff_href("meadow", host_suffix, "/"))}">Meadow</a> <span class="meta">the feed of the authors you follow</span></li>'
+    main = (
+        '<div class="heading"><h1>Account</h1></div>'
+        f'<p class="meta">Signed in as <strong>{escape(user["email"])}</strong>.</p>'
+        '<form id="profile" class="stacked" novalidate>'
+        '<label for="user-display-name">Your name</label>'
+        f'<input id="user-display-name" name="display_name" value="{escape(user["display_name"])}" maxlength="100" required'
+        ' autocomplete="name">'
+        '<span class="hint">Shown on your posts, in feeds and beside your comments.</span>'
+        '<p><button type="submit">Save name</button> <span id="profile-result" class="notice" role="status"></span></p>'
+        "</form>"
+        f'<section id="your-blogs"><h2>Your blogs</h2><ul class="member-list" id="blog-list">{blogs}{meadow}</ul>'
+        '<p class="meta">Moving to another blog keeps you signed in: no new email.</p></section>'
+        '<section id="tokens-section"><h2>API tokens for this blog</h2>'
+        '<p class="meta">For scripts and API clients (<code>Authorization: Bearer …</code>). A token is shown once.</p>'
+        '<form id="new-token" class="inline-form"><label for="token-label">Label</label>'
+        '<input id="token-label" name="label" maxlength="100" placeholder="laptop script" autocomplete="off">'
+        + _role_select("token-role", role)
+        + '<button type="submit">Create token</button></form>'
+        '<div id="token-created" class="notice" role="status" hidden></div>'
+        '<div id="tokens" data-state="loading"><p class="meta">Loading tokens…</p></div></section>'
+    )
+    return workspace_document(config, title="Account", main=main, nonce=nonce, role=role, section="account")
+
+
+def _role_select(element_id: str, role: Role) -> str:
+    """Roles up to the caller's own (a token or an invite can have at most that)."""
+    roles = ["author", "owner"] if role == "owner" else ["author"]
+    options = "".join(f'<option value="{r}">{r}</option>' for r in roles)
+    return f'<label for="{element_id}" class="visually-hidden">Role</label><select id="{element_id}" name="role">{options}</select>'
 
 
 # --- settings -------------------------------------------------------------------------------
@@ -165,6 +228,12 @@ def settings_page(config: TenantConfig, *, nonce: str) -> str:
         '<p><button type="submit">Save settings</button> <span id="settings-result" class="notice" role="status"></span></p>'
         "</form>"
         '<section id="members-section"><h2>Members</h2>'
+        '<form id="invite" class="inline-form" novalidate><label for="invite-email">Invite</label>'
+        '<input id="invite-email" name="email" type="email" placeholder="name@example.com" maxlength="320" required autocomplete="off">'
+        + _role_select("invite-role", "owner")
+        + '<button type="submit">Send invite</button>'
+        '<span class="hint">They get a sign-in link; signing in with that address makes them a member.</span></form>'
+        '<p id="members-result" class="notice" role="status" hidden></p>'
         '<div id="members" data-state="loading"><p class="meta">Loading members…</p></div></section>'
     )
     return workspace_document(config, title="Settings", main=main, nonce=nonce, role="owner", section="settings")

@@ -1,4 +1,8 @@
-"""Blogs, members and personal API tokens:
+"""The account, blogs, members and personal API tokens:
+
+- ``PATCH /api/me {"display_name"}`` (any signed-in account): the name bylines, feeds, share
+  previews and comments show; the cached copies that show the old one go
+  (``grove.invalidation.after_display_name_change``).
 
 - ``POST /api/blogs {"subdomain", "display_name"}`` (any signed-in account, on any host):
   claims a free subdomain (the tenant rules of ``grove.tenancy``, minus reserved names) and
@@ -16,7 +20,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from grove import accounts, mailer, sessions, sign_in
+from grove import accounts, invalidation, mailer, sessions, sign_in
 from grove.access import jwt_secret, require_owner, require_writer
 from grove.accounts import MemberRole
 from grove.addresses import normalize_email, origin_of, platform_host
@@ -34,6 +38,8 @@ from grove.models import (
     InviteSent,
     MemberList,
     MemberRemoved,
+    ProfileReply,
+    ProfileUpdate,
     TokenCreate,
     TokenCreated,
     TokenList,
@@ -41,8 +47,10 @@ from grove.models import (
 )
 from grove.pages.account import invite_email
 from grove.platform import Request, Response
+from grove.posts_store import read_authored_posts
 from grove.request_body import parse_model, read_json
 from grove.router import Router
+from grove.routes.sign_in_routes import VARY_CREDENTIALS
 from grove.routes.visit import open_visit
 from grove.tenancy import NO_BLOG_HERE, SUBDOMAIN_PATTERN, tenant_config
 
@@ -51,6 +59,7 @@ RESERVED_SUBDOMAINS = frozenset({"www", "meadow", "admin", "api", "static", "aut
 
 
 def register(router: Router) -> None:
+    router.add("PATCH", "/api/me", update_me, access="token", summary="Change the account's display name.", request=ProfileUpdate, response=ProfileReply)
     router.add("POST", "/api/blogs", create_blog, access="token", summary="Claim a free subdomain and own the new blog.", request=BlogCreate, response=BlogCreated, statuses=(201,))
     router.add("POST", "/api/members/invites", invite, access="owner", summary="Invite someone by email (a sign-in link).", request=InviteCreate, response=InviteSent, statuses=(202,))
     router.add("GET", "/api/members", list_members, access="owner", summary="The blog's members.", response=MemberList)
@@ -58,6 +67,19 @@ def register(router: Router) -> None:
     router.add("POST", "/api/tokens", create_token, access="writer", summary="A personal API token for this blog (shown once).", request=TokenCreate, response=TokenCreated, statuses=(201,))
     router.add("GET", "/api/tokens", list_tokens, access="writer", summary="The caller's personal API tokens for this blog.", response=TokenList)
     router.add("DELETE", "/api/tokens/{id}", revoke_token, access="writer", summary="Revoke a personal API token.", response=TokenRevoked)
+
+
+async def update_me(request: Request, env: Env, ctx: ExecutionContext) -> Response:
+    visit = await open_visit(request, env, ctx)
+    caller = visit.require_caller()
+    body = parse_model(ProfileUpdate, await read_json(request, visit.headers))
+    user = caller.user
+    changed = await accounts.rename_user(env.DB, user["id"], body.display_name)
+    if changed:
+        posts = await read_authored_posts(env.DB, user["id"], invalidation.NAME_CHANGE_MAX_POSTS)
+        await invalidation.after_display_name_change(env, visit.settings, posts)
+    reply = {"user": {"id": user["id"], "email": user["email"], "display_name": body.display_name}, "changed": changed}
+    return json_response(reply, headers={"vary": VARY_CREDENTIALS})
 
 
 async def create_blog(request: Request, env: Env, ctx: ExecutionContext) -> Response:

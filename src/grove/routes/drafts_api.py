@@ -206,7 +206,7 @@ async def publish_draft(request: Request, env: Env, ctx: ExecutionContext, slug:
     wanted = parse_model(DraftPublish, parse_json(body) if body.strip() else {}).version
     existing = await _post_at(env, tenant, slug)
     if existing is not None:
-        return await _publish_post_draft(visit.settings, env, tenant, existing, wanted)
+        return await _publish_post_draft(visit.settings, env, tenant, existing, wanted, claims.sub)
     stub = tenant_stub(env, tenant)
     found = await stub.get_draft(slug)
     if found["outcome"] != "found":
@@ -232,7 +232,9 @@ async def publish_draft(request: Request, env: Env, ctx: ExecutionContext, slug:
     return _published(post, created=created, draft_removed=removed["outcome"] == "deleted")
 
 
-async def _publish_post_draft(settings: Settings, env: Env, tenant: str, existing: PostRef, wanted: int | None) -> Response:
+async def _publish_post_draft(
+    settings: Settings, env: Env, tenant: str, existing: PostRef, wanted: int | None, editor_id: str
+) -> Response:
     slug = existing["slug"]
     stub = post_content_stub(env, tenant, existing["id"])
     found = await stub.get_draft(slug)
@@ -245,7 +247,7 @@ async def _publish_post_draft(settings: Settings, env: Env, tenant: str, existin
     if changes:
         # The post API's own validation of a partial update (a cleared title is a 422 naming it).
         changes = parse_model(PostUpdate, changes).changes()
-        post = await post_writes.update_existing(env, settings, tenant, slug, changes)
+        post = await post_writes.update_existing(env, settings, tenant, slug, changes, editor_id)
     else:
         unchanged = await read_post(env, tenant, slug)
         if unchanged is None:

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 from typing_extensions import TypedDict  # pydantic reads it on Python < 3.12 (the API document)
 
-from grove import rate_limit
+from grove import accounts, rate_limit
+from grove.authors import author_name
 from grove.bindings import Env, ExecutionContext
 from grove.cache_keys import post_key
 from grove.cache_policy import PRIVATE_NO_STORE, VARY_BY_CALLER
@@ -168,7 +169,16 @@ async def list_comments(request: Request, env: Env, ctx: ExecutionContext, slug:
     post = await _published(visit, slug)
     viewer = visit.claims.sub if visit.claims else None
     page = await _stub(env, post).list_comments(cursor, COMMENTS_PAGE_SIZE, viewer)
+    await _name(env, page["comments"])
     return json_response(page, headers=_PRIVATE)
+
+
+async def _name(env: Env, comments: list[Comment]) -> None:
+    """Give each comment its author's display name: one D1 query for the page (comments are
+    private, never cached: the name is the one of now; a deleted account shows its id)."""
+    names = await accounts.display_names(env.DB, [c["author_id"] for c in comments])
+    for comment in comments:
+        comment["author_name"] = author_name(comment["author_id"], names.get(comment["author_id"]))
 
 
 async def add_comment(request: Request, env: Env, ctx: ExecutionContext, slug: str) -> Response:
@@ -180,12 +190,15 @@ async def add_comment(request: Request, env: Env, ctx: ExecutionContext, slug: s
     html = render_markdown(body.markdown).html
     if len(body.markdown.encode("utf-8", "surrogatepass")) + len(html.encode("utf-8", "surrogatepass")) > COMMENT_MAX_STORED_BYTES:
         raise payload_too_large(COMMENT_MAX_STORED_BYTES)
+    # The commenter's name was read with their credential (grove.sessions): no query here.
+    name = author_name(claims.sub, visit.caller.user["display_name"] if visit.caller else None)
     reply = await _stub(env, post).add_comment(
-        {"user_id": claims.sub, "markdown": body.markdown, "html": html, "parent_id": body.parent_id}
+        {"user_id": claims.sub, "markdown": body.markdown, "html": html, "parent_id": body.parent_id, "author_name": name}
     )
     if reply["outcome"] == "no_parent":
         raise validation_error("parent_id", "parent_id: no comment with this id on this post")
     comment = reply["comment"]
+    comment["author_name"] = name
     return json_response(
         {"comment": comment}, status=201,
         headers={**_PRIVATE, "location": f"/api/posts/{slug}/comments/{comment['id']}"},
@@ -197,22 +210,24 @@ async def hide_comment(request: Request, env: Env, ctx: ExecutionContext, slug: 
     post = await _published(visit, slug, with_author=True)
     if not (claims.role == "owner" or claims.sub == post.author_id):
         raise forbidden("insufficient_role", "Hiding a comment needs the blog's owner or the post's author.")
-    return _moderated(await _stub(env, post).hide_comment(comment_id))
+    return await _moderated(env, await _stub(env, post).hide_comment(comment_id))
 
 
 async def delete_comment(request: Request, env: Env, ctx: ExecutionContext, slug: str, comment_id: str) -> Response:
     visit = await open_visit(request, env, ctx)
     claims = _caller(visit)
     post = await _published(visit, slug)
-    return _moderated(await _stub(env, post).delete_comment(comment_id, claims.sub))
+    return await _moderated(env, await _stub(env, post).delete_comment(comment_id, claims.sub))
 
 
-def _moderated(reply: ModerateReply) -> Response:
+async def _moderated(env: Env, reply: ModerateReply) -> Response:
     if reply["outcome"] == "missing":
         raise not_found("There is no such comment on this post.")
     if reply["outcome"] == "not_yours":
         raise forbidden("not_yours", "Only a comment's author can delete it.")
-    return json_response({"comment": reply["comment"]}, headers=_PRIVATE)
+    comment = reply["comment"]
+    await _name(env, [comment])
+    return json_response({"comment": comment}, headers=_PRIVATE)
 
 
 # --- views, presence, stats --------------------------------------------------------------------

@@ -35,9 +35,9 @@ async def create(request: Request, env: Env, ctx: ExecutionContext) -> Response:
 
 
 async def update(request: Request, env: Env, ctx: ExecutionContext, slug: str) -> Response:
-    visit, tenant, _ = await open_writer_visit(request, env, ctx)
+    visit, tenant, claims = await open_writer_visit(request, env, ctx)
     changes = parse_model(PostUpdate, await read_json(request, visit.headers)).changes()
-    post = await post_writes.update_existing(env, visit.settings, tenant, slug, changes)
+    post = await post_writes.update_existing(env, visit.settings, tenant, slug, changes, claims.sub)
     return json_response(post.model_dump())
 
 

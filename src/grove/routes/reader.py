@@ -1,9 +1,16 @@
 """Reader routes: ``/`` (tenant home), ``/blog`` (published posts, newest first, paginated),
-``/blog/{slug}`` (a post), and their JSON twins ``/api/posts`` and ``/api/posts/{slug}``.
+``/tags/{tag}`` (a tag's posts, the same way), ``/blog/{slug}`` (a post), and the JSON twins
+``/api/posts`` and ``/api/posts/{slug}``. ``grove.routes.discovery`` serves feeds, the sitemap,
+robots.txt and the favicon through the same read path (``serve``).
 
 Anonymous reads go edge cache -> tenant config -> KV -> D1/R2 and store what they built on
 the way back. A request with a valid token is answered ``private, no-store`` and never
 stored; writers of the tenant read D1 directly and also see drafts.
+
+Wrong turns: an old slug of a renamed post is a 301 to its slug now (until a post takes the old
+slug back); a 404 for a slug that could exist is kept in the Cache API for
+``NOT_FOUND_EDGE_TTL_S`` (no KV write, no D1 read per probe) and answered from there in the
+format each request asks for, so an HTML 404 never reaches an API client or the reverse.
 """
 
 from __future__ import annotations
@@ -26,27 +33,56 @@ from grove.cache_keys import (
     list_tag,
     post_key,
     post_tag,
+    tag_path,
+    tag_position,
     tenant_tag,
 )
 from grove.cache_policy import PageKind
 from grove.clock import now_ms
 from grove.errors import HttpError, not_found
-from grove.http import HTML_TYPE, JSON_TYPE, error_response, json_body, query_value
+from grove.http import HTML_TYPE, JSON_TYPE, error_response, html_response, json_body, query_value
 from grove.models import CachedPost, PostList, PostPage, PublicPost, TenantConfig
-from grove.pages.reader import ListLinks, blog_index_page, home_page, post_page
+from grove.negotiation import prefers_html
+from grove.pages.reader import (
+    ListLinks,
+    blog_index_page,
+    home_page,
+    message_page,
+    post_page,
+    tag_page,
+)
 from grove.pagination import CURSOR_MAX_CHARS, Cursor, parse_page_number
+from grove.path_params import TAG_MAX_CHARS, tag_from_path
 from grove.platform import Request, Response
-from grove.posts_store import ContentMissing, read_post, read_published_page
+from grove.posts_store import (
+    ContentMissing,
+    read_post_for_readers,
+    read_published_page,
+    redirect_target,
+)
 from grove.problems import page_problem
 from grove.router import QueryInt, QueryText, Router
 from grove.routes.visit import NO_BLOG_HERE, Visit, open_public_visit
-from grove.tiers import LIST_EDGE_TTL_S, LIST_KV_TTL_S, rule_for_location
+from grove.tiers import LIST_EDGE_TTL_S, LIST_KV_TTL_S, NOT_FOUND_EDGE_TTL_S, rule_for_location
 
 log = logging.getLogger("grove.reader")
 
 
 Format = Literal["html", "json"]
-Build = Callable[[TenantConfig, page_cache.Snapshot], Awaitable[serving.RenderedPage | None]]
+NO_POST_HERE = "There is no post at this address."
+# A redirect's lifetime in browsers and shared caches: short, since the old slug may be reused
+# (every reader-visible post write purges the list tag the redirect carries).
+MOVED_CACHE_CONTROL = "public, max-age=300"
+
+
+@dataclass(frozen=True)
+class Moved:
+    """The page lives at ``path`` now (301)."""
+
+    path: str
+
+
+Build = Callable[[TenantConfig, page_cache.Snapshot], Awaitable["serving.RenderedPage | Moved | None"]]
 
 
 @dataclass(frozen=True)
@@ -54,6 +90,8 @@ class View:
     kind: PageKind
     fmt: Format
     edge_path: str | None  # canonical Cache API path; None: this URL is not edge-cached
+    # A 404 here is kept in the Cache API briefly (a post's URL: a slug that could exist).
+    cache_missing: bool = False
 
 
 def register(router: Router) -> None:
@@ -61,11 +99,19 @@ def register(router: Router) -> None:
         "page": QueryInt(1, NUMBERED_PAGES, "One of the first list pages (10 posts each); deeper pages are reached by cursor."),
         "cursor": QueryText(CURSOR_MAX_CHARS, "An opaque position from a list's older/newer link (400 bad_cursor if malformed)."),
     }
+    blog_query = {**page, "tag": QueryText(TAG_MAX_CHARS, "A tag: answered with a 301 to that tag's page, /tags/{tag}.")}
     router.add("GET", "/", home, access="reader", summary="The blog's home page.", media="html")
-    router.add("GET", "/blog", blog_index, access="reader", summary="Published posts, newest first.", media="html", query=page)
-    router.add("GET", "/blog/{slug}", blog_post, access="reader", summary="A post's page.", media="html")
+    router.add(
+        "GET", "/blog", blog_index, access="reader", summary="Published posts, newest first.", media="html", query=blog_query,
+        statuses=(200, 301),
+    )
+    router.add("GET", "/tags/{tag}", tag_index, access="reader", summary="A tag's published posts, newest first.", media="html", query=page)
+    router.add("GET", "/blog/{slug}", blog_post, access="reader", summary="A post's page.", media="html", statuses=(200, 301))
     router.add("GET", "/api/posts", api_post_list, access="reader", summary="Published posts, newest first.", response=PostList, query=page)
-    router.add("GET", "/api/posts/{slug}", api_post, access="reader", summary="A post (writers: any status, with its source).", response=PublicPost)
+    router.add(
+        "GET", "/api/posts/{slug}", api_post, access="reader", summary="A post (writers: any status, with its source).",
+        response=PublicPost, statuses=(200, 301),
+    )
 
 
 # --- responses that are not pages -----------------------------------------------------------
@@ -84,11 +130,38 @@ def _not_found(visit: Visit, view: View, config: TenantConfig | None, message: s
 # --- the one read path ----------------------------------------------------------------------
 
 
+def _moved(path: str, cache_tags: tuple[str, ...] = ()) -> Response:
+    headers = {"location": path, "cache-control": MOVED_CACHE_CONTROL}
+    if cache_tags:
+        headers["cache-tag"] = ",".join(cache_tags)
+    return Response(None, status=301, headers=headers)
+
+
+async def _missing_from_edge(visit: Visit, view: View, hit: Response) -> Response:
+    """A cached 404, in the format this request asks for: the stored page is the HTML (or,
+    for a JSON route, the JSON) one; anyone else gets the other shape, built here."""
+    if view.fmt == "html" and prefers_html(visit.headers.get("accept")):
+        return html_response(await hit.text(), status=404)
+    return error_response(not_found(NO_POST_HERE))
+
+
 async def _edge_hit(visit: Visit, view: View, key: str) -> Response | None:
     hit = await page_cache.edge_lookup(key)
     if hit is None or not serving.is_current(hit):
         return None
-    return await serving.from_edge(hit, view.kind, visit.if_none_match)
+    if hit.status == 404:
+        return await _missing_from_edge(visit, view, hit)
+    return await serving.from_edge(hit, view.kind, visit.headers)
+
+
+def _store_missing(visit: Visit, view: View, config: TenantConfig, snapshot: page_cache.Snapshot, key: str) -> None:
+    tags = (tenant_tag(config.subdomain), list_tag(config.subdomain))
+    if view.fmt == "html":
+        body, content_type = message_page(config, title="Not found", message=NO_POST_HERE).encode("utf-8"), HTML_TYPE
+    else:
+        body, content_type = json_body(not_found(NO_POST_HERE).body()), JSON_TYPE
+    copy = serving.missing_copy(body, content_type, tags, NOT_FOUND_EDGE_TTL_S)
+    page_cache.edge_store_later(visit.env, visit.ctx, snapshot, key, copy)
 
 
 def _edge_key(visit: Visit, view: View, generation: page_cache.EdgeGeneration) -> str:
@@ -97,7 +170,8 @@ def _edge_key(visit: Visit, view: View, generation: page_cache.EdgeGeneration) -
     return edge_url(visit.tenant, visit.settings.root_domain, view.edge_path, version)
 
 
-async def _serve(visit: Visit, view: View, build: Build) -> Response:
+async def serve(visit: Visit, view: View, build: Build) -> Response:
+    """The one read path of every public GET (see the module docstring)."""
     if visit.tenant is None:
         return _not_found(visit, view, None, NO_BLOG_HERE)
     cacheable = visit.claims is None and visit.settings.cache_enabled and view.edge_path is not None
@@ -120,17 +194,22 @@ async def _serve(visit: Visit, view: View, build: Build) -> Response:
         log.error("500 for %s: %s", visit.request.url, exc)
         error = HttpError(500, "content_missing", "This post's content is missing from storage. The error has been logged.")
         return _problem(visit, view, config, error, "Something went wrong")
+    if isinstance(page, Moved):
+        # The list tag: a post that takes the old slug back purges it from the CDN.
+        return _moved(page.path, (tenant_tag(config.subdomain), list_tag(config.subdomain)))
     if page is None:
-        return _not_found(visit, view, config, "There is no post at this address.")
+        if generation is not None and view.cache_missing:
+            _store_missing(visit, view, config, snapshot, _edge_key(visit, view, generation))
+        return _not_found(visit, view, config, NO_POST_HERE)
     if visit.claims is not None:
-        return serving.private_response(page, visit.if_none_match)
+        return serving.private_response(page, visit.headers)
     if generation is not None:
         key = _edge_key(visit, view, generation)
         page_cache.edge_store_later(visit.env, visit.ctx, snapshot, key, serving.edge_copy(page))
-    return serving.public_response(page, visit.if_none_match)
+    return serving.public_response(page, visit.headers)
 
 
-async def _cached(
+async def cached(
     visit: Visit, snapshot: page_cache.Snapshot, key: str | None, load: Callable[[], Awaitable[page_cache.Loaded]]
 ) -> JsonValue:
     """Through KV when KV copies are on and the data has a key, else straight from the source."""
@@ -143,23 +222,49 @@ async def _cached(
 # --- data -----------------------------------------------------------------------------------
 
 
+async def _load_post(env: Env, tenant: str, slug: str) -> CachedPost | None:
+    """The post at ``slug`` with its neighbours, or where it moved; None: nothing there."""
+    found = await read_post_for_readers(env, tenant, slug)
+    if found is not None:
+        post, neighbours = found
+        return CachedPost.of(post, neighbours)
+    moved_to = await redirect_target(env.DB, tenant, slug)
+    return None if moved_to is None else CachedPost(moved_to=moved_to)
+
+
 async def _load_public_post(env: Env, tenant: str, slug: str) -> page_cache.Loaded:
-    cached = CachedPost.of(await read_post(env, tenant, slug))
-    return cached.model_dump(), cached.kv_ttl_s()
+    loaded = await _load_post(env, tenant, slug)
+    if loaded is None:
+        # Nothing at this slug, ever: no KV copy (TTL 0). The 404's own edge copy spares the
+        # next probes D1, and crawlers probing made-up slugs cost no KV writes at all.
+        return CachedPost().model_dump(), 0
+    return loaded.model_dump(), loaded.kv_ttl_s()
 
 
-async def _post(visit: Visit, slug: str, snapshot: page_cache.Snapshot) -> tuple[PublicPost, int] | None:
-    """The post and its edge TTL; writers get any status straight from D1."""
+@dataclass(frozen=True)
+class FoundPost:
+    post: PublicPost
+    cached: CachedPost
+    edge_ttl_s: int
+
+
+async def _post(visit: Visit, slug: str, snapshot: page_cache.Snapshot) -> FoundPost | Moved | None:
+    """The post and its edge TTL, or where it moved; writers get any status straight from D1."""
     tenant = visit.require_tenant()
     if is_writer(visit.claims, tenant):
-        post = await read_post(visit.env, tenant, slug)
-        return None if post is None else (post, 0)
-    loaded = await _cached(visit, snapshot, post_key(tenant, slug), lambda: _load_public_post(visit.env, tenant, slug))
-    cached = CachedPost.model_validate(loaded)
-    if cached.post is None or cached.storage_location is None:
+        found = await read_post_for_readers(visit.env, tenant, slug)
+        if found is not None:  # a draft too
+            return FoundPost(found[0], CachedPost(neighbours=found[1]), 0)
+        moved_to = await redirect_target(visit.env.DB, tenant, slug)
+        return None if moved_to is None else Moved(moved_to)
+    loaded = await cached(visit, snapshot, post_key(tenant, slug), lambda: _load_public_post(visit.env, tenant, slug))
+    copy = CachedPost.model_validate(loaded)
+    if copy.moved_to is not None:
+        return Moved(copy.moved_to)
+    if copy.post is None or copy.storage_location is None:
         return None
-    edge_ttl_s = rule_for_location(cached.storage_location).edge_ttl_s
-    return cached.post, page_cache.edge_ttl_after_writes(snapshot, edge_ttl_s, now_ms())
+    edge_ttl_s = rule_for_location(copy.storage_location).edge_ttl_s
+    return FoundPost(copy.post, copy, page_cache.edge_ttl_after_writes(snapshot, edge_ttl_s, now_ms()))
 
 
 @dataclass(frozen=True)
@@ -186,16 +291,17 @@ def _list_position(request: Request, base: str) -> ListPosition | None:
     return None if page is None else ListPosition(page, None, None)
 
 
-async def _page_of_posts(visit: Visit, position: ListPosition, snapshot: page_cache.Snapshot) -> PostPage:
+async def _page_of_posts(visit: Visit, position: ListPosition, snapshot: page_cache.Snapshot, tag: str | None) -> PostPage:
     tenant = visit.require_tenant()
 
     async def load() -> page_cache.Loaded:
-        page = await read_published_page(visit.env.DB, tenant, PAGE_SIZE, cursor=position.cursor, page=position.page)
+        page = await read_published_page(visit.env.DB, tenant, PAGE_SIZE, cursor=position.cursor, page=position.page, tag=tag)
         return page.model_dump(), LIST_KV_TTL_S
 
     # Keyed by the cache stamp, which every post write moves: no write has to delete lists.
-    key = list_key(tenant, snapshot.stamp or "0", position.kv_position())
-    return PostPage.model_validate(await _cached(visit, snapshot, key, load))
+    where = position.kv_position() if tag is None else tag_position(tag, position.kv_position())
+    key = list_key(tenant, snapshot.stamp or "0", where)
+    return PostPage.model_validate(await cached(visit, snapshot, key, load))
 
 
 def _list_links(base: str, position: ListPosition, posts: PostPage) -> ListLinks:
@@ -224,21 +330,27 @@ def _rendered(view: View, body: str | bytes, tags: tuple[str, ...], edge_ttl_s: 
 async def _post_view(request: Request, env: Env, ctx: ExecutionContext, slug: str, fmt: Format) -> Response:
     visit = await open_public_visit(request, env, ctx)
     base = "/blog" if fmt == "html" else "/api/posts"
-    view = View(PageKind.POST, fmt, f"{base}/{slug}")
+    view = View(PageKind.POST, fmt, f"{base}/{slug}", cache_missing=True)
 
-    async def build(config: TenantConfig, snapshot: page_cache.Snapshot) -> serving.RenderedPage | None:
+    async def build(config: TenantConfig, snapshot: page_cache.Snapshot) -> serving.RenderedPage | Moved | None:
         found = await _post(visit, slug, snapshot)
-        if found is None:
-            return None
-        post, edge_ttl_s = found
+        if found is None or isinstance(found, Moved):
+            return None if found is None else Moved(f"{base}/{found.path}")
+        post = found.post
         tags = (tenant_tag(config.subdomain), post_tag(config.subdomain, post.id))
-        body = post_page(config, post) if fmt == "html" else json_body(post.model_dump())
-        return _rendered(view, body, tags, edge_ttl_s)
+        if fmt == "html":
+            origin = visit.settings.site_origin(config.subdomain)
+            body: str | bytes = post_page(config, post, found.cached.neighbours, origin=origin)
+        else:
+            body = json_body(post.model_dump())
+        return _rendered(view, body, tags, found.edge_ttl_s)
 
-    return await _serve(visit, view, build)
+    return await serve(visit, view, build)
 
 
-async def _list_view(request: Request, env: Env, ctx: ExecutionContext, base: str, fmt: Format) -> Response:
+async def _list_view(
+    request: Request, env: Env, ctx: ExecutionContext, base: str, fmt: Format, tag: str | None = None
+) -> Response:
     visit = await open_public_visit(request, env, ctx)
     try:
         position = _list_position(request, base)
@@ -246,25 +358,29 @@ async def _list_view(request: Request, env: Env, ctx: ExecutionContext, base: st
         return _problem(visit, View(PageKind.LIST, fmt, None), None, error, "Bad request")
     if position is None:
         return _not_found(visit, View(PageKind.LIST, fmt, None), None, "There is no such page.")
-    view = View(PageKind.LIST, fmt, list_path(base, position.page, position.raw_cursor))
+    path = list_path(base, position.page, position.raw_cursor)
+    view = View(PageKind.LIST, fmt, path)
 
     async def build(config: TenantConfig, snapshot: page_cache.Snapshot) -> serving.RenderedPage | None:
-        posts = await _page_of_posts(visit, position, snapshot)
-        if position.page != 1 and not posts.posts:
+        posts = await _page_of_posts(visit, position, snapshot, tag)
+        if (position.page != 1 or tag is not None) and not posts.posts:
             return None
         links = _list_links(base, position, posts)
+        origin = visit.settings.site_origin(config.subdomain)
         if fmt == "json":
             numbered_next = position.page is not None and position.page < NUMBERED_PAGES and posts.has_more
             next_page = position.page + 1 if numbered_next and position.page is not None else None
             body: str | bytes = json_body({**posts.model_dump(), "next_page": next_page, "older": links.older, "newer": links.newer})
+        elif tag is not None:
+            body = tag_page(config, tag, posts.posts, page=position.page, links=links, origin=origin, path=path)
         elif base == "/":
-            body = home_page(config, posts.posts[:HOME_POSTS], more=len(posts.posts) > HOME_POSTS or posts.has_more)
+            body = home_page(config, posts.posts[:HOME_POSTS], more=len(posts.posts) > HOME_POSTS or posts.has_more, origin=origin)
         else:
-            body = blog_index_page(config, posts.posts, page=position.page, links=links)
+            body = blog_index_page(config, posts.posts, page=position.page, links=links, origin=origin, path=path)
         tags = (tenant_tag(config.subdomain), list_tag(config.subdomain))
         return _rendered(view, body, tags, LIST_EDGE_TTL_S)
 
-    return await _serve(visit, view, build)
+    return await serve(visit, view, build)
 
 
 async def home(request: Request, env: Env, ctx: ExecutionContext) -> Response:
@@ -272,7 +388,21 @@ async def home(request: Request, env: Env, ctx: ExecutionContext) -> Response:
 
 
 async def blog_index(request: Request, env: Env, ctx: ExecutionContext) -> Response:
+    raw_tag = query_value(request, "tag")
+    if raw_tag is not None:
+        # /blog?tag=x is the tag's page: one URL per page, for caches and for readers.
+        tag = raw_tag.strip()
+        if not 1 <= len(tag) <= TAG_MAX_CHARS:
+            return page_problem(not_found("There is no such tag."), request.headers.get("accept"))
+        return _moved(tag_path(tag))
     return await _list_view(request, env, ctx, "/blog", "html")
+
+
+async def tag_index(request: Request, env: Env, ctx: ExecutionContext, tag: str) -> Response:
+    name = tag_from_path(tag)
+    if name is None:  # the router checked the rule already
+        return page_problem(not_found("There is no such tag."), request.headers.get("accept"))
+    return await _list_view(request, env, ctx, tag_path(name), "html", tag=name)
 
 
 async def api_post_list(request: Request, env: Env, ctx: ExecutionContext) -> Response:

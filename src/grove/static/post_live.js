@@ -78,8 +78,12 @@
       (parent ? parent.querySelector(":scope > ol.replies") : list).append(node);
     }
     if (comment.mine) node.dataset.mine = "1";
+    // The author's display name (the server adds it; a moderation broadcast carries only the
+    // id, so a comment keeps the name it was shown with).
+    if (comment.author_name) node.dataset.author = comment.author_name;
+    const who = node.dataset.author || comment.author_id;
     const [meta, body] = node.children;
-    meta.replaceChildren(comment.author_id + " · " + new Date(comment.created_at_ms).toLocaleString());
+    meta.replaceChildren(who + " · " + new Date(comment.created_at_ms).toLocaleString());
     if (comment.state === "visible") body.innerHTML = comment.html;
     else body.replaceChildren(el("em", { textContent: comment.state === "deleted" ? "Deleted." : "Hidden by the author." }));
     if (comment.mine && comment.state === "visible") {
@@ -90,7 +94,7 @@
     }
     if (signedIn() && comment.state === "visible") {
       const reply = el("button", { type: "button", className: "link", textContent: "Reply" });
-      reply.addEventListener("click", () => { form.dataset.parent = comment.id; text.focus(); status.textContent = "Replying to " + comment.author_id; });
+      reply.addEventListener("click", () => { form.dataset.parent = comment.id; text.focus(); status.textContent = "Replying to " + who; });
       meta.append(" · ", reply);
     }
   }

@@ -113,34 +113,129 @@
     });
   }
 
-  // --- settings: members (GET /api/members) --------------------------------------------------
+  // A list that loads from the API into `box` (data-state: loading, loaded, error), with the
+  // refusal said in words.
+  async function loadInto(box, url, render) {
+    let reply;
+    try { reply = await api("GET", url); } catch (e) { reply = null; }
+    const note = document.createElement("p");
+    note.className = "notice";
+    if (reply === null || !reply.ok) {
+      const why = reply === null ? { text: "Could not be loaded (offline)." } : explain(reply);
+      say(note, "error", why.text, why.signIn ? signInUrl() : null);
+      box.replaceChildren(note); box.dataset.state = "error"; return;
+    }
+    box.replaceChildren(render(reply.data));
+    box.dataset.state = "loaded";
+  }
+  function item(text, button) {
+    const li = document.createElement("li");
+    const who = document.createElement("span");
+    who.className = "who"; who.textContent = text;
+    li.append(who);
+    if (button) li.append(button);
+    return li;
+  }
+  function linkButton(label, onClick) {
+    const b = document.createElement("button");
+    b.type = "button"; b.className = "link"; b.textContent = label;
+    b.addEventListener("click", () => onClick(b));
+    return b;
+  }
+
+  // --- settings: members (invite, list, remove; owners only) ---------------------------------
   const members = $("members");
   if (members) {
-    (async () => {
-      let reply;
-      try { reply = await api("GET", "/api/members"); } catch (e) { reply = null; }
-      const box = document.createElement("p");
-      box.className = "notice";
-      if (reply === null) { say(box, "error", "Members could not be loaded (offline)."); members.replaceChildren(box); members.dataset.state = "error"; return; }
-      if (reply.status === 404 || reply.status === 405) {
-        say(box, "info", "Member management is not available on this server yet.");
-        members.replaceChildren(box); members.dataset.state = "unavailable"; return;
+    const result = $("members-result");
+    const report = (reply, ok) => {
+      if (reply.ok) { say(result, "ok", ok); return; }
+      const error = (reply.data && reply.data.error) || {};
+      if (error.code === "last_owner") { say(result, "error", "The blog's last owner cannot be removed."); return; }
+      if (reply.status === 422 && error.field === "email") { say(result, "error", "That is not an email address we can send to."); return; }
+      const why = explain(reply);
+      say(result, "error", why.text, why.signIn ? signInUrl() : null);
+    };
+    const load = () => loadInto(members, "/api/members", (data) => {
+      const list = document.createElement("ul");
+      list.className = "member-list";
+      for (const m of data.members || []) {
+        const remove = linkButton("Remove", async (b) => {
+          if (!confirm("Remove " + (m.display_name || m.email) + " from this blog?")) return;
+          b.disabled = true;
+          const reply = await api("DELETE", "/api/members/" + encodeURIComponent(m.user_id));
+          report(reply, "Removed " + (m.display_name || m.email) + ".");
+          load();
+        });
+        list.append(item(m.display_name + " <" + m.email + "> · " + m.role, remove));
       }
-      if (!reply.ok) {
-        const why = explain(reply);
-        say(box, "error", why.text, why.signIn ? signInUrl() : null);
-        members.replaceChildren(box); members.dataset.state = "error"; return;
+      return list;
+    });
+    load();
+    $("invite").addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const email = $("invite-email").value.trim();
+      if (!email) { say(result, "error", "Type the address to invite."); return; }
+      let reply;
+      try { reply = await api("POST", "/api/members/invites", { email, role: $("invite-role").value }); }
+      catch (err) { say(result, "error", "Offline: not sent."); return; }
+      report(reply, "Invitation sent to " + email + ".");
+      if (reply.ok) $("invite-email").value = "";
+    });
+  }
+
+  // --- account: display name -----------------------------------------------------------------
+  const profile = $("profile");
+  if (profile) {
+    const result = $("profile-result");
+    profile.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const name = $("user-display-name").value.trim();
+      if (!name) { say(result, "error", "Your name needs 1 to 100 characters."); return; }
+      let reply;
+      try { reply = await api("PATCH", "/api/me", { display_name: name }); } catch (err) { say(result, "error", "Offline: not saved."); return; }
+      if (reply.ok) { say(result, "ok", "Saved."); return; }
+      const why = reply.status === 422 ? { text: "Your name needs 1 to 100 characters." } : explain(reply);
+      say(result, "error", why.text, why.signIn ? signInUrl() : null);
+    });
+  }
+
+  // --- account: personal API tokens ----------------------------------------------------------
+  const tokens = $("tokens");
+  if (tokens) {
+    const created = $("token-created");
+    const load = () => loadInto(tokens, "/api/tokens", (data) => {
+      if (!(data.tokens || []).length) {
+        const none = document.createElement("p");
+        none.className = "meta"; none.textContent = "No tokens yet.";
+        return none;
       }
       const list = document.createElement("ul");
       list.className = "member-list";
-      for (const m of (reply.data && reply.data.members) || []) {
-        const item = document.createElement("li");
-        const who = m.display_name || m.email || m.user_id || "?";
-        item.textContent = who + (m.email && m.display_name ? " <" + m.email + ">" : "") + " · " + (m.role || "");
-        list.append(item);
+      for (const t of data.tokens) {
+        const label = (t.label || "(no label)") + " · " + t.role + " · until " + new Date(t.expires_at_ms).toLocaleDateString();
+        if (t.revoked_at_ms) { list.append(item(label + " · revoked")); continue; }
+        list.append(item(label, linkButton("Revoke", async (b) => {
+          b.disabled = true;
+          const reply = await api("DELETE", "/api/tokens/" + encodeURIComponent(t.id));
+          if (!reply.ok) { const why = explain(reply); say(created, "error", why.text, why.signIn ? signInUrl() : null); }
+          load();
+        })));
       }
-      members.replaceChildren(list);
-      members.dataset.state = "loaded";
-    })();
+      return list;
+    });
+    load();
+    $("new-token").addEventListener("submit", async (e) => {
+      e.preventDefault();
+      let reply;
+      try { reply = await api("POST", "/api/tokens", { label: $("token-label").value.trim(), role: $("token-role").value }); }
+      catch (err) { say(created, "error", "Offline: no token made."); return; }
+      if (!reply.ok) { const why = explain(reply); say(created, "error", why.text, why.signIn ? signInUrl() : null); return; }
+      say(created, "ok", "Your new token (copy it now: it is not shown again):");
+      const code = document.createElement("code");
+      code.id = "token-value"; code.textContent = reply.data.token;
+      created.append(code);
+      $("token-label").value = "";
+      load();
+    });
   }
 })();
