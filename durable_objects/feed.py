@@ -11,6 +11,14 @@ Reads as schema, then RPC, then alarm:
   paged by rank (``grove.feed_cursors``), kept ``RELEVANCE_SNAPSHOT_TTL_MS``.
 - ``feed_state``: ``built_at_ms`` (absent: never built, or built partially) and the activity
   times the alarm reports to D1 ``feed_activity``.
+- ``pull_authors``: followed authors served by pull (``grove.fanout``): their posts are not
+  pushed here; a first page (either order) reads each one's ``AuthorPostsDO`` (one RPC each,
+  at most ``PULL_SOURCES_MAX``, the most recently followed first) and replaces that author's
+  items with what it holds, so the rest of the feed's machinery (keyset, snapshots, trim) is
+  the same for pushed and pulled items. Cursor pages do not pull again: paging stays stable.
+
+A feed last read more than ``FEED_STALE_AFTER_MS`` ago may have been skipped by the push
+(inactive followers get none) and rebuilds on return.
 
 A load of a built feed reads only this object's SQLite. A feed that was never built (or whose
 last rebuild failed) rebuilds from D1 on its next load, inside ``exclusive`` so concurrent
@@ -20,14 +28,15 @@ what the object has and ``partial: true``.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-from typing import TYPE_CHECKING, Any, TypedDict, cast
+from typing import TYPE_CHECKING, TypedDict, cast
 
 from durable_objects.base import GroveDurableObject
 from grove.clock import now_ms
 from grove.feed_cursors import FeedSort, RecentCursor, RelevanceCursor, decode_feed_cursor
-from grove.feed_d1 import author_posts, rebuild_reads
+from grove.feed_d1 import author_posts, is_pull_author, rebuild_reads
 from grove.feed_rpc import (
     AuthorRemoved,
     CursorExpired,
@@ -39,18 +48,19 @@ from grove.feed_rpc import (
 )
 from grove.ids import new_id
 from grove.meadow_policy import (
+    ACTIVITY_REPORT_MS,
     BACKFILL_MAX_POSTS,
     FEED_MAX_ITEMS,
+    FEED_STALE_AFTER_MS,
+    PULL_POSTS_PER_SOURCE,
+    PULL_SOURCES_MAX,
     RELEVANCE_SNAPSHOT_TTL_MS,
     RELEVANCE_SNAPSHOTS_KEPT,
+    author_object_name,
     user_of_feed,
 )
-from grove.tiers import DAY_MS
 
 log = logging.getLogger("grove.feed")
-
-# The alarm tells D1 the feed is in use at most this often (fan-out reads it: grove.fanout).
-ACTIVITY_REPORT_MS = DAY_MS
 
 
 class _ItemRow(TypedDict):
@@ -72,6 +82,10 @@ class _MaybeRow(TypedDict):
 
 class _CountRow(TypedDict):
     n: int
+
+
+class _AuthorRow(TypedDict):
+    author_id: str
 
 
 class FeedDO(GroveDurableObject):
@@ -105,6 +119,7 @@ class FeedDO(GroveDurableObject):
              key TEXT PRIMARY KEY,           -- built_at_ms, read_at_ms, reported_at_ms
              value INTEGER NOT NULL
            )""",
+        "CREATE TABLE IF NOT EXISTS pull_authors (author_id TEXT PRIMARY KEY)",
     )
 
     # --- RPC ------------------------------------------------------------------------------
@@ -113,8 +128,14 @@ class FeedDO(GroveDurableObject):
         """One page of the feed, newest first (``recent``) or by a relevance snapshot."""
         order: FeedSort = "relevance" if sort == "relevance" else "recent"
         decoded = None if cursor is None else decode_feed_cursor(cursor, order)
-        partial = not await self._ensure_built()
         now = now_ms()
+        read_at_ms = self._state("read_at_ms")
+        if read_at_ms is not None and now - read_at_ms > FEED_STALE_AFTER_MS:
+            # Away long enough to have been skipped by the push: rebuild from D1 once.
+            self.sql.exec("DELETE FROM feed_state WHERE key = 'built_at_ms'")
+        partial = not await self._ensure_built()
+        if decoded is None:
+            partial = not await self._pull() or partial
         self._set_state("read_at_ms", now)
         await self.schedule_alarm_by(self._next_alarm_ms(now))
         if isinstance(decoded, RelevanceCursor) or (decoded is None and order == "relevance"):
@@ -134,7 +155,10 @@ class FeedDO(GroveDurableObject):
             "INSERT INTO following (author_id, followed_at_ms) VALUES (?, ?) ON CONFLICT (author_id) DO NOTHING",
             author_id, followed_at_ms,
         )
-        if self._state("built_at_ms") is not None:
+        if await is_pull_author(self.env.DB, author_id):
+            self.sql.exec("INSERT INTO pull_authors (author_id) VALUES (?) ON CONFLICT DO NOTHING", author_id)
+            await self._pull_from([author_id])
+        elif self._state("built_at_ms") is not None:
             newer_than_ms = self._oldest_kept_ms() if self._count() >= FEED_MAX_ITEMS else -1
             posts = await author_posts(self.env.DB, author_id, newer_than_ms=newer_than_ms, limit=BACKFILL_MAX_POSTS)
             self._upsert(posts)
@@ -147,6 +171,15 @@ class FeedDO(GroveDurableObject):
     async def unfollow(self, author_id: str) -> AuthorRemoved:
         """Forget the author and remove every item of theirs at once."""
         self.sql.exec("DELETE FROM following WHERE author_id = ?", author_id)
+        self.sql.exec("DELETE FROM pull_authors WHERE author_id = ?", author_id)
+        removed = self._count_where("author_id = ?", author_id)
+        self.sql.exec("DELETE FROM items WHERE author_id = ?", author_id)
+        return {"removed": removed}
+
+    async def mark_pull(self, author_id: str) -> AuthorRemoved:
+        """The author is served by pull from now on: drop the copies pushed earlier (the next
+        first page reads the author's store instead)."""
+        self.sql.exec("INSERT INTO pull_authors (author_id) VALUES (?) ON CONFLICT DO NOTHING", author_id)
         removed = self._count_where("author_id = ?", author_id)
         self.sql.exec("DELETE FROM items WHERE author_id = ?", author_id)
         return {"removed": removed}
@@ -201,21 +234,49 @@ class FeedDO(GroveDurableObject):
         except Exception:
             log.exception("feed rebuild for %s failed; answering partially", user_id)
             return False
-        followed = {row["author_id"] for row in follows}
         self.sql.exec("DELETE FROM following")
+        self.sql.exec("DELETE FROM pull_authors")
         for row in follows:
             self.sql.exec("INSERT INTO following (author_id, followed_at_ms) VALUES (?, ?)", row["author_id"], row["followed_at_ms"])
-        # Items pushed earlier by authors no longer followed go; the rest is refreshed.
-        for author in self._authors_in_items() - followed:
-            self.sql.exec("DELETE FROM items WHERE author_id = ?", author)
+            if row["pull"]:
+                self.sql.exec("INSERT INTO pull_authors (author_id) VALUES (?)", row["author_id"])
+        # D1 is the whole truth at a rebuild: copies of posts unpublished or deleted while the
+        # feed was skipped by the push (inactive), or of authors no longer followed, go; pull
+        # authors' items come back from their stores on the next first page.
+        self.sql.exec("DELETE FROM items")
         self._upsert(items)
         self._trim()
         self._set_state("built_at_ms", now_ms())
         return True
 
-    def _authors_in_items(self) -> set[str]:
-        rows: list[dict[str, Any]] = self.sql.exec("SELECT DISTINCT author_id FROM items").toArray()
-        return {str(row["author_id"]) for row in rows}
+    async def _pull(self) -> bool:
+        """Refresh the items of the followed pull authors; False when a store did not answer
+        (its earlier copies stay)."""
+        rows: list[_AuthorRow] = self.sql.exec(
+            "SELECT p.author_id FROM pull_authors p JOIN following f ON f.author_id = p.author_id"
+            " ORDER BY f.followed_at_ms DESC, p.author_id LIMIT ?",
+            PULL_SOURCES_MAX,
+        ).toArray()
+        return await self._pull_from([row["author_id"] for row in rows])
+
+    async def _pull_from(self, authors: list[str]) -> bool:
+        if not authors:
+            return True
+        namespace = self.env.AUTHOR_POSTS
+        replies = await asyncio.gather(
+            *(namespace.get(namespace.idFromName(author_object_name(a))).recent(PULL_POSTS_PER_SOURCE) for a in authors),
+            return_exceptions=True,
+        )
+        complete = True
+        for author, reply in zip(authors, replies, strict=True):
+            if isinstance(reply, BaseException):
+                log.warning("pull from %s failed: %s", author, reply)
+                complete = False
+                continue
+            self.sql.exec("DELETE FROM items WHERE author_id = ?", author)
+            self._upsert(reply)
+        self._trim()
+        return complete
 
     def _upsert(self, items: list[FeedItem]) -> int:
         added = 0

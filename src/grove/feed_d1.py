@@ -30,12 +30,17 @@ _BY_AUTHOR = (
     f"{_ITEM_COLUMNS} WHERE p.author_id = ?1 AND p.status = 'published'"
     f" AND p.published_at_ms > ?2{_NEWEST_FIRST}"
 )
+# Pull authors' posts are read from their stores at load time, never copied in.
 _BY_FOLLOWER = (
-    f"{_ITEM_COLUMNS} WHERE p.author_id IN (SELECT author_id FROM follows WHERE follower_id = ?1)"
+    f"{_ITEM_COLUMNS} WHERE p.author_id IN (SELECT author_id FROM follows WHERE follower_id = ?1"
+    " AND author_id NOT IN (SELECT author_id FROM meadow_pull_authors))"
     f" AND p.status = 'published' AND p.published_at_ms > ?2{_NEWEST_FIRST}"
 )
 _BY_POST = f"{_ITEM_COLUMNS} WHERE p.id = ?1 AND p.status = 'published'"
-_FOLLOWED = "SELECT author_id, followed_at_ms FROM follows WHERE follower_id = ?1"
+_FOLLOWED = (
+    "SELECT f.author_id, f.followed_at_ms, (m.author_id IS NOT NULL) AS pull FROM follows f"
+    " LEFT JOIN meadow_pull_authors m ON m.author_id = f.author_id WHERE f.follower_id = ?1"
+)
 
 
 class ItemRow(TypedDict):
@@ -56,6 +61,11 @@ class ItemRow(TypedDict):
 class FollowedRow(TypedDict):
     author_id: str
     followed_at_ms: int
+    pull: int  # 1: served by pull (meadow_pull_authors)
+
+
+class _Flag(TypedDict):
+    found: int
 
 
 def item_of(row: ItemRow) -> FeedItem:
@@ -92,6 +102,11 @@ async def published_item(db: D1Database, post_id: str) -> FeedItem | None:
     select: D1PreparedStatement[ItemRow] = db.prepare(_BY_POST)
     row = await select.bind(post_id).first()
     return None if row is None else item_of(row)
+
+
+async def is_pull_author(db: D1Database, author_id: str) -> bool:
+    select: D1PreparedStatement[_Flag] = db.prepare("SELECT 1 AS found FROM meadow_pull_authors WHERE author_id = ?1")
+    return await select.bind(author_id).first() is not None
 
 
 async def rebuild_reads(db: D1Database, follower_id: str, *, limit: int) -> tuple[list[FollowedRow], list[FeedItem]]:

@@ -12,7 +12,6 @@ import pytest
 from grove import sessions
 from grove.feed_scoring import relevance_score
 from grove.meadow_policy import FEED_MAX_ITEMS, RELEVANCE_SNAPSHOT_TTL_MS, feed_object_name
-from local_runtime.bindings.d1 import D1Database
 
 pytestmark = pytest.mark.usefixtures("tenants")
 
@@ -38,20 +37,6 @@ def feed_stub(platform):
         return env.FEEDS.get(env.FEEDS.idFromName(feed_object_name(user_id)))
 
     return get
-
-
-@pytest.fixture
-def statements(monkeypatch) -> list[str]:
-    """Every D1 statement sent from here on, in order."""
-    sent: list[str] = []
-    execute = D1Database._execute
-
-    async def recording(self, queries):
-        sent.extend(query.sql for query in queries)
-        return await execute(self, queries)
-
-    monkeypatch.setattr(D1Database, "_execute", recording)
-    return sent
 
 
 def item(n: int, *, author: str = "ada", published_at_ms: int | None = None, reactions: int = 0) -> dict:
