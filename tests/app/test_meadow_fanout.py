@@ -137,7 +137,7 @@ async def test_an_inactive_follower_gets_no_push_and_rebuilds_on_return(client, 
     assert await feed_ids(client, rita) == [post["id"]]  # rebuilt from D1 on return
 
 
-async def test_a_poison_message_lands_in_the_dead_letter_queue_and_is_reported(platform, caplog):
+async def test_a_poison_message_lands_in_the_dead_letter_queue_and_is_reported(client, platform, caplog):
     env = platform.runtime.worker().env
     with caplog.at_level(logging.ERROR, logger="grove.fanout"):
         await env.MEADOW_FANOUT.send({"kind": "push", "post_id": "x"}, contentType="json")  # no followers
@@ -147,7 +147,9 @@ async def test_a_poison_message_lands_in_the_dead_letter_queue_and_is_reported(p
     assert stats.get("queue.dead_lettered") == 1 and stats.get("queue.retries") == 3
     assert platform.runtime.queues.depth("meadow-fanout") == 0
     assert "dead-lettered after" in caplog.text  # the dead-letter queue's consumer reports it
-    assert platform.runtime.queues.depth("meadow-fanout-dlq") == 0
+    reported = (await client.get("/__stats")).json()
+    assert reported["queue"]["dead_lettered"] == 1
+    assert reported["queue_depths"] == {"meadow-fanout": 0, "meadow-fanout-dlq": 0}
 
 
 async def test_a_failing_consumer_is_retried_and_nothing_is_lost(client, create_post, readers, platform, pushed):
