@@ -11,10 +11,17 @@
 3. Follow: one follow of an author with ``--posts-per-author`` posts; D1 rows read by its
    backfill.
 
-Fan-out figures (queue messages and FeedDO RPCs per published post) are not here: the Queues
-fan-out is not built yet.
+4. Fan-out (``grove.fanout``), run first so the loads above include a pull source: a post
+   published through the API by an author with ``--small-followers`` active followers (push)
+   and by one with ``--big-followers`` (over the threshold: pull; the reader of 1-3 follows
+   them too); the local Queues binding delivers on the simulated clock with the latency model;
+   counted per post: queue messages, Durable Object RPCs, D1 queries; measured on the simulated
+   clock: the time from the write's acknowledgement until the last follower's feed holds the
+   post (the local consumer runs one batch at a time and its RPCs one after another in modelled
+   time: an upper bound of production, where consumers and RPCs run concurrently).
 
     .venv/bin/python bench/meadow.py [--authors 20] [--posts-per-author 40] [--loads 400]
+        [--small-followers 1000] [--big-followers 100000]
 """
 
 from __future__ import annotations
@@ -37,10 +44,11 @@ install_paths(REPO_ROOT)  # the local `workers` SDK and the app's module root, b
 
 from grove import sessions  # noqa: E402
 from grove.auth import mint_token  # noqa: E402
-from grove.meadow_policy import FEED_MAX_ITEMS  # noqa: E402
+from grove.meadow_policy import FEED_MAX_ITEMS, feed_object_name  # noqa: E402
 from grove_dev.platform import Platform, start_platform  # noqa: E402
 from grove_dev.seed import create_tenant  # noqa: E402
 from local_runtime.bindings.d1 import D1Database  # noqa: E402
+from local_runtime.bindings.durable_objects import DurableObjectNamespace  # noqa: E402
 from local_runtime.clock import SimulatedClock  # noqa: E402
 from local_runtime.latency import LatencyProfile, RequestTrace  # noqa: E402
 
@@ -75,6 +83,25 @@ class StatementLog:
         D1Database._execute = recording  # type: ignore[method-assign]
 
 
+class ObjectCalls:
+    """Durable Object events delivered per class (RPCs, fetches, alarms), so a figure counts
+    the fan-out's calls to feeds and author stores and not other objects' background alarms."""
+
+    def __init__(self) -> None:
+        self.by_class: dict[str, int] = {}
+        deliver = DurableObjectNamespace._deliver
+        calls = self
+
+        async def counting(namespace: Any, slot: Any, invoke: Any) -> Any:
+            calls.by_class[namespace.class_name] = calls.by_class.get(namespace.class_name, 0) + 1
+            return await deliver(namespace, slot, invoke)
+
+        DurableObjectNamespace._deliver = counting  # type: ignore[method-assign]
+
+    def fanout(self) -> int:
+        return self.by_class.get("FeedDO", 0) + self.by_class.get("AuthorPostsDO", 0)
+
+
 def _pct(values: list[float], q: int) -> float:
     if len(values) < 2:
         return values[0] if values else 0.0
@@ -107,6 +134,62 @@ async def _seed(platform: Platform, authors: int, posts_per_author: int) -> None
     await db.batch(follows)
 
 
+async def _seed_followers(platform: Platform, author: str, followers: int, now_ms: int) -> None:
+    """``author`` (an owner of autumn) and ``followers`` readers following them, each with a
+    feed read just now (D1 ``feed_activity``), written in bulk (setup, not measured)."""
+    db = platform.runtime.d1()
+    await db.prepare("INSERT INTO users (id, email, display_name, created_at_ms) VALUES (?1, ?2, ?1, ?3)").bind(author, f"{author}@users.invalid", START_MS).run()
+    await db.prepare("INSERT INTO memberships (tenant, user_id, role, created_at_ms) VALUES ('autumn', ?1, 'owner', ?2)").bind(author, START_MS).run()
+    series = "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?2)"
+    await db.batch([
+        db.prepare(f"{series} INSERT INTO users (id, email, display_name, created_at_ms) SELECT ?1 || i, ?1 || i || '@users.invalid', ?1 || i, ?3 FROM n").bind(f"{author}-f", followers, START_MS),
+        db.prepare(f"{series} INSERT INTO follows (follower_id, author_id, followed_at_ms) SELECT ?1 || i, ?4, ?3 FROM n").bind(f"{author}-f", followers, START_MS, author),
+        db.prepare(f"{series} INSERT INTO feed_activity (user_id, active_at_ms) SELECT ?1 || i, ?3 FROM n").bind(f"{author}-f", followers, now_ms),
+    ])
+
+
+async def _fanout(platform: Platform, clock: SimulatedClock, calls: ObjectCalls, author: str, followers: int, *, pulled: bool) -> dict[str, Any]:
+    """Publish one post as ``author`` and follow its fan-out to the end (see the docstring).
+    ``pulled``: the author crossed the threshold earlier (the one-off marking of every
+    follower's feed is not this post's cost; docs/capacity.md counts it)."""
+    runtime = platform.runtime
+    stats = platform.services.stats
+    await _seed_followers(platform, author, followers, clock.now_ms())
+    if pulled:
+        await runtime.d1().prepare("INSERT INTO meadow_pull_authors (author_id, since_ms) VALUES (?1, ?2)").bind(author, START_MS).run()
+    token = mint_token(SECRET, sub=author, tenant="autumn", role="owner", ttl_s=3600, now_ms=clock.now_ms(), jti=uuid.uuid4().hex)
+    reply = await runtime.fetch(
+        "http://autumn.localhost/api/posts", method="POST", headers={"authorization": f"Bearer {token}", "content-type": "application/json"},
+        body=json.dumps({"title": f"News from {author}", "markdown": "Hello.", "status": "published"}),
+    )
+    post = json.loads(await reply.text())
+    assert reply.status == 201, post
+    await runtime.drain()
+    acknowledged_ms = clock.now_ms()
+    before = stats.snapshot()
+    before_sent = before["queue.messages_sent"] - 1  # the write's own message counts for the post
+    before_calls = calls.fanout()
+    while runtime.queues.depth("meadow-fanout") > 0:
+        await runtime.advance(100)
+    done_ms = clock.now_ms()
+    after = stats.snapshot()
+    rpcs = calls.fanout() - before_calls
+    env = runtime.worker().env
+    if followers <= 5_000:  # push: every follower's feed holds the post (checked, not counted)
+        for n in (0, followers - 1):
+            stub = env.FEEDS.get(env.FEEDS.idFromName(feed_object_name(f"{author}-f{n}")))
+            page = await stub.page("recent", None, 1)
+            assert page["outcome"] == "page" and page["page"]["items"][0]["post_id"] == post["id"], page
+        await runtime.advance(0)  # the alarms those loads set (activity reports) run now, not later
+    return {
+        "messages": after["queue.messages_sent"] - before_sent,
+        "rpcs": rpcs,
+        "d1_queries": after["d1.queries"] - before["d1.queries"],
+        "last_follower_s": round((done_ms - acknowledged_ms) / 1000, 1),
+        "dead_lettered": after["queue.dead_lettered"],
+    }
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="grove-bench-meadow-") as state:
         clock = SimulatedClock(START_MS + args.authors * args.posts_per_author * 60_000 + 60_000)
@@ -116,6 +199,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         try:
             await create_tenant(runtime, "autumn", "Autumn")
             await _seed(platform, args.authors, args.posts_per_author)
+
+            # 4. Fan-out of one post, push then pull; rita follows the pull author too.
+            calls = ObjectCalls()
+            small = await _fanout(platform, clock, calls, "pusher", args.small_followers, pulled=False)
+            big = await _fanout(platform, clock, calls, "star", args.big_followers, pulled=True)
+            db = runtime.d1()
+            await db.prepare("INSERT INTO follows (follower_id, author_id, followed_at_ms) VALUES ('rita', 'star', ?1)").bind(START_MS).run()
 
             log = StatementLog()
             # 1. The rebuild of a never-built feed.
@@ -188,6 +278,17 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "feed_load_modelled_ms_p95": round(_pct(modelled_ms[warm], 95), 2),
         "follow_backfilled": follow["backfilled"],
         "follow_backfill_d1_rows_read": follow_rows,
+        "fanout_small_followers": args.small_followers,
+        "fanout_big_followers": args.big_followers,
+        "fanout_rpcs_per_post_1k_followers": small["rpcs"],
+        "fanout_rpcs_per_post_100k_followers": big["rpcs"],
+        "fanout_queue_messages_per_post_1k_followers": small["messages"],
+        "fanout_queue_messages_per_post_100k_followers": big["messages"],
+        "fanout_d1_queries_per_post_1k_followers": small["d1_queries"],
+        "fanout_d1_queries_per_post_100k_followers": big["d1_queries"],
+        "fanout_last_follower_modelled_s_1k_followers": small["last_follower_s"],
+        "fanout_last_follower_modelled_s_100k_followers": big["last_follower_s"],
+        "fanout_dead_lettered": big["dead_lettered"],
     }
 
 
@@ -196,6 +297,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--authors", type=int, default=20)
     parser.add_argument("--posts-per-author", type=int, default=40)
     parser.add_argument("--loads", type=int, default=400)
+    parser.add_argument("--small-followers", type=int, default=1_000)
+    parser.add_argument("--big-followers", type=int, default=100_000)
     summary = asyncio.run(run(parser.parse_args(argv)))
     for key, value in summary.items():
         print(f"{key:36} {value}")

@@ -16,12 +16,12 @@ Fan-out (``grove.fanout``), the hybrid of the big feeds (seeds 001/002):
 - ``PULL_THRESHOLD_WRITES_PER_DAY``: an author whose followers x posting rate (posts a day,
   over the last ``POSTING_RATE_WINDOW_MS``, at least 1) exceeds this is served by *pull*: their
   posts go to one per-author store (``AuthorPostsDO``) that followers' feeds read at load
-  time, instead of one FeedDO write per follower. 200,000 writes a day is about 2.3 a second
-  on average, a small part of one consumer's ~500 RPCs per invocation, but an author with
-  100,000 followers posting three times a day would cost 300,000 FeedDO writes a day for
-  posts most followers never scroll to (Twitter's 2012 "fan-out on write" spent its capacity on
-  exactly these accounts and merged them at read time). Tunable per environment with the var
-  ``MEADOW_PULL_THRESHOLD`` (an integer), read by ``pull_threshold``.
+  time, instead of one FeedDO write per follower. At 50,000 FeedDO writes a day per author,
+  anyone with over 50,000 followers is pulled, and so is a 10,000-follower author posting more
+  than 5 times a day: those few accounts would otherwise take most of the fan-out's writes
+  for posts most followers never scroll to (Twitter's 2012 timeline service merged such
+  accounts at read time for the same reason; ``docs/capacity.md`` has the sums). Tunable per
+  environment with the var ``MEADOW_PULL_THRESHOLD`` (an integer), read by ``pull_threshold``.
 - ``FEED_ACTIVE_WINDOW_MS``: only followers whose feed was read in the last 7 days get a push
   (Mastodon's rule; Twitter's was 30 days). The feed reports its use to D1 at most every
   ``ACTIVITY_REPORT_MS`` (a day), so the D1 mark may lag by that much: a feed last read more
@@ -48,7 +48,7 @@ FOLLOWS_PAGE_DEFAULT = 50
 FOLLOWS_PAGE_MAX = 100
 RELEVANCE_SNAPSHOT_TTL_MS = 30 * 60 * 1000
 RELEVANCE_SNAPSHOTS_KEPT = 8
-PULL_THRESHOLD_WRITES_PER_DAY = 200_000
+PULL_THRESHOLD_WRITES_PER_DAY = 50_000
 PULL_THRESHOLD_VAR = "MEADOW_PULL_THRESHOLD"
 POSTING_RATE_WINDOW_MS = 7 * DAY_MS
 FEED_ACTIVE_WINDOW_MS = 7 * DAY_MS
