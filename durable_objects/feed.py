@@ -54,6 +54,7 @@ from grove.meadow_policy import (
     FEED_STALE_AFTER_MS,
     PULL_POSTS_PER_SOURCE,
     PULL_SOURCES_MAX,
+    READ_MARK_MS,
     RELEVANCE_SNAPSHOT_TTL_MS,
     RELEVANCE_SNAPSHOTS_KEPT,
     author_object_name,
@@ -136,7 +137,8 @@ class FeedDO(GroveDurableObject):
         partial = not await self._ensure_built()
         if decoded is None:
             partial = not await self._pull() or partial
-        self._set_state("read_at_ms", now)
+        if read_at_ms is None or now - read_at_ms >= READ_MARK_MS:
+            self._set_state("read_at_ms", now)
         await self.schedule_alarm_by(self._next_alarm_ms(now))
         if isinstance(decoded, RelevanceCursor) or (decoded is None and order == "relevance"):
             return self._relevance_page(decoded, limit, now, partial)

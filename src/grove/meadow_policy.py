@@ -24,8 +24,10 @@ Fan-out (``grove.fanout``), the hybrid of the big feeds (seeds 001/002):
   environment with the var ``MEADOW_PULL_THRESHOLD`` (an integer), read by ``pull_threshold``.
 - ``FEED_ACTIVE_WINDOW_MS``: only followers whose feed was read in the last 7 days get a push
   (Mastodon's rule; Twitter's was 30 days). The feed reports its use to D1 at most every
-  ``ACTIVITY_REPORT_MS`` (a day), so the D1 mark may lag by that much: a feed last read more
-  than ``FEED_STALE_AFTER_MS`` (7 - 1 days) ago may have missed pushes and rebuilds on return.
+  ``ACTIVITY_REPORT_MS`` (a day), and notes its own last read at most every ``READ_MARK_MS``
+  (an hour: a load then writes no row, the largest per-load cost at scale, docs/capacity.md),
+  so the D1 mark may lag by both: a feed last marked more than ``FEED_STALE_AFTER_MS`` (7 days
+  less a day and an hour) ago may have missed pushes and rebuilds on return.
 - ``FANOUT_CHUNK_FOLLOWERS``: followers per push message, one FeedDO RPC each. A consumer
   batch holds at most 10 messages (the queue's ``max_batch_size``), so an invocation makes at
   most 500 RPCs, under the 1,000 subrequests a Worker invocation may make (PLATFORM.md).
@@ -53,7 +55,8 @@ PULL_THRESHOLD_VAR = "MEADOW_PULL_THRESHOLD"
 POSTING_RATE_WINDOW_MS = 7 * DAY_MS
 FEED_ACTIVE_WINDOW_MS = 7 * DAY_MS
 ACTIVITY_REPORT_MS = DAY_MS
-FEED_STALE_AFTER_MS = FEED_ACTIVE_WINDOW_MS - ACTIVITY_REPORT_MS
+READ_MARK_MS = 60 * 60 * 1000
+FEED_STALE_AFTER_MS = FEED_ACTIVE_WINDOW_MS - ACTIVITY_REPORT_MS - READ_MARK_MS
 FANOUT_CHUNK_FOLLOWERS = 50
 FOLLOWER_PAGE = 1_000
 PULL_SOURCES_MAX = 20
