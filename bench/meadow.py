@@ -184,6 +184,7 @@ async def _fanout(platform: Platform, clock: SimulatedClock, calls: ObjectCalls,
     return {
         "messages": after["queue.messages_sent"] - before_sent,
         "rpcs": rpcs,
+        "do_rows_written": after["do.storage_rows_written"] - before["do.storage_rows_written"],
         "d1_queries": after["d1.queries"] - before["d1.queries"],
         "last_follower_s": round((done_ms - acknowledged_ms) / 1000, 1),
         "dead_lettered": after["queue.dead_lettered"],
@@ -231,6 +232,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             modelled_ms: list[float] = []
             feed_queries = credential_queries = 0
             do_calls = 0
+            rows0 = (stats.get("do.storage_rows_read"), stats.get("do.storage_rows_written"))
             cursors: dict[str, str | None] = {}
             for n in range(args.loads):
                 sort = "recent" if n % 2 == 0 else "relevance"
@@ -252,6 +254,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 cursors[sort] = json.loads(text)["next_cursor"]
                 await runtime.drain()
 
+            load_rows_read = (stats.get("do.storage_rows_read") - rows0[0]) / args.loads
+            load_rows_written = (stats.get("do.storage_rows_written") - rows0[1]) / args.loads
+
             # 3. One follow's backfill.
             before_rows = stats.get("d1.rows_read")
             reply = await runtime.fetch(f"{MEADOW}/api/meadow/follows/author0", method="POST", headers=_auth(clock, "newcomer"))
@@ -272,6 +277,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "feed_load_d1_queries": round(feed_queries / args.loads, 3),
         "feed_load_credential_d1_queries": round(credential_queries / args.loads, 3),
         "feed_load_do_calls": round(do_calls / args.loads, 2),
+        "feed_load_do_rows_read": round(load_rows_read, 1),
+        "feed_load_do_rows_written": round(load_rows_written, 1),
         "feed_load_cpu_ms_p50": round(_pct(cpu_ms[warm], 50), 3),
         "feed_load_cpu_ms_p95": round(_pct(cpu_ms[warm], 95), 3),
         "feed_load_modelled_ms_p50": round(_pct(modelled_ms[warm], 50), 2),
@@ -285,6 +292,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "fanout_queue_messages_per_post_1k_followers": small["messages"],
         "fanout_queue_messages_per_post_100k_followers": big["messages"],
         "fanout_d1_queries_per_post_1k_followers": small["d1_queries"],
+        "fanout_do_rows_written_per_push": round(small["do_rows_written"] / max(1, small["rpcs"]), 2),
         "fanout_d1_queries_per_post_100k_followers": big["d1_queries"],
         "fanout_last_follower_modelled_s_1k_followers": small["last_follower_s"],
         "fanout_last_follower_modelled_s_100k_followers": big["last_follower_s"],
