@@ -13,7 +13,8 @@ Reads as schema, then RPC, then alarm:
   times the alarm reports to D1 ``feed_activity``.
 - ``pull_authors``: followed authors served by pull (``grove.fanout``): their posts are not
   pushed here; a first page (either order) reads each one's ``AuthorPostsDO`` (one RPC each,
-  at most ``PULL_SOURCES_MAX``, the most recently followed first) and replaces that author's
+  at most ``PULL_SOURCES_MAX``, the most recently followed first; at most every
+  ``PULL_REFRESH_MS``) and replaces that author's
   items with what it holds, so the rest of the feed's machinery (keyset, snapshots, trim) is
   the same for pushed and pulled items. Cursor pages do not pull again: paging stays stable.
 
@@ -53,6 +54,7 @@ from grove.meadow_policy import (
     FEED_MAX_ITEMS,
     FEED_STALE_AFTER_MS,
     PULL_POSTS_PER_SOURCE,
+    PULL_REFRESH_MS,
     PULL_SOURCES_MAX,
     READ_MARK_MS,
     RELEVANCE_SNAPSHOT_TTL_MS,
@@ -117,7 +119,7 @@ class FeedDO(GroveDurableObject):
              PRIMARY KEY (snapshot_id, rank)
            )""",
         """CREATE TABLE IF NOT EXISTS feed_state (
-             key TEXT PRIMARY KEY,           -- built_at_ms, read_at_ms, reported_at_ms
+             key TEXT PRIMARY KEY,           -- built_at_ms, read_at_ms, reported_at_ms, pulled_at_ms
              value INTEGER NOT NULL
            )""",
         "CREATE TABLE IF NOT EXISTS pull_authors (author_id TEXT PRIMARY KEY)",
@@ -135,8 +137,12 @@ class FeedDO(GroveDurableObject):
             # Away long enough to have been skipped by the push: rebuild from D1 once.
             self.sql.exec("DELETE FROM feed_state WHERE key = 'built_at_ms'")
         partial = not await self._ensure_built()
-        if decoded is None:
-            partial = not await self._pull() or partial
+        pulled_at_ms = self._state("pulled_at_ms")
+        if decoded is None and (pulled_at_ms is None or now - pulled_at_ms >= PULL_REFRESH_MS):
+            pulled = await self._pull()
+            partial = not pulled or partial
+            if pulled:
+                self._set_state("pulled_at_ms", now)
         if read_at_ms is None or now - read_at_ms >= READ_MARK_MS:
             self._set_state("read_at_ms", now)
         await self.schedule_alarm_by(self._next_alarm_ms(now))
@@ -182,6 +188,7 @@ class FeedDO(GroveDurableObject):
         """The author is served by pull from now on: drop the copies pushed earlier (the next
         first page reads the author's store instead)."""
         self.sql.exec("INSERT INTO pull_authors (author_id) VALUES (?) ON CONFLICT DO NOTHING", author_id)
+        self.sql.exec("DELETE FROM feed_state WHERE key = 'pulled_at_ms'")  # pull on the next load
         removed = self._count_where("author_id = ?", author_id)
         self.sql.exec("DELETE FROM items WHERE author_id = ?", author_id)
         return {"removed": removed}
@@ -246,6 +253,7 @@ class FeedDO(GroveDurableObject):
         # feed was skipped by the push (inactive), or of authors no longer followed, go; pull
         # authors' items come back from their stores on the next first page.
         self.sql.exec("DELETE FROM items")
+        self.sql.exec("DELETE FROM feed_state WHERE key = 'pulled_at_ms'")  # pull again at once
         self._upsert(items)
         self._trim()
         self._set_state("built_at_ms", now_ms())

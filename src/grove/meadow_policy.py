@@ -34,7 +34,9 @@ Fan-out (``grove.fanout``), the hybrid of the big feeds (seeds 001/002):
 - ``FOLLOWER_PAGE``: followers read per D1 query when a publish is expanded into push messages.
 - ``PULL_SOURCES_MAX``: pull authors read per feed load (one RPC each), the most recently
   followed first; ``PULL_POSTS_PER_SOURCE`` posts from each; ``AUTHOR_STORE_MAX_POSTS``: what
-  one author store keeps.
+  one author store keeps. ``PULL_REFRESH_MS``: a feed reads the stores at most once a minute
+  (the seeds' "feeds updated within 60 s"), which bounds a popular author's store to one
+  request a minute per reader scrolling (docs/capacity.md, hot spots).
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ FOLLOWER_PAGE = 1_000
 PULL_SOURCES_MAX = 20
 PULL_POSTS_PER_SOURCE = 50
 AUTHOR_STORE_MAX_POSTS = 200
+PULL_REFRESH_MS = 60 * 1000
 # The feed object of a user: ``feed:{user_id}``.
 FEED_OBJECT_PREFIX = "feed:"
 

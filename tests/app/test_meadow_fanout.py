@@ -12,7 +12,7 @@ import pytest
 
 from durable_objects.feed import FeedDO
 from grove import sessions
-from grove.meadow_policy import FEED_ACTIVE_WINDOW_MS, author_object_name
+from grove.meadow_policy import FEED_ACTIVE_WINDOW_MS, PULL_REFRESH_MS, author_object_name
 from local_runtime.faults import FaultPoint
 
 pytestmark = pytest.mark.usefixtures("tenants")
@@ -117,9 +117,11 @@ async def test_a_celebrity_post_arrives_by_pull_and_is_never_pushed(client, crea
         assert await feed_ids(client, headers) == [post["id"]]
         assert statements == [sessions._ACCESS_QUERY]  # the pull is one RPC to the store, no D1
     assert pushed == []
-    # A later post arrives the same way.
+    # A later post arrives the same way, once the feed's pull is due again (once a minute).
     later = await create_post("Encore")
     await platform.runtime.advance(2 * BATCH_TIMEOUT_MS)
+    assert await feed_ids(client, people["rita"]) == [post["id"]]
+    await platform.runtime.advance(PULL_REFRESH_MS)
     assert await feed_ids(client, people["rita"]) == [later["id"], post["id"]]
     assert pushed == []
 
