@@ -8,7 +8,9 @@ Queues", "Limits"; workers-types ``Queue``/``MessageBatch``/``Message``):
   ``sendBatch([{"body", "contentType"?, "delaySeconds"?}, ...], delaySeconds=)``; a message is
   at most 128 KB, a batch at most 100 messages and 256 KB; a delay at most 43,200 s (12 h).
   Content types ``text`` (a str), ``bytes``, ``json`` and ``v8`` (structured clone, the default);
-  the SDK passes keyword arguments as the trailing options object, as for KV.
+  the SDK passes keyword arguments as the trailing options object, as for KV. A send resolves
+  to ``{"metadata": {"metrics": {"backlogCount", "backlogBytes"}}}`` (what workerd returns, seen
+  in the Pyodide lane); refusals are JS errors (``JsException``), as through the SDK.
 - a consumer (``[[queues.consumers]]``) gets batches of at most ``max_batch_size`` messages
   (default 10, 1-100), delivered when that many are ready or ``max_batch_timeout`` seconds
   (default 5, 0-60) after the first of them became ready. Its ``queue(batch, env, ctx)``
@@ -36,7 +38,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from local_runtime.conversion import deserialize, serialize
+from local_runtime.conversion import JsException, deserialize, serialize
 from local_runtime.faults import FaultPoint, InjectedFault
 from local_runtime.js_values import js_json_dumps, js_json_loads, ms_to_datetime, options_object
 from local_runtime.scheduler import Scheduler
@@ -103,6 +105,9 @@ class ConsumerSettings:
             raise ValueError(f"queue {self.queue}: a queue cannot be its own dead-letter queue")
 
 
+# What send/sendBatch resolve to (workerd QueueSendResponse, as python_from_rpc hands it over).
+SendResponse = dict[str, dict[str, dict[str, int]]]
+
 # A consumer's handler, as the runtime calls it: (queue name, batch) -> the handler's result.
 Dispatch = Callable[[str, "MessageBatch"], Awaitable[Any]]
 
@@ -111,20 +116,20 @@ def _delay_s(value: Any, what: str) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
-        raise TypeError(f"{what}: delaySeconds must be a number")
+        raise JsException(f"{what}: delaySeconds must be a number", name="TypeError")
     if not 0 <= value <= MAX_DELAY_S:
-        raise ValueError(f"{what}: delaySeconds must be between 0 and {MAX_DELAY_S}")
+        raise JsException(f"{what}: delaySeconds must be between 0 and {MAX_DELAY_S}")
     return int(value)
 
 
 def _encode_body(body: Any, content_type: str) -> bytes:
     if content_type == "text":
         if not isinstance(body, str):
-            raise TypeError('Content Type "text" requires a value of type string')
+            raise JsException('Content Type "text" requires a value of type string', name="TypeError")
         return body.encode("utf-8")
     if content_type == "bytes":
         if not isinstance(body, (bytes, memoryview)):
-            raise TypeError('Content Type "bytes" requires a value of type ArrayBuffer or ArrayBufferView')
+            raise JsException('Content Type "bytes" requires a value of type ArrayBuffer or ArrayBufferView', name="TypeError")
         return bytes(body)
     if content_type == "json":
         return js_json_dumps(body).encode("utf-8")
@@ -151,10 +156,10 @@ class _Outgoing:
 def _outgoing(body: Any, content_type: Any, delay: Any, what: str) -> _Outgoing:
     kind = DEFAULT_CONTENT_TYPE if content_type is None else content_type
     if kind not in CONTENT_TYPES:
-        raise TypeError(f'{what}: Unknown Content Type "{kind}" (one of {", ".join(CONTENT_TYPES)})')
+        raise JsException(f'{what}: Unknown Content Type "{kind}" (one of {", ".join(CONTENT_TYPES)})', name="TypeError")
     data = _encode_body(body, kind)
     if len(data) > MAX_MESSAGE_BYTES:
-        raise ValueError(f"{what}: message too large ({len(data)} bytes; the limit is {MAX_MESSAGE_BYTES})")
+        raise JsException(f"{what}: message too large ({len(data)} bytes; the limit is {MAX_MESSAGE_BYTES})")
     return _Outgoing(kind, data, _delay_s(delay, what))
 
 
@@ -207,23 +212,24 @@ class QueueProducer:
         self._broker = broker
         self.queue = queue
 
-    async def send(self, body: Any, options: Any = None, **kwargs: Any) -> None:
+    async def send(self, body: Any, options: Any = None, **kwargs: Any) -> SendResponse:
         opts = options_object(options, kwargs, "Queue.send", _SEND_OPTIONS)
         message = _outgoing(body, opts.get("contentType"), opts.get("delaySeconds"), "Queue.send")
         async with self._broker.services.io():
             self._broker.enqueue(self.queue, [message])
+        return self._broker.send_response(self.queue)
 
-    async def sendBatch(self, messages: Sequence[Mapping[str, Any]], options: Any = None, **kwargs: Any) -> None:  # noqa: N802 (JS name)
+    async def sendBatch(self, messages: Sequence[Mapping[str, Any]], options: Any = None, **kwargs: Any) -> SendResponse:  # noqa: N802 (JS name)
         opts = options_object(options, kwargs, "Queue.sendBatch", _BATCH_OPTIONS)
         batch_delay = opts.get("delaySeconds")
         if not isinstance(messages, (list, Sequence)) or isinstance(messages, (str, bytes)):
-            raise TypeError("Queue.sendBatch: messages must be an array of MessageSendRequest")
+            raise JsException("Queue.sendBatch: messages must be an array of MessageSendRequest", name="TypeError")
         if not 0 < len(messages) <= MAX_BATCH_MESSAGES:
-            raise ValueError(f"Queue.sendBatch: a batch holds 1-{MAX_BATCH_MESSAGES} messages, got {len(messages)}")
+            raise JsException(f"Queue.sendBatch: a batch holds 1-{MAX_BATCH_MESSAGES} messages, got {len(messages)}")
         outgoing: list[_Outgoing] = []
         for request in messages:
             if not isinstance(request, Mapping) or "body" not in request:
-                raise TypeError("Queue.sendBatch: each message must be an object with a body")
+                raise JsException("Queue.sendBatch: each message must be an object with a body", name="TypeError")
             unknown = sorted(str(k) for k in request if k not in _REQUEST_KEYS)
             if unknown:
                 raise NotImplementedError(f"Queue.sendBatch: unknown message field(s) {', '.join(unknown)}")
@@ -231,9 +237,10 @@ class QueueProducer:
             outgoing.append(_outgoing(request["body"], request.get("contentType"), delay, "Queue.sendBatch"))
         total = sum(len(m.body) for m in outgoing)
         if total > MAX_BATCH_BYTES:
-            raise ValueError(f"Queue.sendBatch: batch too large ({total} bytes; the limit is {MAX_BATCH_BYTES})")
+            raise JsException(f"Queue.sendBatch: batch too large ({total} bytes; the limit is {MAX_BATCH_BYTES})")
         async with self._broker.services.io():
             self._broker.enqueue(self.queue, outgoing)
+        return self._broker.send_response(self.queue)
 
 
 class QueueBroker:
@@ -276,6 +283,12 @@ class QueueBroker:
             "SELECT content_type, body FROM messages WHERE queue = ? ORDER BY seq", (queue,)
         ).fetchall()
         return [_decode_body(bytes(body), kind) for kind, body in rows]
+
+    def send_response(self, queue: str) -> SendResponse:
+        """What a send resolves to: the queue's backlog after it (workerd's QueueSendResponse;
+        miniflare always reports 0, see tests/conformance/allowlist.toml)."""
+        row = self._db.execute("SELECT COUNT(*), COALESCE(SUM(LENGTH(body)), 0) FROM messages WHERE queue = ?", (queue,)).fetchone()
+        return {"metadata": {"metrics": {"backlogCount": int(row[0]), "backlogBytes": int(row[1])}}}
 
     def queues(self) -> list[str]:
         rows = self._db.execute("SELECT DISTINCT queue FROM messages").fetchall()

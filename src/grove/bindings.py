@@ -195,12 +195,27 @@ class QueueSendRequest(TypedDict, total=False):
     delaySeconds: int
 
 
+class QueueBacklog(TypedDict):
+    backlogCount: int
+    backlogBytes: int
+
+
+class QueueSendMetadata(TypedDict):
+    metrics: QueueBacklog
+
+
+class QueueSendResponse(TypedDict):
+    """What a send resolves to (workerd's QueueSendResponse)."""
+
+    metadata: QueueSendMetadata
+
+
 class Queue(Protocol):
     """A ``[[queues.producers]]`` binding. Keyword arguments are the JS options object."""
 
-    async def send(self, body: JsonValue, *, contentType: str = ..., delaySeconds: int = ...) -> None: ...
+    async def send(self, body: JsonValue, *, contentType: str = ..., delaySeconds: int = ...) -> QueueSendResponse: ...
 
-    async def sendBatch(self, messages: Sequence[QueueSendRequest], *, delaySeconds: int = ...) -> None: ...
+    async def sendBatch(self, messages: Sequence[QueueSendRequest], *, delaySeconds: int = ...) -> QueueSendResponse: ...
 
 
 class QueueMessage(Protocol):

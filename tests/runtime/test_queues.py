@@ -13,6 +13,7 @@ import pytest
 
 from local_runtime.bindings.queues import ConsumerSettings
 from local_runtime.bootstrap import install_paths
+from local_runtime.conversion import JsException
 from local_runtime.faults import FaultPoint
 from local_runtime.runtime import LocalRuntime
 
@@ -100,18 +101,25 @@ async def test_content_types_round_trip(runtime, worker, env):
     assert seen[2] == {"a": [1, 2.5, None]} and seen[3] == {"when": b"raw"}
 
 
+async def test_a_send_resolves_to_the_backlog(env):
+    assert await env.JOBS.send("a", contentType="text") == {"metadata": {"metrics": {"backlogCount": 1, "backlogBytes": 1}}}
+    reply = await env.JOBS.sendBatch([{"body": "bb", "contentType": "text"}, {"body": "ccc", "contentType": "text"}])
+    assert reply == {"metadata": {"metrics": {"backlogCount": 3, "backlogBytes": 6}}}
+
+
 async def test_sends_outside_the_limits_are_refused(env, runtime):
-    with pytest.raises(TypeError, match="text"):
+    with pytest.raises(JsException, match="text") as refused:
         await env.JOBS.send({"not": "text"}, contentType="text")
-    with pytest.raises(TypeError, match="Unknown Content Type"):
+    assert refused.value.name == "TypeError"
+    with pytest.raises(JsException, match="Unknown Content Type"):
         await env.JOBS.send("x", contentType="xml")
-    with pytest.raises(ValueError, match="too large"):
+    with pytest.raises(JsException, match="too large"):
         await env.JOBS.send("x" * (128 * 1024 + 1), contentType="text")
-    with pytest.raises(ValueError, match="delaySeconds"):
+    with pytest.raises(JsException, match="delaySeconds"):
         await env.JOBS.send("x", delaySeconds=43_201)
-    with pytest.raises(ValueError, match="1-100 messages"):
+    with pytest.raises(JsException, match="1-100 messages"):
         await env.JOBS.sendBatch([{"body": n} for n in range(101)])
-    with pytest.raises(ValueError, match="batch too large"):
+    with pytest.raises(JsException, match="batch too large"):
         await env.JOBS.sendBatch([{"body": "x" * 100_000, "contentType": "text"} for _ in range(3)])
     with pytest.raises(NotImplementedError, match="priority"):
         await env.JOBS.send("x", priority=1)
