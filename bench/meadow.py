@@ -89,7 +89,7 @@ class ObjectCalls:
 
     def __init__(self) -> None:
         self.by_class: dict[str, int] = {}
-        deliver = DurableObjectNamespace._deliver
+        self._deliver = deliver = DurableObjectNamespace._deliver
         calls = self
 
         async def counting(namespace: Any, slot: Any, invoke: Any) -> Any:
@@ -97,6 +97,9 @@ class ObjectCalls:
             return await deliver(namespace, slot, invoke)
 
         DurableObjectNamespace._deliver = counting  # type: ignore[method-assign]
+
+    def close(self) -> None:
+        DurableObjectNamespace._deliver = self._deliver  # type: ignore[method-assign]
 
     def fanout(self) -> int:
         return self.by_class.get("FeedDO", 0) + self.by_class.get("AuthorPostsDO", 0)
@@ -203,8 +206,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
             # 4. Fan-out of one post, push then pull; rita follows the pull author too.
             calls = ObjectCalls()
-            small = await _fanout(platform, clock, calls, "pusher", args.small_followers, pulled=False)
-            big = await _fanout(platform, clock, calls, "star", args.big_followers, pulled=True)
+            try:
+                small = await _fanout(platform, clock, calls, "pusher", args.small_followers, pulled=False)
+                big = await _fanout(platform, clock, calls, "star", args.big_followers, pulled=True)
+            finally:
+                calls.close()
             db = runtime.d1()
             await db.prepare("INSERT INTO follows (follower_id, author_id, followed_at_ms) VALUES ('rita', 'star', ?1)").bind(START_MS).run()
 

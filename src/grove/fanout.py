@@ -59,6 +59,8 @@ log = logging.getLogger("grove.fanout")
 # 5 D1 queries + 1 sendBatch of 100 Push messages.
 EXPAND_PAGES = 5
 SEND_BATCH_MAX = 100  # Queues: messages per sendBatch
+# wrangler.toml's [[queues.consumers]] dead_letter_queue of meadow-fanout (consumed here too).
+DEAD_LETTER_QUEUE = "meadow-fanout-dlq"
 
 
 class PostChanged(GroveModel):
@@ -122,7 +124,7 @@ async def handle_batch(batch: MessageBatch, env: Env) -> None:
     """The ``queue`` handler's body: each message acknowledged when handled, retried when not.
     The dead-letter queue's batches are poison messages: reported and acknowledged."""
     for message in batch.messages:
-        if batch.queue.endswith("-dlq"):
+        if batch.queue == DEAD_LETTER_QUEUE:
             log.error("fan-out message dead-lettered after %d attempts: %r", message.attempts, message.body)
             message.ack()
             continue
