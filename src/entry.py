@@ -1,5 +1,6 @@
-"""The main Worker: ``Default`` serves every HTTP route and consumes Meadow's fan-out queue
-(``queue``); the Durable Object classes it binds
+"""The main Worker: ``Default`` serves every HTTP route, consumes Meadow's fan-out queue
+(``queue``) and recomputes Meadow's Trending list on its cron (``scheduled``); the Durable
+Object classes it binds
 are exported here because workerd looks them up on the main module."""
 
 from durable_objects import (
@@ -10,8 +11,10 @@ from durable_objects import (
     RateLimiterDO,
     TenantDO,
 )
+from grove import trending
 from grove.app import handle_request
-from grove.bindings import Env, ExecutionContext, MessageBatch
+from grove.bindings import Env, ExecutionContext, MessageBatch, ScheduledController
+from grove.clock import now_ms
 from grove.fanout import handle_batch
 from grove.platform import Request, Response, WorkerEntrypoint
 
@@ -31,3 +34,8 @@ class Default(WorkerEntrypoint):
         # with (batch, env, ctx), env and ctx undefined for an entrypoint class (as for
         # `scheduled`); the defaults also take a one-argument call. self.env is the Worker's.
         await handle_batch(batch, self.env)
+
+    async def scheduled(self, controller: ScheduledController, env: object = None, ctx: object = None) -> None:
+        # The one cron of this Worker (wrangler.toml, grove.tiers.TRENDING_CRON). workerd calls
+        # it with (controller, env, ctx), env and ctx undefined for an entrypoint class.
+        await trending.compute(self.env, now_ms())

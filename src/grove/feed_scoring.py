@@ -13,6 +13,12 @@ rank level with an older one. A log keeps the first few reactions worth more tha
 hundredth. Comments weigh more than a reaction (they take effort) and a view much less (a view
 is a page load, not a judgement). The score changes only when engagement does, which is when a
 feed's copy of it is refreshed.
+
+**Trending** (``trending_score``) is the other anchor, Hacker News' gravity: recent engagement
+divided by ``(age_h + 2) ** TRENDING_GRAVITY``. There "now" in the formula is what we want: the
+list is recomputed on a schedule for everyone (``grove.trending``), never stored per item, so
+its dependence on the clock costs nothing, and a post's lead fades as it ages even if nobody
+reacts any more (Reddit's rank never lets an old post fall, only newer ones pass it).
 """
 
 from __future__ import annotations
@@ -37,3 +43,13 @@ def relevance_score(published_at_ms: int, reactions: Mapping[str, int], comments
     give the same stored value on every runtime."""
     value = math.log10(1.0 + engagement(reactions, comments, views)) + (published_at_ms - SCORE_EPOCH_MS) / MS_PER_ORDER
     return round(value, 9)
+
+
+TRENDING_GRAVITY = 1.8  # Hacker News' published gravity
+
+
+def trending_score(recent_engagement: float, published_at_ms: int, now_ms: int) -> float:
+    """A post's Trending rank from its engagement in the trending window; higher ranks first.
+    A post dated in the future counts as just published (age 0)."""
+    age_h = max(0, now_ms - published_at_ms) / 3_600_000
+    return round(max(0.0, recent_engagement) / (age_h + 2.0) ** TRENDING_GRAVITY, 9)

@@ -66,6 +66,16 @@ PULL_POSTS_PER_SOURCE = 50
 AUTHOR_STORE_MAX_POSTS = 200
 PULL_REFRESH_MS = 60 * 1000
 # The feed object of a user: ``feed:{user_id}``.
+# Trending (grove.trending): posts published in the last week, ranked by the engagement they
+# got in it; the 50 best are kept. At most TRENDING_CANDIDATES_MAX of the newest posts are
+# scored per computation, so one run is bounded however busy the week was.
+TRENDING_WINDOW_MS = 7 * DAY_MS
+TRENDING_SIZE = 50
+TRENDING_CANDIDATES_MAX = 2_000
+
+# The Meadow page's host label (meadow.{ROOT_DOMAIN}); reserved, so no blog can take it.
+MEADOW_SUBDOMAIN = "meadow"
+
 FEED_OBJECT_PREFIX = "feed:"
 
 

@@ -62,6 +62,8 @@ EXPECTED_ALLOW = {
     "/api/meadow/follows/{author_id}": "DELETE, GET, HEAD, POST",
     "/api/meadow/follows": "GET, HEAD",
     "/api/meadow/feed": "GET, HEAD",
+    "/api/meadow/trending": "GET, HEAD",
+    "/api/meadow/reactions/{post_id}": "POST",
     "/tags/{tag}": "GET, HEAD",
     "/feed.xml": "GET, HEAD",
     "/atom.xml": "GET, HEAD",

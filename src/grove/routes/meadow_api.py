@@ -9,6 +9,12 @@
 - ``GET /api/meadow/follows?cursor=&limit=``: the caller's follows, newest first (keyset).
 - ``GET /api/meadow/feed?limit=&cursor=&sort=recent|relevance``: a page of the feed, answered
   by the caller's FeedDO (``durable_objects.feed``) with no D1 query once the feed is built.
+- ``POST /api/meadow/reactions/{post_id}``: toggle the caller's reaction on a post shown in
+  the feed (``grove.routes.post_meta_api.toggle_on``: the same object, rate limit and reply as
+  the blog's own route, the post found by id, since the Meadow host names no blog).
+- ``GET /api/meadow/trending``: posts across every blog ranked by recent engagement
+  (``grove.trending``, recomputed by the cron): the same for everyone, so public and cacheable;
+  one KV read.
 
 Where they answer: on every platform host (``meadow.{ROOT_DOMAIN}``, every blog's host,
 later custom domains), because sessions are host-only cookies: the button on
@@ -23,10 +29,11 @@ from __future__ import annotations
 
 from typing_extensions import TypedDict  # pydantic reads it on Python < 3.12 (the API document)
 
-from grove import follows, rate_limit
-from grove.bindings import Env, ExecutionContext
-from grove.cache_policy import PRIVATE_NO_STORE, VARY_CREDENTIALS
+from grove import follows, rate_limit, trending
+from grove.bindings import D1PreparedStatement, Env, ExecutionContext
+from grove.cache_policy import PRIVATE_NO_STORE, TRENDING_CACHE_CONTROL, VARY_CREDENTIALS
 from grove.clock import now_ms
+from grove.engagement import ReactionToggle
 from grove.errors import HttpError, conflict, not_found, validation_error
 from grove.feed_cursors import FEED_SORTS, FeedSort, decode_feed_cursor
 from grove.feed_rpc import FeedPage, FeedStub
@@ -43,9 +50,12 @@ from grove.meadow_policy import (
 )
 from grove.pagination import CURSOR_MAX_CHARS, Cursor, bad_cursor
 from grove.platform import Request, Response
+from grove.post_meta_rpc import ReactionToggled
 from grove.router import QueryInt, QueryText, Router
-from grove.routes.visit import open_visit
+from grove.routes.post_meta_api import PostRef, toggle_on
+from grove.routes.visit import Visit, open_visit
 from grove.sessions import Caller
+from grove.trending import TrendingList
 
 _PRIVATE = {"cache-control": PRIVATE_NO_STORE, "vary": VARY_CREDENTIALS}
 FEED_RETRY_AFTER_S = 5
@@ -74,6 +84,11 @@ def register(router: Router) -> None:
     router.add("GET", "/api/meadow/follows", list_follows, access="token", summary="The caller's follows, newest first (keyset pages).", response=FollowPage, query={
         "cursor": cursor, "limit": QueryInt(1, FOLLOWS_PAGE_MAX, f"Follows per page (default {FOLLOWS_PAGE_DEFAULT})."),
     })
+    router.add(
+        "POST", "/api/meadow/reactions/{post_id}", react, access="token", summary="Toggle the caller's reaction on a post of the feed.",
+        request=ReactionToggle, response=ReactionToggled,
+    )
+    router.add("GET", "/api/meadow/trending", trending_list, access="public", summary="Posts across all blogs ranked by recent engagement.", response=TrendingList)
     router.add("GET", "/api/meadow/feed", feed, access="token", summary="A page of the caller's Meadow feed.", response=FeedPage, query={
         "cursor": cursor,
         "limit": QueryInt(1, FEED_PAGE_MAX, f"Items per page (default {FEED_PAGE_DEFAULT})."),
@@ -174,3 +189,28 @@ async def feed(request: Request, env: Env, ctx: ExecutionContext) -> Response:
     if reply["outcome"] == "expired":
         raise HttpError(410, "cursor_expired", "This relevance order has expired; load the feed again from the top.")
     return json_response(reply["page"], headers=_PRIVATE)
+
+
+async def trending_list(request: Request, env: Env, ctx: ExecutionContext) -> Response:
+    # No credentials are read: the reply is the same for every caller.
+    return json_response(await trending.read(env), headers={"cache-control": TRENDING_CACHE_CONTROL})
+
+
+class _PublishedRow(TypedDict):
+    tenant: str
+    author_id: str
+
+
+async def react(request: Request, env: Env, ctx: ExecutionContext, post_id: str) -> Response:
+    visit = await open_visit(request, env, ctx)
+    return await toggle_on(visit, lambda: _published_by_id(visit, post_id))
+
+
+async def _published_by_id(visit: Visit, post_id: str) -> PostRef:
+    select: D1PreparedStatement[_PublishedRow] = visit.env.DB.prepare(
+        "SELECT tenant, author_id FROM posts WHERE id = ?1 AND status = 'published'"
+    )
+    row = await select.bind(post_id).first()
+    if row is None:
+        raise not_found("There is no published post with this id.")
+    return PostRef(row["tenant"], post_id, row["author_id"])
