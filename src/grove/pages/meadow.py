@@ -22,15 +22,15 @@ MEADOW_CONFIG = TenantConfig(subdomain="meadow", display_name="Meadow", theme=Th
 NEW_POSTS_POLL_MS = 60_000
 
 _MAIN = """
+<div id="signed-out" class="prompt" hidden>
+    <p>Meadow is the feed of the writers you follow, across every Grove blog.</p>
+    <p><a class="button" id="sign-in" href="/auth/sign-in?next=/">Sign in</a> to see yours, or look at what is trending.</p>
+</div>
 <div class="tabs" role="tablist" aria-label="Meadow">
   <button type="button" role="tab" id="tab-feed" aria-controls="panel-feed" aria-selected="true">Following</button>
   <button type="button" role="tab" id="tab-trending" aria-controls="panel-trending" aria-selected="false" tabindex="-1">Trending</button>
 </div>
 <section id="panel-feed" role="tabpanel" aria-labelledby="tab-feed">
-  <div id="signed-out" class="prompt" hidden>
-    <p>Meadow is the feed of the writers you follow, across every Grove blog.</p>
-    <p><a class="button" id="sign-in" href="/auth/sign-in?next=/">Sign in</a> to see yours, or look at what is trending.</p>
-  </div>
   <div id="feed-controls" class="controls" role="group" aria-label="Order of the feed" hidden>
     <button type="button" id="sort-recent" class="toggle" aria-pressed="true">Recent</button>
     <button type="button" id="sort-relevance" class="toggle" aria-pressed="false">For you</button>

@@ -84,7 +84,8 @@
     if (post.reactions) {
       kids.push(reactionBar(post));
     } else {
-      kids.push(el("p", { className: "meta" }, post.reactionTotal + " reactions · " + post.comments + " comments this week"));
+      const plural = (n, word) => n + " " + word + (n === 1 ? "" : "s");
+      kids.push(el("p", { className: "meta" }, plural(post.reactionTotal, "reaction") + " · " + plural(post.comments, "comment") + " this week"));
     }
     const item = el("li", { className: "card" }, ...kids);
     item.dataset.postId = post.id;
