@@ -112,7 +112,8 @@ class LocalServer:
             try:
                 result = await self.runtime.scheduled(cron)
             except LookupError as exc:
-                return Response.json({"error": {"code": "no_such_cron", "message": str(exc)}}, status=404)
+                # Not one of the Workers' cron triggers: a bad request, not a run.
+                return Response.json({"error": {"code": "unknown_cron", "message": str(exc)}}, status=400)
             except InvocationKilled as exc:
                 return Response.json({"error": {"code": "invocation_killed", "message": str(exc)}}, status=500)
             return Response.json({"ran": cron, "result": result if _jsonable(result) else repr(result)})

@@ -58,3 +58,15 @@ async def test_the_demo_reads_like_a_real_blog(platform, read):
     )
     for construct in ('class="footnote-ref"', "<table>", '<pre class="code"><code class="language-', 'type="checkbox"', 'href="https://images.example.org/'):
         assert construct in html, construct
+
+
+async def test_the_demo_meadow_reader_signs_in_and_has_a_feed(platform, client, sign_in):
+    from grove_dev.demo_meadow import DEMO_READER, demo_readers
+
+    created = await seed_demo(platform.runtime)
+    assert created["meadow_readers_created"] == len(demo_readers()) >= 30
+    session = await sign_in(DEMO_READER[0], host="meadow.localhost:8787")
+    feed = await client.get("http://meadow.localhost:8787/api/meadow/feed?limit=50", headers={"cookie": f"grove_session={session}"})
+    assert feed.status_code == 200, feed.text
+    # Mira follows every demo blog's owner: her feed (built from D1 on this first load) has all three blogs.
+    assert {item["tenant"] for item in feed.json()["items"]} == {"autumn", "willow", "fern"}
