@@ -165,7 +165,12 @@ async def seed_demo(runtime: LocalRuntime) -> dict[str, int]:
         posts_created += await seed_posts(
             runtime.d1(), runtime.r2(), tenant.subdomain, posts, now_ms=now_ms, author_id=owner_of(tenant.subdomain)
         )
-    from grove_dev.demo_meadow import seed_meadow  # it reads DEMO_AUTHORS from this module
+    from grove_dev.demo_meadow import (  # it reads DEMO_AUTHORS from this module
+        announce_celebrity,
+        seed_meadow,
+    )
 
     meadow = await seed_meadow(runtime.d1(), now_ms)
+    if meadow["follows_created"]:
+        await announce_celebrity(runtime.worker().env)
     return {"tenants_created": tenants_created, "accounts_created": accounts_created, "posts_created": posts_created, **meadow}

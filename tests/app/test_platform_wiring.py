@@ -101,7 +101,7 @@ async def test_unknown_path_is_a_json_404(client):
 async def test_seed_is_idempotent(platform):
     first = await seed_demo(platform.runtime)
     second = await seed_demo(platform.runtime)
-    assert first == {"tenants_created": 3, "accounts_created": 4, "posts_created": 42, "meadow_readers_created": 31, "follows_created": 63}
+    assert first == {"tenants_created": 3, "accounts_created": 4, "posts_created": 42, "meadow_readers_created": 31, "follows_created": 77}
     assert second == {"tenants_created": 0, "accounts_created": 0, "posts_created": 0, "meadow_readers_created": 0, "follows_created": 0}
 
 
