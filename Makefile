@@ -70,6 +70,7 @@ bench: install
 	$(BIN)/python bench/tenant_do.py
 	$(BIN)/python bench/post_meta.py
 	$(BIN)/python bench/versions.py
+	$(BIN)/python bench/meadow.py
 	$(BIN)/python bench/pyodide_import.py
 	$(BIN)/python bench/http_load.py
 	$(BIN)/python bench/pyodide_requests.py

@@ -25,8 +25,10 @@ from pathlib import Path
 from grove.auth import mint_token
 from grove.auth_policy import ANY_TENANT
 from grove.clock import now_ms
+from grove.meadow_policy import PULL_THRESHOLD_VAR
 from grove.tenancy import SUBDOMAIN_PATTERN
 from grove_dev.accounts import ensure_account
+from grove_dev.demo_meadow import DEMO_PULL_THRESHOLD
 from grove_dev.platform import DEFAULT_STATE_DIR, DEV_VARS, ensure_dev_vars, start_platform
 from grove_dev.seed import create_tenant, seed_demo
 
@@ -44,7 +46,10 @@ def cmd_dev(args: argparse.Namespace) -> int:
 
     # Absolute URLs (feeds, sitemaps, share previews) name the port this server listens on.
     overrides = {"PUBLIC_PORT": str(args.port), **dict(var.split("=", 1) for var in args.var)}  # like `wrangler dev --var`
-    platform = start_platform(args.state, secrets={**ensure_dev_vars(), **overrides})
+    # The demo's celebrity passes a lowered fan-out threshold (grove_dev.demo_meadow); a
+    # `.dev.vars` or --var value wins.
+    demo = {PULL_THRESHOLD_VAR: str(DEMO_PULL_THRESHOLD)}
+    platform = start_platform(args.state, secrets={**demo, **ensure_dev_vars(), **overrides})
     if platform.applied_migrations:
         print(f"applied migrations: {', '.join(platform.applied_migrations)}")
     if not args.no_seed:

@@ -35,8 +35,12 @@ class DemoAuthor:
 
     @property
     def user_id(self) -> str:
-        # Derived from the address: seeding twice gives the same account.
-        return uuid.uuid5(uuid.NAMESPACE_URL, f"grove:user:{self.email}").hex
+        return demo_user_id(self.email)
+
+
+def demo_user_id(email: str) -> str:
+    """A demo account's id, derived from its address: seeding twice gives the same account."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"grove:user:{email}").hex
 
 
 # Sign in as any of them at http://{tenant}.localhost:8787/auth/sign-in (the link is printed
@@ -161,4 +165,12 @@ async def seed_demo(runtime: LocalRuntime) -> dict[str, int]:
         posts_created += await seed_posts(
             runtime.d1(), runtime.r2(), tenant.subdomain, posts, now_ms=now_ms, author_id=owner_of(tenant.subdomain)
         )
-    return {"tenants_created": tenants_created, "accounts_created": accounts_created, "posts_created": posts_created}
+    from grove_dev.demo_meadow import (  # it reads DEMO_AUTHORS from this module
+        announce_celebrity,
+        seed_meadow,
+    )
+
+    meadow = await seed_meadow(runtime.d1(), now_ms)
+    if meadow["follows_created"]:
+        await announce_celebrity(runtime.worker().env)
+    return {"tenants_created": tenants_created, "accounts_created": accounts_created, "posts_created": posts_created, **meadow}

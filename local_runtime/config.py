@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from local_runtime.bindings.queues import ConsumerSettings
+
 
 @dataclass(frozen=True)
 class D1Binding:
@@ -34,6 +36,12 @@ class R2Binding:
 
 
 @dataclass(frozen=True)
+class QueueProducerBinding:
+    binding: str
+    queue: str
+
+
+@dataclass(frozen=True)
 class DOBinding:
     name: str
     class_name: str
@@ -53,6 +61,8 @@ class WorkerConfig:
     r2: tuple[R2Binding, ...] = ()
     durable_objects: tuple[DOBinding, ...] = ()
     crons: tuple[str, ...] = ()
+    queue_producers: tuple[QueueProducerBinding, ...] = ()
+    queue_consumers: tuple[ConsumerSettings, ...] = ()
     sqlite_classes: tuple[str, ...] = ()  # DO classes this Worker defines (from [[migrations]])
 
     @property
@@ -65,7 +75,7 @@ class WorkerConfig:
         return self.main.stem
 
 
-_NOT_INHERITED = ("vars", "d1_databases", "kv_namespaces", "r2_buckets", "durable_objects", "triggers")
+_NOT_INHERITED = ("vars", "d1_databases", "kv_namespaces", "r2_buckets", "durable_objects", "triggers", "queues")
 
 
 def load_worker_config(path: Path | str, env: str | None = None) -> WorkerConfig:
@@ -104,6 +114,9 @@ def load_worker_config(path: Path | str, env: str | None = None) -> WorkerConfig
         DOBinding(b["name"], b["class_name"], b.get("script_name", name))
         for b in scoped.get("durable_objects", {}).get("bindings", [])
     )
+    queues = scoped.get("queues", {})
+    producers = tuple(QueueProducerBinding(q["binding"], q["queue"]) for q in queues.get("producers", []))
+    consumers = tuple(_consumer(c) for c in queues.get("consumers", []))
     classes: list[str] = []
     for migration in raw.get("migrations", []):
         classes.extend(migration.get("new_sqlite_classes", []))
@@ -121,5 +134,24 @@ def load_worker_config(path: Path | str, env: str | None = None) -> WorkerConfig
         r2=r2,
         durable_objects=dos,
         crons=tuple(scoped.get("triggers", {}).get("crons", [])),
+        queue_producers=producers,
+        queue_consumers=consumers,
         sqlite_classes=tuple(classes),
+    )
+
+
+def _consumer(raw: dict[str, Any]) -> ConsumerSettings:
+    """A ``[[queues.consumers]]`` entry; omitted settings take Cloudflare's defaults."""
+    known = {"queue", "max_batch_size", "max_batch_timeout", "max_retries", "dead_letter_queue", "retry_delay", "max_concurrency"}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise ValueError(f"[[queues.consumers]] {raw.get('queue')!r}: unknown setting(s) {', '.join(unknown)}")
+    defaults = ConsumerSettings(queue=raw["queue"])
+    return ConsumerSettings(
+        queue=raw["queue"],
+        max_batch_size=int(raw.get("max_batch_size", defaults.max_batch_size)),
+        max_batch_timeout_s=float(raw.get("max_batch_timeout", defaults.max_batch_timeout_s)),
+        max_retries=int(raw.get("max_retries", defaults.max_retries)),
+        dead_letter_queue=raw.get("dead_letter_queue"),
+        retry_delay_s=int(raw.get("retry_delay", defaults.retry_delay_s)),
     )

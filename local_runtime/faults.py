@@ -13,7 +13,7 @@ registry where production's own failures surface, and fail with production's wor
 | ``kv.unavailable`` | every KV call | ``KV GET failed: 503 Service Unavailable`` (PUT, DELETE, LIST alike) |
 | ``do.evicted_at_await`` | a Durable Object event awaiting I/O (D1, KV, R2, another object) | the object is reset there (its memory is gone, its storage stays); the caller gets ``Durable Object reset because its code was updated.`` |
 | ``do.alarm_exception`` | a Durable Object's ``alarm()`` | the handler raises before running; the runtime retries with backoff |
-| ``queue.consumer_exception`` | a queue consumer's ``queue()`` | defined for when queues land: no queue binding or consumer exists yet |
+| ``queue.consumer_exception`` | a queue consumer's delivery (``match``: the queue name) | the handler raises before it runs: the batch is retried (``max_retries``, then the dead-letter queue) |
 | ``cron.killed_mid_batch`` | a ``scheduled`` run, at its ``after``-th binding call | the run is killed there (``InvocationKilled``): work before that call stays, nothing after it runs |
 
 ``arm(point, times=N, after=K, match=S)``: skip the first K matching checks, then fail the next N

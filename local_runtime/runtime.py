@@ -4,7 +4,9 @@
 database, KV namespace or R2 bucket named by two Workers is one object, as on Cloudflare),
 gives each Durable Object class one namespace owned by the Worker that defines it (others reach
 it through ``script_name``), imports each Worker's main module the way workerd does (module
-names start at the folder of ``main``), and dispatches ``fetch`` and ``scheduled`` events.
+names start at the folder of ``main``), and dispatches ``fetch``, ``scheduled`` and ``queue``
+events (one ``QueueBroker`` holds every queue; a ``[[queues.consumers]]`` entry routes its
+batches to that Worker's ``queue`` handler).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import importlib
 import itertools
 import logging
 import sys
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -28,6 +30,7 @@ from local_runtime.bindings.cache import CacheStorage
 from local_runtime.bindings.d1 import D1Database
 from local_runtime.bindings.durable_objects import DurableObjectNamespace
 from local_runtime.bindings.kv import KVNamespace
+from local_runtime.bindings.queues import MessageBatch, QueueBroker
 from local_runtime.bindings.r2 import R2Bucket
 from local_runtime.bindings.websockets import WebSocketPair
 from local_runtime.bootstrap import on_path
@@ -141,6 +144,7 @@ class LocalRuntime:
         self._d1: dict[str, D1Database] = {}
         self._kv: dict[str, KVNamespace] = {}
         self._r2: dict[str, R2Bucket] = {}
+        self.queues = QueueBroker(services, self.scheduler)
         self.namespaces: dict[tuple[str, str], DurableObjectNamespace] = {}
         self._pending: set[asyncio.Task[Any]] = set()
         self.zone_api: ZoneApi | None = None
@@ -174,6 +178,8 @@ class LocalRuntime:
             values[r.binding] = self._r2[r.bucket_name]
         for b in config.durable_objects:
             values[b.name] = self._namespace(b.script_name, b.class_name)
+        for q in config.queue_producers:
+            values[q.binding] = self.queues.producer(q.queue)
         return values
 
     def _namespace(self, script_name: str, class_name: str) -> DurableObjectNamespace:
@@ -241,6 +247,8 @@ class LocalRuntime:
         for worker in self.workers.values():
             for expr, schedule in zip(worker.config.crons, worker.crons, strict=True):
                 self._schedule_cron(worker, expr, schedule)
+            for settings in worker.config.queue_consumers:
+                self.queues.consume(settings, self._queue_dispatch(worker.name))
 
     def _export(self, script_name: str, name: str) -> Any:
         worker = self.workers[script_name]
@@ -294,6 +302,28 @@ class LocalRuntime:
             return await entry.scheduled(controller, None, None)
         finally:
             current_scheduled_calls.reset(calls)
+            ctx.ended()
+
+    def _queue_dispatch(self, worker: str) -> Callable[[str, MessageBatch], Awaitable[Any]]:
+        async def dispatch(queue: str, batch: MessageBatch) -> Any:
+            return await self.queue(batch, worker=worker)
+
+        return dispatch
+
+    async def queue(self, batch: MessageBatch, *, worker: str) -> Any:
+        """Deliver one batch to a Worker's ``queue`` handler (the broker calls this)."""
+        target = self.worker(worker)
+        ctx = ExecutionContext(self)
+        entry = self._entrypoint(target, ctx)
+        if not hasattr(entry, "queue"):
+            raise LookupError(f"{target.name} consumes queue {batch.queue!r} but has no queue handler")
+        # Called as `scheduled` is (see there): workerd's startQueue passes (batch, env, ctx)
+        # with env and ctx undefined for an entrypoint class; code uses self.env / self.ctx.
+        token = current_trace.set(None)  # background work: no request's modelled latency
+        try:
+            return await entry.queue(batch, None, None)
+        finally:
+            current_trace.reset(token)
             ctx.ended()
 
     def _worker_for_cron(self, cron: str) -> LoadedWorker:
@@ -368,6 +398,7 @@ class LocalRuntime:
             binding.close()
         for namespace in self.namespaces.values():
             namespace.close()
+        self.queues.close()
         if self.zone_api is not None:
             self.zone_api.close()
         self.cache_storage.close()

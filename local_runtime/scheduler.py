@@ -83,7 +83,9 @@ class Scheduler:
             if due > self.clock.now_ms():
                 self.clock.set(due)
             ran += await self.run_due()
-        self.clock.set(target_ms)
+        # A callback's modelled latency (``RuntimeServices.model``) may have moved the clock
+        # past the target already: time never goes back.
+        self.clock.set(max(target_ms, self.clock.now_ms()))
         ran += await self.run_due()
         return ran
 

@@ -3,7 +3,8 @@
 Every request goes to the main Worker's ``Default.fetch`` with its Host header intact (tenants
 are subdomains: ``autumn.localhost:8787``), except the runtime's own endpoints:
 - ``GET /__health``: 200 and the status of every binding (each one is actually touched);
-- ``GET /__stats``: the operation counters; ``POST /__stats/reset`` zeroes them;
+- ``GET /__stats``: the operation counters (``queue.dead_lettered`` counts poison messages)
+  and ``queue_depths`` (messages waiting per queue); ``POST /__stats/reset`` zeroes them;
 - ``GET /__scheduled?cron=EXPR``: run a ``scheduled`` handler now, as
   ``wrangler dev --test-scheduled`` does;
 - ``GET /__outbox``: the mail the app put in its dev outbox (``grove.mailer``: no email API
@@ -96,7 +97,9 @@ class LocalServer:
         if path == "/__health" and method == "GET":
             return await self._health()
         if path == "/__stats" and method == "GET":
-            return Response.json(self.runtime.services.stats.grouped())
+            queues = self.runtime.queues
+            depths = {name: queues.depth(name) for name in queues.queues()}
+            return Response.json({**self.runtime.services.stats.grouped(), "queue_depths": depths})
         if path == "/__stats/reset" and method == "POST":
             self.runtime.services.stats.reset()
             return Response.json({"reset": True})
@@ -109,7 +112,8 @@ class LocalServer:
             try:
                 result = await self.runtime.scheduled(cron)
             except LookupError as exc:
-                return Response.json({"error": {"code": "no_such_cron", "message": str(exc)}}, status=404)
+                # Not one of the Workers' cron triggers: a bad request, not a run.
+                return Response.json({"error": {"code": "unknown_cron", "message": str(exc)}}, status=400)
             except InvocationKilled as exc:
                 return Response.json({"error": {"code": "invocation_killed", "message": str(exc)}}, status=500)
             return Response.json({"ran": cron, "result": result if _jsonable(result) else repr(result)})

@@ -33,6 +33,12 @@ COUNTERS: tuple[str, ...] = (
     "cache.puts",
     "cache.deletes",
     "cron.runs",
+    "queue.messages_sent",
+    "queue.batches",  # consumer deliveries
+    "queue.acks",
+    "queue.retries",
+    "queue.dead_lettered",  # moved to a dead-letter queue after max_retries
+    "queue.dropped",  # failed past max_retries with no dead-letter queue
     "worker.requests",
 )
 _KNOWN = frozenset(COUNTERS)  # every binding call counts: a set lookup, not a scan of the tuple

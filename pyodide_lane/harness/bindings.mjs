@@ -1,5 +1,5 @@
 /**
- * Real D1, KV, R2 and Cache API from miniflare (workerd's own implementations), for every
+ * Real D1, KV, R2, Cache API and queue producers from miniflare (workerd's own implementations), for every
  * resource the Workers' wrangler configs name, shared the way Cloudflare shares them: a D1
  * database, KV namespace or R2 bucket named by two Workers is one resource.
  *
@@ -20,6 +20,8 @@ const KINDS = {
   d1: { option: "d1Databases", getter: "getD1Database", name: "D1Database" },
   kv: { option: "kvNamespaces", getter: "getKVNamespace", name: "KvNamespace" },
   r2: { option: "r2Buckets", getter: "getR2Bucket", name: "R2Bucket" },
+  // Queue producers (no consumer: see config.mjs); workerd's class is WorkerQueue.
+  queue: { option: "queueProducers", getter: "getQueueProducer", name: "WorkerQueue" },
 };
 
 /** A Proxy whose target can be swapped: `forwarder(resolve)` always acts on `resolve()`. */
@@ -47,7 +49,7 @@ export class Resources {
   /** resources: {d1: [id...], kv: [id...], r2: [bucket...]} */
   constructor(resources) {
     this.resources = resources;
-    this.current = { d1: {}, kv: {}, r2: {}, caches: null };
+    this.current = { d1: {}, kv: {}, r2: {}, queue: {}, caches: null };
     this.bindingNames = {}; // `${kind}:${id}` -> miniflare binding name
   }
 

@@ -47,6 +47,9 @@ export async function readWorker(configPath) {
     })),
     kv: (c.kv_namespaces ?? []).map((k) => ({ binding: k.binding, id: k.id })),
     r2: (c.r2_buckets ?? []).map((r) => ({ binding: r.binding, id: r.bucket_name })),
+    // Producers only: miniflare's broker delivers batches to consumer Workers in workerd, and
+    // the lane's Workers are Pyodide isolates (so no queue() handler here; see the scenarios).
+    queue: (c.queues?.producers ?? []).map((q) => ({ binding: q.binding, id: q.queue })),
     durableObjects: (c.durable_objects?.bindings ?? []).map((b) => ({
       binding: b.name,
       className: b.class_name,

@@ -80,6 +80,7 @@ class Lane {
       d1: unique(defs.flatMap((d) => d.d1.map((x) => x.id))),
       kv: unique(defs.flatMap((d) => d.kv.map((x) => x.id))),
       r2: unique(defs.flatMap((d) => d.r2.map((x) => x.id))),
+      queue: unique(defs.flatMap((d) => d.queue.map((x) => x.id))),
     });
     this.template = path.join(this.work, "migrated");
     fs.rmSync(this.template, { recursive: true, force: true });
@@ -159,6 +160,7 @@ class Lane {
       for (const x of d.d1) env[x.binding] = this.resources.binding("d1", x.id);
       for (const x of d.kv) env[x.binding] = this.resources.binding("kv", x.id);
       for (const x of d.r2) env[x.binding] = this.resources.binding("r2", x.id);
+      for (const x of d.queue) env[x.binding] = this.resources.binding("queue", x.id);
       for (const x of d.durableObjects) env[x.binding] = this.namespace(x.scriptName, x.className).binding;
       this.workers.get(d.name).bindEnv();
     }

@@ -22,7 +22,9 @@ def write(path: Path, text: str) -> None:
 
 async def test_record_conformance_observations(edge, pytestconfig):
     env = edge.env
-    bindings = SimpleNamespace(db=env.DB, kv=env.CACHE_KV, r2=env.CONTENT, now_ms=lambda: int(time.time() * 1000))
+    bindings = SimpleNamespace(
+        db=env.DB, kv=env.CACHE_KV, r2=env.CONTENT, queue=env.MEADOW_FANOUT, now_ms=lambda: int(time.time() * 1000)
+    )
     observations = {}
     for name, run in all_cases().items():
         try:

@@ -23,6 +23,7 @@ from grove.routes import (
     config_api,
     discovery,
     drafts_api,
+    meadow_api,
     post_meta_api,
     posts_api,
     reader,
@@ -36,7 +37,7 @@ log = logging.getLogger("grove")
 
 router = Router()
 for area in (
-    reader, discovery, posts_api, versions_api, post_meta_api, sign_in_routes, accounts_api, drafts_api, analytics_api, config_api, workspace, static, api_document,
+    reader, discovery, posts_api, versions_api, post_meta_api, sign_in_routes, accounts_api, meadow_api, drafts_api, analytics_api, config_api, workspace, static, api_document,
 ):
     area.register(router)
 

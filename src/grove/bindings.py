@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Generic, Literal, Protocol, Self, TypeAlias, TypedDict, TypeVar, overload
 
+from grove.feed_rpc import AuthorPostsStub, FeedStub
 from grove.post_content_rpc import PostContentStub
 from grove.post_meta_rpc import PostMetaStub
 from grove.rate_limit_rpc import RateLimiterStub
@@ -128,6 +129,9 @@ class SqlCursor(Protocol[Row]):
 
     def toArray(self) -> list[Row]: ...
 
+    @property
+    def rowsWritten(self) -> int: ...
+
 
 class SqlStorage(Protocol):
     # Synchronous, like the JS API. The row type is the caller's to name (see ``Row``).
@@ -182,6 +186,69 @@ class ExecutionContext(Protocol):
     def waitUntil(self, task: Awaitable[object]) -> None: ...
 
 
+# --- Queues ------------------------------------------------------------------------------------
+
+
+class QueueSendRequest(TypedDict, total=False):
+    body: JsonValue
+    contentType: Literal["text", "bytes", "json", "v8"]
+    delaySeconds: int
+
+
+class QueueBacklog(TypedDict):
+    backlogCount: int
+    backlogBytes: int
+
+
+class QueueSendMetadata(TypedDict):
+    metrics: QueueBacklog
+
+
+class QueueSendResponse(TypedDict):
+    """What a send resolves to (workerd's QueueSendResponse)."""
+
+    metadata: QueueSendMetadata
+
+
+class Queue(Protocol):
+    """A ``[[queues.producers]]`` binding. Keyword arguments are the JS options object."""
+
+    async def send(self, body: JsonValue, *, contentType: str = ..., delaySeconds: int = ...) -> QueueSendResponse: ...
+
+    async def sendBatch(self, messages: Sequence[QueueSendRequest], *, delaySeconds: int = ...) -> QueueSendResponse: ...
+
+
+class QueueMessage(Protocol):
+    """One message of a consumer's batch (the SDK hands the body over as Python values)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def body(self) -> Any: ...
+
+    @property
+    def attempts(self) -> int: ...
+
+    def ack(self) -> None: ...
+
+    def retry(self, *, delaySeconds: int = ...) -> None: ...
+
+
+class MessageBatch(Protocol):
+    """What a ``queue`` handler receives."""
+
+    @property
+    def queue(self) -> str: ...
+
+    @property
+    def messages(self) -> Sequence[QueueMessage]: ...
+
+    def ackAll(self) -> None: ...
+
+    def retryAll(self, *, delaySeconds: int = ...) -> None: ...
+
+
 class ScheduledController(Protocol):
     """What a ``scheduled`` handler is called with."""
 
@@ -205,6 +272,9 @@ class Env(D1Env, Protocol):
     POST_CONTENT: DurableObjectNamespace[PostContentStub]
     RATE_LIMITER: DurableObjectNamespace[RateLimiterStub]
     POST_META: DurableObjectNamespace[PostMetaStub]
+    FEEDS: DurableObjectNamespace[FeedStub]
+    AUTHOR_POSTS: DurableObjectNamespace[AuthorPostsStub]
+    MEADOW_FANOUT: Queue
 
 
 # --- Cache API (``caches.default``; no SDK wrapper) -------------------------------------------

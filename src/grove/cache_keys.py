@@ -20,6 +20,10 @@ HOME_POSTS = 5
 # --- KV -----------------------------------------------------------------------------------
 
 
+# Meadow's Trending list (grove.trending): one key for the whole platform, written by the cron.
+TRENDING_KEY = "meadow:trending"
+
+
 def post_key(tenant: str, slug: str) -> str:
     """A published (or archived) post's reader data, or a tombstone for a missing slug."""
     return f"post:{tenant}:{slug}"

@@ -16,6 +16,8 @@ from __future__ import annotations
 import hashlib
 from enum import Enum
 
+from grove.tiers import TRENDING_BROWSER_TTL_S, TRENDING_EDGE_TTL_S
+
 PRIVATE_NO_STORE = "private, no-store"
 STATIC_ASSET_CACHE_CONTROL = "public, max-age=31536000, immutable"
 # The API document is the same for every caller and changes only with a deploy.
@@ -24,6 +26,14 @@ API_DOCUMENT_CACHE_CONTROL = "public, max-age=300"
 # writers see drafts): a shared cache must key them by Authorization (RFC 9110 §12.5.5), so
 # a copy stored for an anonymous reader is never served for a writer's request or the reverse.
 VARY_BY_CALLER = "Authorization"
+# Responses that depend on the caller's credentials, a session cookie or a bearer token
+# (RFC 9110 §12.5.5).
+VARY_CREDENTIALS = "Cookie, Authorization"
+
+
+# Meadow's Trending list: the same for everyone (no per-user part), so public
+# (grove.tiers owns the lifetimes).
+TRENDING_CACHE_CONTROL = f"public, max-age={TRENDING_BROWSER_TTL_S}, s-maxage={TRENDING_EDGE_TTL_S}"
 
 
 class PageKind(Enum):

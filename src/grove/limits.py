@@ -10,6 +10,7 @@ A rule allows ``limit`` requests per ``window_s`` seconds, counted over a slidin
   request carrying a token is refused (429) before its token is even checked;
 - ``comment``: 5 per minute per user, ``reaction``: 30 per minute per user (a comment or
   reaction needs a token, so the user is known; ``grove.routes.post_meta_api``);
+- ``follow``: 60 follows and unfollows per minute per user (each may backfill a feed from D1);
 - ``sign_in_link``: 5 sign-in links per hour per client address, and ``sign_in_link_email``:
   5 per hour per email address (so one address cannot be flooded from many clients).
 
@@ -35,6 +36,7 @@ class Rule(StrEnum):
     AUTH_FAILURE = "auth_failure"
     COMMENT = "comment"
     REACTION = "reaction"
+    FOLLOW = "follow"
     SIGN_IN_LINK = "sign_in_link"
     SIGN_IN_LINK_EMAIL = "sign_in_link_email"
 
@@ -55,6 +57,7 @@ DEFAULT_LIMITS: dict[Rule, RateLimit] = {
     Rule.AUTH_FAILURE: RateLimit(30, 600),
     Rule.COMMENT: RateLimit(5, 60),
     Rule.REACTION: RateLimit(30, 60),
+    Rule.FOLLOW: RateLimit(60, 60),
     Rule.SIGN_IN_LINK: RateLimit(5, 3600),
     Rule.SIGN_IN_LINK_EMAIL: RateLimit(5, 3600),
 }

@@ -44,13 +44,30 @@ Row = TypeVar("Row")
 _VERSION = "1"
 _DIRECTION_CODES: dict[Direction, str] = {"older": "o", "newer": "n"}
 _DIRECTIONS: dict[str, Direction] = {code: direction for direction, code in _DIRECTION_CODES.items()}
-# version, direction, sort key (ASCII digits, at most 15: milliseconds until year 33658), id.
-_CURSOR_TEXT = re.compile(r"1([on])\.([0-9]{1,15})\.([0-9a-z]{1,64})")
+# version, direction, sort key (ASCII digits, at most 15: milliseconds until year 33658), id
+# (a post id, or an account id as grove.path_params allows them: Meadow's follow list).
+_CURSOR_TEXT = re.compile(r"1([on])\.([0-9]{1,15})\.([0-9A-Za-z_-]{1,64})")
 CURSOR_MAX_CHARS = 128
 
 
 def bad_cursor() -> HttpError:
     return HttpError(400, "bad_cursor", "The cursor is not one this blog gave out; start again from the first page.")
+
+
+def encode_cursor_text(text: str) -> str:
+    """A cursor's opaque form: base64url of its ASCII text, unpadded."""
+    return base64.urlsafe_b64encode(text.encode("ascii")).decode("ascii").rstrip("=")
+
+
+def decode_cursor_text(raw: str) -> str:
+    """The text of an opaque cursor (its pattern is the caller's to check); ``bad_cursor()``
+    when ``raw`` is not base64url of ASCII within ``CURSOR_MAX_CHARS``."""
+    if not raw or len(raw) > CURSOR_MAX_CHARS or not raw.isascii():
+        raise bad_cursor()
+    try:
+        return base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode("ascii")
+    except (binascii.Error, ValueError):
+        raise bad_cursor() from None
 
 
 @dataclass(frozen=True)
@@ -62,19 +79,12 @@ class Cursor:
     row_id: str
 
     def encode(self) -> str:
-        text = f"{_VERSION}{_DIRECTION_CODES[self.direction]}.{self.sort_key}.{self.row_id}"
-        return base64.urlsafe_b64encode(text.encode("ascii")).decode("ascii").rstrip("=")
+        return encode_cursor_text(f"{_VERSION}{_DIRECTION_CODES[self.direction]}.{self.sort_key}.{self.row_id}")
 
     @classmethod
     def decode(cls, raw: str) -> Cursor:
         """The cursor ``raw`` encodes; ``bad_cursor()`` (a 400) for anything else."""
-        if not raw or len(raw) > CURSOR_MAX_CHARS or not raw.isascii():
-            raise bad_cursor()
-        try:
-            text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode("ascii")
-        except (binascii.Error, ValueError):
-            raise bad_cursor() from None
-        match = _CURSOR_TEXT.fullmatch(text)
+        match = _CURSOR_TEXT.fullmatch(decode_cursor_text(raw))
         if match is None:
             raise bad_cursor()
         code, sort_key, row_id = match.groups()

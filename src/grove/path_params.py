@@ -65,6 +65,18 @@ PATH_PARAMS: dict[str, PathParam] = {
         {"type": "string", "pattern": ACCOUNT_ID_PATTERN},
         "an account id (letters, digits, dashes and underscores)",
     ),
+    # Meadow: an author is a user id (the author_id of their posts).
+    "author_id": PathParam(
+        lambda value: _ACCOUNT_ID.match(value) is not None,
+        {"type": "string", "pattern": ACCOUNT_ID_PATTERN},
+        "an author's account id (letters, digits, dashes and underscores)",
+    ),
+    # Meadow's reactions name a post by its id (grove.ids: hex; older or test ids may differ).
+    "post_id": PathParam(
+        lambda value: _ACCOUNT_ID.match(value) is not None,
+        {"type": "string", "pattern": ACCOUNT_ID_PATTERN},
+        "a post id (letters, digits, dashes and underscores)",
+    ),
     "id": PathParam(
         lambda value: _ACCOUNT_ID.match(value) is not None,
         {"type": "string", "pattern": ACCOUNT_ID_PATTERN},

@@ -18,6 +18,7 @@ from typing import Any
 from grove.bindings import Env
 from grove.d1_limits import D1_MAX_ROW_BYTES
 from grove.errors import HttpError, not_found, validation_error
+from grove.fanout import post_changed
 from grove.ids import new_id
 from grove.invalidation import after_post_write
 from grove.markdown import RenderedMarkdown, render_markdown
@@ -113,6 +114,8 @@ async def create(env: Env, settings: Settings, tenant: str, author_id: str, payl
         env, settings, tenant=tenant, post_id=post.id, copies={slug: post},
         status=post.status, published_at_ms=post.published_at_ms,
     )
+    if post.status == "published":
+        await post_changed(env, post.id, post.author_id)
     return post
 
 
@@ -140,6 +143,8 @@ async def update(
         status=post.status, published_at_ms=post.published_at_ms,
         moved_to=dict.fromkeys(moved, post.slug),
     )
+    if post.published_at_ms is not None:  # published now or before: feeds may hold a copy
+        await post_changed(env, post.id, post.author_id)
     return post
 
 
@@ -160,6 +165,8 @@ async def delete(env: Env, settings: Settings, tenant: str, slug: str) -> Delete
         env, settings, tenant=tenant, post_id=deleted.id, copies={slug: None},
         status=deleted.status, published_at_ms=deleted.published_at_ms,
     )
+    if deleted.published_at_ms is not None:
+        await post_changed(env, deleted.id, deleted.author_id)
     return deleted
 
 

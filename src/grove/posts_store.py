@@ -105,6 +105,7 @@ class PostRow(SummaryRow):
 
 class DeletedRow(TypedDict):
     id: str
+    author_id: str
     slug: str
     status: PostStatus
     published_at_ms: int | None
@@ -165,6 +166,7 @@ class DeletedPost:
     slug: str
     status: PostStatus
     published_at_ms: int | None
+    author_id: str
 
 
 def r2_content_key(tenant: str, post_id: str, storage_location: StorageLocation) -> str:
@@ -449,7 +451,7 @@ async def update_post(
 async def delete_post(env: Env, tenant: str, slug: str) -> DeletedPost | None:
     delete: D1PreparedStatement[DeletedRow] = env.DB.prepare(
         "DELETE FROM posts WHERE tenant = ?1 AND slug = ?2"
-        " RETURNING id, slug, status, published_at_ms, r2_key"
+        " RETURNING id, author_id, slug, status, published_at_ms, r2_key"
     )
     row = await delete.bind(tenant, slug).first()
     if row is None:
@@ -457,7 +459,8 @@ async def delete_post(env: Env, tenant: str, slug: str) -> DeletedPost | None:
     if row["r2_key"]:
         await env.CONTENT.delete(row["r2_key"])
     return DeletedPost(
-        id=row["id"], slug=row["slug"], status=row["status"], published_at_ms=row["published_at_ms"]
+        id=row["id"], slug=row["slug"], status=row["status"], published_at_ms=row["published_at_ms"],
+        author_id=row["author_id"],
     )
 
 

@@ -45,6 +45,20 @@ def d1_statements(monkeypatch) -> dict[str, tuple]:
 
 
 @pytest.fixture
+def statements(monkeypatch) -> list[str]:
+    """Every D1 statement sent from here on, in order."""
+    sent: list[str] = []
+    execute = D1Database._execute
+
+    async def recording(self, queries):
+        sent.extend(query.sql for query in queries)
+        return await execute(self, queries)
+
+    monkeypatch.setattr(D1Database, "_execute", recording)
+    return sent
+
+
+@pytest.fixture
 def email_api():
     """An email API on 127.0.0.1 in Resend's shape; a module overrides ``platform_secrets``
     with ``email_api.secrets(platform_secrets)`` to have the Worker send through it."""

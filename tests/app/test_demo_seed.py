@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from grove_dev.seed import seed_demo
 
 
@@ -58,3 +60,28 @@ async def test_the_demo_reads_like_a_real_blog(platform, read):
     )
     for construct in ('class="footnote-ref"', "<table>", '<pre class="code"><code class="language-', 'type="checkbox"', 'href="https://images.example.org/'):
         assert construct in html, construct
+
+
+class TestDemoMeadow:
+    @pytest.fixture
+    def platform_secrets(self, platform_secrets):
+        from grove_dev.demo_meadow import DEMO_PULL_THRESHOLD
+
+        return {**platform_secrets, "MEADOW_PULL_THRESHOLD": str(DEMO_PULL_THRESHOLD)}  # as `grove dev` runs
+
+    async def test_the_demo_meadow_reader_has_a_feed_with_a_celebrity_by_pull(self, platform, client, sign_in):
+        from grove_dev.demo_meadow import CELEBRITY_EMAIL, DEMO_READER, demo_readers
+        from grove_dev.seed import demo_user_id
+
+        created = await seed_demo(platform.runtime)
+        assert created["meadow_readers_created"] == len(demo_readers()) >= 30
+        await platform.runtime.advance(2 * 5_000)  # the fan-out's batches (wrangler.toml: 5 s)
+        pull = (await platform.runtime.d1().prepare("SELECT author_id FROM meadow_pull_authors").all())["results"]
+        # The fan-out itself found the celebrity over the demo's threshold, and nobody else.
+        assert [row["author_id"] for row in pull] == [demo_user_id(CELEBRITY_EMAIL)]
+        session = await sign_in(DEMO_READER[0], host="meadow.localhost:8787")
+        feed = await client.get("http://meadow.localhost:8787/api/meadow/feed?limit=50", headers={"cookie": f"grove_session={session}"})
+        assert feed.status_code == 200, feed.text
+        # Mira follows every demo blog's owner: her feed (built from D1 on this first load, Wes's
+        # posts pulled from his author store) has all three blogs.
+        assert {item["tenant"] for item in feed.json()["items"]} == {"autumn", "willow", "fern"}

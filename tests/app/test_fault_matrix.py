@@ -170,6 +170,19 @@ async def test_cron_killed_mid_run_then_runs_whole(faults, platform):
     assert await platform.runtime.scheduled("0 3 * * *") == {}
 
 
-@pytest.mark.skip(reason="queue.consumer_exception is defined, but no queue binding or consumer exists yet")
-async def test_queue_consumer_exception():
-    """Lands with Meadow's fan-out queue: a failing consumer batch is retried, never lost."""
+async def test_queue_consumer_exception_is_retried_and_the_post_reaches_the_feed(client, create_post, auth, faults, platform):
+    """Meadow's fan-out queue: failing consumer batches are retried, and the post published
+    during the fault reaches its follower's feed once it clears (never lost)."""
+    meadow = "http://meadow.localhost:8787"
+    rita = auth("autumn", "reader", user="rita")
+    auth()  # ada, the author
+    assert (await client.post(f"{meadow}/api/meadow/follows/ada", headers=rita)).status_code == 201
+    assert (await client.get(f"{meadow}/api/meadow/feed", headers=rita)).json()["items"] == []
+    await platform.runtime.advance(0)  # the feed reports its use (it gets pushes)
+    faults.arm(FaultPoint.QUEUE_CONSUMER_EXCEPTION, times=3)
+    post = await create_post("Published In A Storm")
+    await platform.runtime.advance(MINUTE_MS)
+    assert faults.fired(FaultPoint.QUEUE_CONSUMER_EXCEPTION) == 3
+    assert platform.services.stats.get("queue.dead_lettered") == 0
+    feed = await client.get(f"{meadow}/api/meadow/feed", headers=rita)
+    assert [entry["post_id"] for entry in feed.json()["items"]] == [post["id"]]

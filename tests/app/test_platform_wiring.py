@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from grove.tiers import TRENDING_CRON
 from grove_dev.platform import REPO_ROOT
 from grove_dev.seed import seed_demo
 
@@ -65,11 +66,13 @@ async def test_scheduled_runs_the_cron_worker(client, platform):
     assert platform.services.stats.get("cron.runs") == 1
 
 
-async def test_scheduled_by_hand_accepts_any_cron_like_wrangler(client, platform):
-    # `wrangler dev --test-scheduled` hands any ?cron= to the Worker's scheduled handler.
-    reply = await client.get("/__scheduled", params={"cron": "*/5 * * * *"})
-    assert reply.status_code == 200
-    assert reply.json()["ran"] == "*/5 * * * *"
+async def test_scheduled_by_hand_runs_a_workers_cron_and_refuses_others(client, platform):
+    # Two Workers have scheduled handlers (the main Worker's Trending, the migrator), so a cron
+    # picks its Worker; one that is no Worker's trigger is a 400, not a run.
+    reply = await client.get("/__scheduled", params={"cron": TRENDING_CRON})
+    assert reply.status_code == 200 and reply.json()["ran"] == TRENDING_CRON
+    refused = await client.get("/__scheduled", params={"cron": "*/5 * * * *"})
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "unknown_cron"
 
 
 async def test_scheduled_without_cron_is_400(client):
@@ -83,8 +86,9 @@ async def test_cron_fires_on_the_simulated_clock(platform, clock):
     before = platform.services.stats.get("cron.runs")
     day_ms = 24 * 3600 * 1000
     await runtime.advance(2 * day_ms)
-    # Two 03:00 UTC triggers in two days from midnight.
-    assert platform.services.stats.get("cron.runs") - before == 2
+    # Two 03:00 UTC triggers of the migrator in two days from midnight, and Trending's every
+    # 10 minutes (grove.tiers.TRENDING_CRON).
+    assert platform.services.stats.get("cron.runs") - before == 2 + 2 * 24 * 6
 
 
 async def test_unknown_path_is_a_json_404(client):
@@ -97,8 +101,8 @@ async def test_unknown_path_is_a_json_404(client):
 async def test_seed_is_idempotent(platform):
     first = await seed_demo(platform.runtime)
     second = await seed_demo(platform.runtime)
-    assert first == {"tenants_created": 3, "accounts_created": 4, "posts_created": 42}
-    assert second == {"tenants_created": 0, "accounts_created": 0, "posts_created": 0}
+    assert first == {"tenants_created": 3, "accounts_created": 4, "posts_created": 42, "meadow_readers_created": 31, "follows_created": 77}
+    assert second == {"tenants_created": 0, "accounts_created": 0, "posts_created": 0, "meadow_readers_created": 0, "follows_created": 0}
 
 
 async def test_durable_object_classes_create_their_schema(platform):

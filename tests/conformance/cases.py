@@ -1,7 +1,7 @@
 """The differential conformance table: binding operations run against both implementations.
 
 Each case is ``async def case(b) -> observation`` over ``b.db`` (D1), ``b.kv`` (KV), ``b.r2``
-(R2) and ``b.now_ms()``, written once against the SDK's call shapes. The Pyodide lane runs it
+(R2), ``b.queue`` (a queue producer) and ``b.now_ms()``, written once against the SDK's call shapes. The Pyodide lane runs it
 on miniflare's bindings through the real SDK (``pyodide_lane/tests/test_conformance_observe.py``);
 ``tests/conformance/test_conformance.py`` runs it on the local runtime and compares the two
 observations field by field. Each case uses its own table / key prefix, so cases are
@@ -543,3 +543,66 @@ def all_cases() -> dict[str, Case]:
 
 
 __all__ = ["CASES", "all_cases", "error"]
+
+
+# --- Queues: the producer (miniflare has no consumer for the lane's Workers; see scenarios) ----
+
+
+async def _send_outcome(call: Callable[[], Awaitable[Any]]) -> Any:
+    """Whether a send is accepted, and if not whether as a TypeError (the two runtimes word
+    their refusals differently; what the app can rely on is acceptance and the error's kind)."""
+    seen = await attempt(call)
+    if isinstance(seen, dict) and "$error" in seen:
+        return {"accepted": False, "type_error": seen["$error"]["type_error"]}
+    # The backlog's numbers are the queue's own state (miniflare reports 0): compare the shape.
+    metrics = seen["metadata"]["metrics"] if isinstance(seen, dict) and "metadata" in seen else seen
+    shape = {k: type(v).__name__ for k, v in metrics.items()} if isinstance(metrics, dict) else metrics
+    return {"accepted": True, "metrics": shape}
+
+
+@case
+async def queue__send_json(b):
+    return await _send_outcome(lambda: b.queue.send({"kind": "post", "n": [1, 2.5, None]}, contentType="json"))
+
+
+@case
+async def queue__send_default_content_type(b):
+    return await _send_outcome(lambda: b.queue.send({"kind": "post"}))
+
+
+@case
+async def queue__send_text_and_bytes(b):
+    text = await _send_outcome(lambda: b.queue.send("hello", contentType="text"))
+    raw = await _send_outcome(lambda: b.queue.send(b"\x00\x01", contentType="bytes"))
+    return {"text": text, "bytes": raw}
+
+
+@case
+async def queue__send_with_delay(b):
+    return await _send_outcome(lambda: b.queue.send({"later": True}, delaySeconds=30))
+
+
+@case
+async def queue__send_text_content_type_needs_a_string(b):
+    return await _send_outcome(lambda: b.queue.send({"not": "text"}, contentType="text"))
+
+
+@case
+async def queue__send_too_large(b):
+    return await _send_outcome(lambda: b.queue.send("x" * (128 * 1024 + 1), contentType="text"))
+
+
+@case
+async def queue__send_batch(b):
+    return await _send_outcome(lambda: b.queue.sendBatch([{"body": {"n": n}, "contentType": "json"} for n in range(100)]))
+
+
+@case
+async def queue__send_batch_over_100_messages(b):
+    return await _send_outcome(lambda: b.queue.sendBatch([{"body": {"n": n}} for n in range(101)]))
+
+
+@case
+async def queue__send_batch_over_256_kb(b):
+    big = "x" * 100_000
+    return await _send_outcome(lambda: b.queue.sendBatch([{"body": big, "contentType": "text"} for _ in range(3)]))

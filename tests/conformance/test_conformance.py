@@ -1,4 +1,4 @@
-"""Differential conformance: the local runtime's D1/KV/R2 against production's (miniflare through
+"""Differential conformance: the local runtime's D1/KV/R2/queue producers against production's (miniflare through
 the real SDK, as recorded by the Pyodide lane), case by case and field by field.
 
 The Pyodide lane (``make test-pyodide``) records its observations and then runs this file with
@@ -20,8 +20,10 @@ from cases import all_cases
 
 from local_runtime.bindings.d1 import D1Database
 from local_runtime.bindings.kv import KVNamespace
+from local_runtime.bindings.queues import QueueBroker
 from local_runtime.bindings.r2 import R2Bucket
 from local_runtime.clock import RealClock
+from local_runtime.scheduler import Scheduler
 from local_runtime.services import RuntimeServices
 
 HERE = Path(__file__).resolve().parent
@@ -70,7 +72,9 @@ def _allowed(case: str, path: str) -> dict[str, str] | None:
 def local_bindings(tmp_path) -> Any:
     services = RuntimeServices(state_dir=tmp_path, clock=RealClock())
     db = D1Database(services, "conformance", "conformance-db")
+    queues = QueueBroker(services, Scheduler(services.clock))
     bindings = SimpleNamespace(
+        queue=queues.producer("conformance-queue"),
         db=db,
         kv=KVNamespace(services, "CACHE_KV", "conformance-kv"),
         r2=R2Bucket(services, "CONTENT", "conformance-bucket"),
@@ -78,6 +82,7 @@ def local_bindings(tmp_path) -> Any:
     )
     yield bindings
     db.close()
+    queues.close()
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

@@ -36,7 +36,7 @@ OPERATIONS = [
     for route in router.routes()
     for method, op in sorted(route.operations.items())
 ]
-VALID = {"slug": "first-light", "name": "reader.0000000000000000.css", "user_id": "no-such-user", "id": "no-such-token", "comment_id": "0" * 32, "tag": "garden", "number": "1", "version": "1"}
+VALID = {"slug": "first-light", "name": "reader.0000000000000000.css", "user_id": "no-such-user", "author_id": "no-such-user", "post_id": "no-such-post", "id": "no-such-token", "comment_id": "0" * 32, "tag": "garden", "number": "1", "version": "1"}
 
 
 def concrete(path: str, **params: str) -> str:

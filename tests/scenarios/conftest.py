@@ -29,7 +29,7 @@ from workers import Request
 
 class CPythonEdge:
     lane = "cpython"
-    capabilities = frozenset({"simulated_clock"})
+    capabilities = frozenset({"simulated_clock", "queues"})
 
     def __init__(self, platform: Platform, clock: SimulatedClock) -> None:
         self.platform = platform

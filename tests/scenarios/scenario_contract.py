@@ -20,7 +20,7 @@ worker=None)``                         trigger); returns what the handler return
 sql, worker=None)``                    constructed first, as its first event would)
 ``await edge.drain()``                 wait for ``waitUntil`` work
 ``edge.require(capability)``           skip (with the reason) in a lane without it; known
-                                       capabilities: ``"simulated_clock"``
+                                       capabilities: ``"simulated_clock"``, ``"queues"``
 ``await edge.advance(ms)``             move the simulated clock (``simulated_clock`` only)
 =====================================  ==========================================================
 
@@ -41,6 +41,10 @@ TEST_SECRETS = {"JWT_SECRET": "test-secret-not-for-production", "ENVIRONMENT": "
 
 CAPABILITY_REASONS = {
     "simulated_clock": "miniflare's bindings run on workerd's real clock; time cannot be moved",
+    # miniflare implements queues, but its broker hands batches to a consumer Worker running in
+    # workerd; the lane runs the app's Workers as Pyodide isolates in Node, so no batch could
+    # reach the app's own queue() handler (and its producers are not bound there either).
+    "queues": "the Pyodide lane binds no queues: miniflare's broker delivers only to Workers in workerd",
 }
 
 

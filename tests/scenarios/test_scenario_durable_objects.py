@@ -9,7 +9,7 @@ TABLES = {
     "TENANTS": {"config", "drafts", "analytics_buffer"},
     "POST_META": {"reactions", "reaction_journal", "pending_comments", "comment_moderation", "comment_changes", "stats", "view_days"},
     "POST_CONTENT": {"content_versions", "metadata", "device_drafts", "post_draft", "staged_version"},
-    "FEEDS": {"following", "feed_items"},
+    "FEEDS": {"following", "items", "snapshots", "snapshot_ranks", "feed_state"},
 }
 
 

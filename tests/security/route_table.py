@@ -56,7 +56,7 @@ def sample_params(post_slug: str) -> dict[str, str]:
     return {
         "slug": post_slug, "name": assets.ASSETS.url("reader.css").rsplit("/", 1)[1],
         # autumn's owner (the victim of the isolation tests) and a token id that exists nowhere
-        "user_id": "ada", "id": "no-such-token",
+        "user_id": "ada", "id": "no-such-token", "author_id": "ada", "post_id": "no-such-post",
         "comment_id": "0" * 32,  # no such comment: the routes answer 404 after their checks
         "tag": SAMPLE_TAG, "number": "1",
         "version": "1",  # the post's first content version: restoring it is a real write

@@ -95,7 +95,11 @@ def _live_parts(post: PublicPost) -> tuple[str, str]:
     script tag; the same for every reader. Published posts only."""
     if post.status != "published":
         return "", ""
-    placeholder = f'<section id="post-live" data-slug="{escape(post.slug)}" hidden></section>'
+    # The author's id and name let the script offer "Follow on Meadow" (Meadow follows people).
+    placeholder = (
+        f'<section id="post-live" data-slug="{escape(post.slug)}" data-author-id="{escape(post.author_id)}"'
+        f' data-author-name="{escape(author_name(post.author_id, post.author_name))}" hidden></section>'
+    )
     return placeholder, f'<script src="{assets.ASSETS.url("post_live.js")}" defer></script>'
 
 

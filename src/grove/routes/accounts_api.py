@@ -31,6 +31,7 @@ from grove.clock import now_ms
 from grove.errors import HttpError, conflict, not_found, validation_error
 from grove.http import json_response
 from grove.ids import new_id
+from grove.meadow_policy import MEADOW_SUBDOMAIN
 from grove.models import (
     BlogCreate,
     BlogCreated,
@@ -55,7 +56,7 @@ from grove.routes.visit import open_visit
 from grove.tenancy import NO_BLOG_HERE, SUBDOMAIN_PATTERN, tenant_config
 
 # Names that are, or may become, the platform's own hosts.
-RESERVED_SUBDOMAINS = frozenset({"www", "meadow", "admin", "api", "static", "auth"})
+RESERVED_SUBDOMAINS = frozenset({"www", MEADOW_SUBDOMAIN, "admin", "api", "static", "auth"})
 
 
 def register(router: Router) -> None:

@@ -16,6 +16,7 @@ Only published posts take reactions, comments and views; drafts and missing post
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from typing_extensions import TypedDict  # pydantic reads it on Python < 3.12 (the API document)
@@ -151,11 +152,17 @@ async def get_reactions(request: Request, env: Env, ctx: ExecutionContext, slug:
 
 async def toggle_reaction(request: Request, env: Env, ctx: ExecutionContext, slug: str) -> Response:
     visit = await open_visit(request, env, ctx)
+    return await toggle_on(visit, lambda: _published(visit, slug))
+
+
+async def toggle_on(visit: Visit, find: Callable[[], Awaitable[PostRef]]) -> Response:
+    """Toggle the caller's reaction on the post ``find`` names (a 404 when it is not
+    published): the blog's route finds it by slug, Meadow's by id (``grove.routes.meadow_api``)."""
     claims = _caller(visit)
-    body = parse_model(ReactionToggle, await read_json(request, visit.headers, VIEW_BODY_MAX_BYTES))
-    post = await _published(visit, slug)
-    await rate_limit.enforce(env, Rule.REACTION, _user_subject(claims))
-    return json_response(await _stub(env, post).toggle_reaction(claims.sub, body.type), headers=_PRIVATE)
+    body = parse_model(ReactionToggle, await read_json(visit.request, visit.headers, VIEW_BODY_MAX_BYTES))
+    post = await find()
+    await rate_limit.enforce(visit.env, Rule.REACTION, _user_subject(claims))
+    return json_response(await _stub(visit.env, post).toggle_reaction(claims.sub, body.type), headers=_PRIVATE)
 
 
 # --- comments --------------------------------------------------------------------------------

@@ -37,12 +37,22 @@ from grove.cache_keys import (
     tag_position,
     tenant_tag,
 )
-from grove.cache_policy import PageKind
+from grove.cache_policy import PageKind, public_headers
 from grove.clock import now_ms
 from grove.errors import HttpError, not_found
-from grove.http import HTML_TYPE, JSON_TYPE, error_response, html_response, json_body, query_value
+from grove.http import (
+    HTML_TYPE,
+    JSON_TYPE,
+    error_response,
+    html_response,
+    json_body,
+    query_value,
+    request_host,
+)
+from grove.meadow_policy import MEADOW_SUBDOMAIN
 from grove.models import CachedPost, PostList, PostPage, PublicPost, TenantConfig
 from grove.negotiation import prefers_html
+from grove.pages.meadow import meadow_page
 from grove.pages.reader import (
     ListLinks,
     blog_index_page,
@@ -63,6 +73,8 @@ from grove.posts_store import (
 from grove.problems import page_problem
 from grove.router import QueryInt, QueryText, Router
 from grove.routes.visit import NO_BLOG_HERE, Visit, open_public_visit
+from grove.settings import settings_from
+from grove.tenancy import tenant_from_host
 from grove.tiers import LIST_EDGE_TTL_S, LIST_KV_TTL_S, NOT_FOUND_EDGE_TTL_S, rule_for_location
 
 log = logging.getLogger("grove.reader")
@@ -384,7 +396,15 @@ async def _list_view(
 
 
 async def home(request: Request, env: Env, ctx: ExecutionContext) -> Response:
+    if tenant_from_host(request_host(request), settings_from(env).root_domain) == MEADOW_SUBDOMAIN:
+        return meadow_home(request)  # meadow.{root} is Meadow's page, not a blog
     return await _list_view(request, env, ctx, "/", "html")
+
+
+def meadow_home(request: Request) -> Response:
+    """The Meadow page's shell: the same for everyone (a list page's public lifetimes); a
+    HEAD gets its headers."""
+    return html_response(meadow_page(), headers=public_headers(PageKind.LIST))
 
 
 async def blog_index(request: Request, env: Env, ctx: ExecutionContext) -> Response:

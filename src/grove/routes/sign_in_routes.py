@@ -25,6 +25,7 @@ from grove import accounts, mailer, rate_limit, sessions, sign_in
 from grove.access import jwt_secret
 from grove.addresses import normalize_email, origin_of, platform_host, safe_next
 from grove.bindings import Env, ExecutionContext
+from grove.cache_policy import VARY_CREDENTIALS
 from grove.client_address import client_address
 from grove.clock import now_ms
 from grove.errors import HttpError, bad_request, validation_error
@@ -48,8 +49,6 @@ from grove.routes.visit import Visit, open_public_visit, open_visit
 from grove.sessions import Caller
 from grove.tenancy import tenant_config
 
-# Responses that depend on the caller's credentials (RFC 9110 §12.5.5).
-VARY_CREDENTIALS = "Cookie, Authorization"
 MAX_FORM_BYTES = 8 * 1024
 LINK_ACCEPTED = "If the address can receive mail, a sign-in link is on its way."
 

@@ -47,7 +47,37 @@
   const more = el("button", { type: "button", className: "more", textContent: "Older comments…", hidden: true });
   const status = el("p", { className: "meta", role: "status" });
   const heading = el("h2", { textContent: "Comments" });
-  root.append(reading, bar, heading, list, more, status);
+  // "Follow on Meadow": Meadow follows people, so the button follows the post's author; its
+  // state is the reader's own (a private API call); signed out, it is a link to sign in.
+  const follow = el("p", { className: "follow" });
+  const authorId = root.dataset.authorId;
+  const followLabel = (on) => (on ? "Following " : "Follow ") + root.dataset.authorName + " on Meadow";
+  if (authorId && !signedIn()) {
+    follow.append(el("a", { href: signIn, textContent: followLabel(false) }));
+  } else if (authorId) {
+    const followUrl = "/api/meadow/follows/" + encodeURIComponent(authorId);
+    const followButton = el("button", { type: "button", className: "follow-button", textContent: followLabel(false), hidden: true });
+    const show = (on) => {
+      followButton.setAttribute("aria-pressed", String(on));
+      followButton.textContent = followLabel(on);
+      followButton.hidden = false;
+    };
+    const send = (method) => fetch(followUrl, { method, credentials: "same-origin", headers: token() ? { authorization: "Bearer " + token() } : {} })
+      .then((r) => r.json().then((data) => ({ ok: r.ok, status: r.status, data })));
+    send("GET").then(({ ok, data }) => { if (ok) show(data.following); }).catch(() => {});
+    followButton.addEventListener("click", () => {
+      const on = followButton.getAttribute("aria-pressed") === "true";
+      followButton.disabled = true;
+      send(on ? "DELETE" : "POST").then(({ ok, status: code, data }) => {
+        followButton.disabled = false;
+        if (ok) { show(data.following); status.textContent = ""; return; }
+        // Following oneself is refused (422): the button just stays as it was.
+        if (code !== 422) status.textContent = code === 429 ? "Too many follows just now; try again shortly." : "That did not work; try again.";
+      }).catch(() => { followButton.disabled = false; status.textContent = "Offline: try again."; });
+    });
+    follow.append(followButton);
+  }
+  root.append(reading, bar, follow, heading, list, more, status);
   root.hidden = false;
 
   function showCounts(counts) {
