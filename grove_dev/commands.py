@@ -9,6 +9,7 @@ Imported by ``grove_dev.cli`` once the code is on sys.path.
     grove stats [--url http://localhost:8787]
     grove tenant create SUBDOMAIN --display-name NAME [--tier T] [--accent #RRGGBB] [--state DIR]
     grove token --user U [--tenant T --role owner|author|reader] [--ttl-s N] [--state DIR]
+    grove cost [--users 100000 --posts-per-user 10 --views-per-month 1000000 --sample-users 200] [--json]
 """
 
 from __future__ import annotations
@@ -128,6 +129,12 @@ def cmd_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_cost(args: argparse.Namespace) -> int:
+    from grove_dev.cost_report import run_cost_report
+
+    return run_cost_report(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="grove", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -181,6 +188,12 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--dev-vars", type=Path, default=DEV_VARS, help="where JWT_SECRET lives (default: .dev.vars)")
     _state_arg(token)
     token.set_defaults(func=cmd_token)
+
+    from grove_dev.cost_report import add_cost_arguments
+
+    cost = sub.add_parser("cost", help="replay a workload on the simulated clock and price it (Cloudflare's prices)")
+    add_cost_arguments(cost)
+    cost.set_defaults(func=cmd_cost)
     return parser
 
 

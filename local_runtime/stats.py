@@ -34,6 +34,7 @@ COUNTERS: tuple[str, ...] = (
     "cache.deletes",
     "cron.runs",
     "worker.requests",
+    "worker.safe_requests",  # GET/HEAD: the cost report prices reads and writes' CPU apart
 )
 _KNOWN = frozenset(COUNTERS)  # every binding call counts: a set lookup, not a scan of the tuple
 
