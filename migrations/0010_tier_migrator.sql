@@ -4,6 +4,7 @@
 -- resumes from the cursor of the latest row and retries the posts it lists as failed.
 -- moves_json: counts per transition ("d1->r2": n); skipped_json and failed_json: lists of
 -- {"tenant", "id", "reason"}; cursor_json: where the candidate scan stops (NULL: done).
+-- migration_runs_by_kind finds the latest real (not dry) run without a scan.
 -- The candidate scan walks posts by (storage_location, updated_at_ms, id): the index below
 -- replaces posts_by_storage (a prefix of it) so the keyset cursor needs no sort.
 -- (No comments inside the statements: wrangler strips them, and the deploy check compares
@@ -20,6 +21,8 @@ CREATE TABLE migration_runs (
   failed_json     TEXT NOT NULL DEFAULT '[]',
   cursor_json     TEXT
 );
+
+CREATE INDEX migration_runs_by_kind ON migration_runs (dry_run, id);
 
 DROP INDEX posts_by_storage;
 CREATE INDEX posts_by_storage_updated ON posts (storage_location, updated_at_ms, id);

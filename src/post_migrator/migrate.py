@@ -48,6 +48,8 @@ PAGE_ROWS = 50
 MAX_MOVES_PER_RUN = 400
 MAX_RETRIES_PER_RUN = 100
 MAX_SCANNED_PER_RUN = 2_000
+_UNCAPPED = 1 << 62  # a dry run and --recover: operator tools, not bound by the cron's limits
+_NEVER_MS = 10**15  # after every date a post can have (year 33658), and bindable (not a BigInt)
 
 
 class MigratorEnv(Protocol):
@@ -138,20 +140,22 @@ class _Run:
     def full(self) -> bool:
         return self.moves >= self.max_moves
 
-    async def visit(self, post: Candidate, target_override: StorageLocation | None = None) -> None:
+    async def visit(self, post: Candidate, target_override: StorageLocation | None = None, *, retry: bool = False) -> None:
         decision = decide_tier(
             TierFacts(post["status"], post["published_at_ms"], post["updated_at_ms"], post["views_30d"]), self.at_ms
         )
         target = target_override or (None if decision.tier is None else TIER_RULES[decision.tier].storage_location)
-        outcome = await self._act(post, decision, target)
+        outcome = await self._act(post, decision, target, retry)
         if self.on_post is not None:
             self.on_post(PostVerdict(post, decision, target, outcome))
 
-    async def _act(self, post: Candidate, decision: TierDecision, target: StorageLocation | None) -> str:
+    async def _act(self, post: Candidate, decision: TierDecision, target: StorageLocation | None, retry: bool) -> str:
         if target is None:
             self.record.skipped.append(_note(post, decision.reason))
             return "skipped"
-        if target == post["storage_location"]:
+        # A retried post may already be there (its last run stopped after the D1 update, at the
+        # cache purge): the move then answers "already" once it has finished the purge.
+        if target == post["storage_location"] and not retry:
             return "stays"
         if self.record.dry_run:
             return "would_move"
@@ -162,7 +166,7 @@ class _Run:
             self.record.failed.append(_note(post, f"{type(exc).__name__}: {exc}"))
             return "failed"
         if reply["outcome"] in ("moved", "already"):
-            self.record.moved(post["storage_location"], target)
+            self.record.moved("finished" if post["storage_location"] == target else post["storage_location"], target)
             return "moved"
         if reply["outcome"] == "changed":
             self.record.skipped.append(_note(post, "edited during the move: left where the edit put it"))
@@ -182,14 +186,14 @@ async def run_migration(
     at_ms = now_ms()
     previous = None if dry_run else next(iter(await recent_runs(db, 1, include_dry=False)), None)
     record = await start_run(db, at_ms, dry_run=dry_run)
-    run = _Run(env, record, at_ms, on_post, max_moves if not dry_run else 1 << 62)
+    run = _Run(env, record, at_ms, on_post, max_moves if not dry_run else _UNCAPPED)
     if previous is not None:
         for note in previous.failed[:MAX_RETRIES_PER_RUN]:
             post = await _one(db, note["tenant"], note["id"])
             if post is not None and not run.full():
-                await run.visit(post)
+                await run.visit(post, retry=True)
     cursor = None if previous is None else previous.cursor
-    await _scan(run, cursor, at_ms - WARM_AFTER_EDIT_MS, max_scanned if not dry_run else 1 << 62)
+    await _scan(run, cursor, at_ms - WARM_AFTER_EDIT_MS, max_scanned if not dry_run else _UNCAPPED)
     record.ended_at_ms = now_ms()
     await save_run(db, record)
     log.info("tier migrator run %s: %s", record.id, record.as_dict())
@@ -223,12 +227,12 @@ async def recover_all(env: MigratorEnv, *, on_post: OnPost | None = None) -> Run
     operator's tool (``grove migrate-tiers --recover``), not the cron's."""
     db = env.DB
     record = await start_run(db, now_ms(), dry_run=False)
-    run = _Run(env, record, record.started_at_ms, on_post, 1 << 62)
+    run = _Run(env, record, record.started_at_ms, on_post, _UNCAPPED)
     for location in STORAGE_LOCATIONS:
         if location == "d1":
             continue
         after: ScanCursor | None = None
-        while rows := await _page(db, location, 1 << 62, after):
+        while rows := await _page(db, location, _NEVER_MS, after):
             for post in rows:
                 await run.visit(post, target_override="d1")
                 record.scanned += 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import TypedDict
+from typing import Literal, TypedDict
 
 from grove.bindings import D1Database, D1PreparedStatement
 from grove.tiers import StorageLocation
@@ -39,7 +39,8 @@ class RunRecord:
     cursor: ScanCursor | None = None
     ended_at_ms: int | None = None
 
-    def moved(self, source: StorageLocation, target: StorageLocation) -> None:
+    def moved(self, source: StorageLocation | Literal["finished"], target: StorageLocation) -> None:
+        """Count a transition; ``finished``: a retried move whose D1 update had landed already."""
         key = f"{source}->{target}"
         self.moves[key] = self.moves.get(key, 0) + 1
 
@@ -97,8 +98,8 @@ async def save_run(db: D1Database, run: RunRecord) -> None:
 
 
 async def recent_runs(db: D1Database, limit: int, *, include_dry: bool = True) -> list[RunRecord]:
-    """Newest first (by id: the primary key orders them, no sort)."""
-    where = "" if include_dry else " WHERE dry_run = 0"
+    """Newest first (by id: ``migration_runs_by_kind`` or the primary key orders them, no sort)."""
+    where = " WHERE id > 0" if include_dry else " WHERE dry_run = 0"
     select: D1PreparedStatement[_RunRow] = db.prepare(
         f"SELECT {_COLUMNS} FROM migration_runs{where} ORDER BY id DESC LIMIT ?1"
     )
