@@ -6,6 +6,7 @@ Imported by ``grove_dev.cli`` once the code is on sys.path.
     grove migrate [--state DIR]
     grove seed [--state DIR]
     grove cron EXPR [--state DIR]
+    grove migrate-tiers [--dry-run | --recover | --runs] [--state DIR]   (grove_dev.migrate_tiers)
     grove stats [--url http://localhost:8787]
     grove tenant create SUBDOMAIN --display-name NAME [--tier T] [--accent #RRGGBB] [--state DIR]
     grove token --user U [--tenant T --role owner|author|reader] [--ttl-s N] [--state DIR]
@@ -27,6 +28,7 @@ from grove.auth import mint_token
 from grove.auth_policy import ANY_TENANT
 from grove.clock import now_ms
 from grove.tenancy import SUBDOMAIN_PATTERN
+from grove_dev import migrate_tiers
 from grove_dev.accounts import ensure_account
 from grove_dev.platform import DEFAULT_STATE_DIR, DEV_VARS, ensure_dev_vars, start_platform
 from grove_dev.seed import create_tenant, seed_demo
@@ -163,6 +165,8 @@ def build_parser() -> argparse.ArgumentParser:
     cron.add_argument("expr", help='the cron expression, e.g. "0 3 * * *"')
     _state_arg(cron)
     cron.set_defaults(func=cmd_cron)
+
+    migrate_tiers.add_parser(sub, _state_arg)
 
     stats = sub.add_parser("stats", help="print a running dev server's operation counters")
     stats.add_argument("--url", default="http://localhost:8787")
