@@ -25,9 +25,10 @@ from grove_dev.prices import GB, bill
 
 DEFAULT_CPU_MODEL = REPO_ROOT / ".cache" / "bench" / "pyodide_requests.json"
 # The fallback when no timings file exists: medians from one run of
-# `.venv/bin/python bench/pyodide_requests.py --reps 40 --warmup 10` on 2026-11-28 (2 shared
-# cores; wall times including miniflare's bindings, so upper bounds of the CPU time).
-RECORDED_PYODIDE_TIMINGS = {"cached_view_ms_p50": 0.0, "post_create_ms_p50": 0.0}
+# `.venv/bin/python bench/pyodide_requests.py --reps 40 --warmup 10` on 2026-11-28 (2 cores
+# shared with other jobs; its trivial Worker took 11.1 ms): wall times including miniflare's
+# bindings and the lane's isolate hops, so generous upper bounds of the CPU time.
+RECORDED_PYODIDE_TIMINGS = {"cached_view_ms_p50": 168.481, "post_create_ms_p50": 3943.553}
 RECORDED_SOURCE = "Pyodide lane medians recorded in grove_dev/cost_report.py (bench/pyodide_requests.py, 2026-11-28)"
 
 
@@ -68,10 +69,10 @@ def run_cost_report(args: argparse.Namespace) -> int:
     measured = asyncio.run(replay(workload))
     elapsed_s = time.perf_counter() - started
     before = bill(usage_lines(measured.before, cpu, workload.scale))
-    # The cron Worker ran during the after month; with no run there is no after column.
-    after = (
-        bill(usage_lines(measured.after, cpu, workload.scale)) if measured.migrator_runs else None
-    )
+    # The cron Worker ran during the migration and after months; with no run there is no after column.
+    ran = measured.migrator_runs > 0
+    migration = bill(usage_lines(measured.migration, cpu, workload.scale)) if ran else None
+    after = bill(usage_lines(measured.after, cpu, workload.scale)) if ran else None
     result = {
         **summary(before, after),
         "scenario": {"users": workload.users, "posts_per_user": workload.posts_per_user, "views_per_month": workload.views_per_month},
@@ -85,6 +86,11 @@ def run_cost_report(args: argparse.Namespace) -> int:
         "stored_bytes_baseline": measured.before.baseline_bytes,
         "posts_by_storage_location_before": measured.tiers_before,
         "posts_by_storage_location_after": measured.tiers_after,
+        "d1_post_content_bytes_before": measured.d1_content_bytes_before,
+        "d1_post_content_bytes_after": measured.d1_content_bytes_after,
+        "migration_month_total_usd": round(migration.total_usd, 6) if migration else None,
+        "migration_month_services": migration.by_service() if migration else None,
+        "counters_migration_month": measured.migration.counters,
         "migrator_runs": measured.migrator_runs,
         "counters_before": measured.before.counters,
         "counters_after": measured.after.counters,
@@ -104,6 +110,7 @@ def run_cost_report(args: argparse.Namespace) -> int:
             f"DO active {cpu.do_active_ms_per_request:.2f} ms per request ({cpu.source})"
         )
         for label, month in (("before", measured.before), ("after", measured.after)):
+            # Scaled like every count: the sample's bytes above the empty schema times the factor.
             sizes = ", ".join(
                 f"{k} {month.scaled_bytes(k, workload.scale) / GB:.4f} GB"
                 for k in month.stored_bytes
@@ -111,12 +118,20 @@ def run_cost_report(args: argparse.Namespace) -> int:
             print(f"stored {label} tiering (scaled): {sizes}")
         print(
             f"posts by storage location: before {measured.tiers_before}, after {measured.tiers_after} "
-            f"({measured.migrator_runs} migrator runs in the after month)"
+            f"({measured.migrator_runs} migrator runs over the migration and after months)"
         )
         if after is None:
             print(
                 "after tiering: the cron Worker did not run (no migrator cron), so no after column",
                 file=sys.stderr,
+            )
+        print(
+            f"post content in D1 rows (sample): before {measured.d1_content_bytes_before:,} bytes, after "
+            f"{measured.d1_content_bytes_after:,} bytes; D1's billed size is its pages in use, which SQLite keeps"
+        )
+        if migration is not None:
+            print(
+                f"migration month (one-time: the backlog's moves, then the cron's daily runs): ${migration.total_usd:.4f}"
             )
         print(f"replayed in {elapsed_s:.1f} s\n")
         print(render(before, after))

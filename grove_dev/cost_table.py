@@ -170,4 +170,3 @@ def _roadmap_by_service() -> dict[str, float]:
         service = PRICES[line].service
         out[service] = round(out.get(service, 0.0) + usd, 6)
     return out
-

@@ -26,8 +26,9 @@ def test_cost_report_replays_a_sample_and_prints_the_json_line(capsys):
     assert before["worker.requests"] == 10 + 4
     assert before["d1.rows_read"] > 0 and before["do.requests"] > 0
     assert before["cron.runs"] == 0  # before tiering: no cron Worker
-    # After: the cron Worker on its daily schedule for the 30-day month.
-    assert figures["migrator_runs"] == figures["counters_after"]["cron.runs"] == 30
+    # After: the cron Worker on its daily schedule, each 30-day month.
+    assert figures["counters_migration_month"]["cron.runs"] == figures["counters_after"]["cron.runs"] == 30
+    assert figures["migrator_runs"] == 60
     assert figures["stored_bytes_before"]["d1"] > figures["stored_bytes_baseline"]["d1"]
     assert figures["total_usd_per_month_before"] >= 5.0
     assert figures["roadmap_total_usd_per_month"] == 0.24
