@@ -69,6 +69,7 @@ bench: install
 	$(BIN)/python bench/reader_blog.py
 	$(BIN)/python bench/tenant_do.py
 	$(BIN)/python bench/post_meta.py
+	$(BIN)/python bench/tier_migrator.py
 	$(BIN)/python bench/pyodide_import.py
 	$(BIN)/python bench/http_load.py
 	mkdir -p .cache/bench
