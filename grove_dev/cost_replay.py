@@ -51,7 +51,7 @@ class Workload:
     users: int = 100_000
     posts_per_user: int = 10
     views_per_month: int = 1_000_000
-    sample_users: int = 100  # replayed; the rest are this sample scaled up
+    sample_users: int = 50  # replayed; the rest are this sample scaled up (5 min on 2 shared cores)
     edits_per_post_per_month: float = 0.02
     seed: str = "grove-cost"
 
