@@ -71,9 +71,14 @@ bench: install
 	$(BIN)/python bench/post_meta.py
 	$(BIN)/python bench/versions.py
 	$(BIN)/python bench/meadow.py
+	$(BIN)/python bench/tier_migrator.py
 	$(BIN)/python bench/pyodide_import.py
 	$(BIN)/python bench/http_load.py
-	$(BIN)/python bench/pyodide_requests.py
+	mkdir -p .cache/bench
+	$(BIN)/python bench/pyodide_requests.py > .cache/bench/pyodide_requests.out
+	cat .cache/bench/pyodide_requests.out && mv .cache/bench/pyodide_requests.out .cache/bench/pyodide_requests.json
+	# The cost report prices Worker/DO CPU from the Pyodide timings just written.
+	$(BIN)/grove cost
 
 ## make load: 50 Locust users for 120 s against `grove dev` on 127.0.0.1 (rate limits raised
 ## through vars), then every acknowledged write read back; the last line is JSON. A 20 s run of

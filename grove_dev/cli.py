@@ -1,7 +1,7 @@
 """The `grove` command's entry point: puts the local SDK and the app's module root on sys.path
 (``local_runtime.bootstrap``), then runs the subcommand (``grove_dev.commands``).
 
-    grove dev | migrate | seed | cron | stats | tenant create | token   (see `grove --help`)
+    grove dev | migrate | seed | cron | migrate-tiers | stats | tenant create | token   (see `grove --help`)
 """
 
 from __future__ import annotations

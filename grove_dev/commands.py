@@ -6,9 +6,11 @@ Imported by ``grove_dev.cli`` once the code is on sys.path.
     grove migrate [--state DIR]
     grove seed [--state DIR]
     grove cron EXPR [--state DIR]
+    grove migrate-tiers [--dry-run | --recover | --runs] [--state DIR]   (grove_dev.migrate_tiers)
     grove stats [--url http://localhost:8787]
     grove tenant create SUBDOMAIN --display-name NAME [--tier T] [--accent #RRGGBB] [--state DIR]
     grove token --user U [--tenant T --role owner|author|reader] [--ttl-s N] [--state DIR]
+    grove cost [--users 100000 --posts-per-user 10 --views-per-month 1000000 --sample-users 200] [--json]
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from grove.auth_policy import ANY_TENANT
 from grove.clock import now_ms
 from grove.meadow_policy import PULL_THRESHOLD_VAR
 from grove.tenancy import SUBDOMAIN_PATTERN
+from grove_dev import migrate_tiers
 from grove_dev.accounts import ensure_account
 from grove_dev.demo_meadow import DEMO_PULL_THRESHOLD
 from grove_dev.platform import DEFAULT_STATE_DIR, DEV_VARS, ensure_dev_vars, start_platform
@@ -133,6 +136,12 @@ def cmd_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_cost(args: argparse.Namespace) -> int:
+    from grove_dev.cost_report import run_cost_report
+
+    return run_cost_report(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="grove", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -162,6 +171,8 @@ def build_parser() -> argparse.ArgumentParser:
     _state_arg(cron)
     cron.set_defaults(func=cmd_cron)
 
+    migrate_tiers.add_parser(sub, _state_arg)
+
     stats = sub.add_parser("stats", help="print a running dev server's operation counters")
     stats.add_argument("--url", default="http://localhost:8787")
     stats.set_defaults(func=cmd_stats)
@@ -186,6 +197,12 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--dev-vars", type=Path, default=DEV_VARS, help="where JWT_SECRET lives (default: .dev.vars)")
     _state_arg(token)
     token.set_defaults(func=cmd_token)
+
+    from grove_dev.cost_report import add_cost_arguments
+
+    cost = sub.add_parser("cost", help="replay a workload on the simulated clock and price it (Cloudflare's prices)")
+    add_cost_arguments(cost)
+    cost.set_defaults(func=cmd_cost)
     return parser
 
 

@@ -233,6 +233,14 @@ class LocalRuntime:
     def r2(self, bucket_name: str | None = None) -> R2Bucket:
         return self._r2[bucket_name] if bucket_name else next(iter(self._r2.values()))
 
+    def stored_bytes(self) -> dict[str, int]:
+        """Bytes stored in D1, KV and R2 as each bills storage (the cost report's measure)."""
+        return {
+            "d1": sum(db.stored_bytes() for db in self._d1.values()),
+            "kv": sum(ns.stored_bytes() for ns in self._kv.values()),
+            "r2": sum(bucket.stored_bytes() for bucket in self._r2.values()),
+        }
+
     # --- code -----------------------------------------------------------------------------
 
     def load(self) -> None:
@@ -244,11 +252,22 @@ class LocalRuntime:
                     raise ImportError(f"{worker.config.main} does not export Durable Object class {name}")
         for namespace in self.namespaces.values():
             namespace.restore_alarms()
+        self.start_crons()
+
+    def start_crons(self) -> None:
+        """Arm every Worker's cron triggers at their next times (``load`` does it)."""
         for worker in self.workers.values():
             for expr, schedule in zip(worker.config.crons, worker.crons, strict=True):
                 self._schedule_cron(worker, expr, schedule)
             for settings in worker.config.queue_consumers:
                 self.queues.consume(settings, self._queue_dispatch(worker.name))
+
+    def stop_crons(self) -> None:
+        """Disarm every cron trigger; alarms keep firing. The cost report replays a month with
+        no cron Worker (its "before tiering" figures), then arms them again."""
+        for worker in self.workers.values():
+            for expr in worker.config.crons:
+                self.scheduler.cancel(_cron_key(worker, expr))
 
     def _export(self, script_name: str, name: str) -> Any:
         worker = self.workers[script_name]
@@ -269,6 +288,8 @@ class LocalRuntime:
         if not isinstance(request, Request) or init:
             request = Request(request, **init)
         self.services.stats.incr("worker.requests")
+        if request.method in ("GET", "HEAD"):
+            self.services.stats.incr("worker.safe_requests")
         ctx = ExecutionContext(self)
         entry = self._entrypoint(target, ctx)
         token = current_trace.set(trace or RequestTrace())
@@ -351,7 +372,7 @@ class LocalRuntime:
             except (Exception, InvocationKilled):
                 log.exception("scheduled handler of %s failed for %r", worker.name, expr)
 
-        self.scheduler.schedule(f"cron:{worker.name}:{expr}", at_ms, fire)
+        self.scheduler.schedule(_cron_key(worker, expr), at_ms, fire)
 
     # --- background work ------------------------------------------------------------------
 
@@ -402,6 +423,10 @@ class LocalRuntime:
         if self.zone_api is not None:
             self.zone_api.close()
         self.cache_storage.close()
+
+
+def _cron_key(worker: LoadedWorker, expr: str) -> str:
+    return f"cron:{worker.name}:{expr}"
 
 
 def _import_main(config: WorkerConfig) -> ModuleType:

@@ -6,7 +6,7 @@ are subdomains: ``autumn.localhost:8787``), except the runtime's own endpoints:
 - ``GET /__stats``: the operation counters (``queue.dead_lettered`` counts poison messages)
   and ``queue_depths`` (messages waiting per queue); ``POST /__stats/reset`` zeroes them;
 - ``GET /__scheduled?cron=EXPR``: run a ``scheduled`` handler now, as
-  ``wrangler dev --test-scheduled`` does;
+  ``wrangler dev --test-scheduled`` does (400 for an EXPR no Worker's config has);
 - ``GET /__outbox``: the mail the app put in its dev outbox (``grove.mailer``: no email API
   key outside production), newest first, as JSON; ``grove dev`` also prints each message as
   it arrives (``print_outbox``).
@@ -109,11 +109,16 @@ class LocalServer:
             cron = (query.get("cron") or [""])[0]
             if not cron:
                 return Response.json({"error": {"code": "missing_cron", "message": "give ?cron=EXPR"}}, status=400)
+            known = sorted({expr for worker in self.runtime.workers.values() for expr in worker.config.crons})
+            if cron not in known:
+                # Unlike `wrangler dev --test-scheduled`, only a configured trigger runs: an
+                # operator's typo must not start a migrator run the cron would never make.
+                message = f"{cron!r} is not a cron trigger of any Worker (known: {', '.join(known) or 'none'})"
+                return Response.json({"error": {"code": "unknown_cron", "message": message}}, status=400)
             try:
                 result = await self.runtime.scheduled(cron)
             except LookupError as exc:
-                # Not one of the Workers' cron triggers: a bad request, not a run.
-                return Response.json({"error": {"code": "unknown_cron", "message": str(exc)}}, status=400)
+                return Response.json({"error": {"code": "no_such_cron", "message": str(exc)}}, status=404)
             except InvocationKilled as exc:
                 return Response.json({"error": {"code": "invocation_killed", "message": str(exc)}}, status=500)
             return Response.json({"ran": cron, "result": result if _jsonable(result) else repr(result)})

@@ -40,6 +40,7 @@ COUNTERS: tuple[str, ...] = (
     "queue.dead_lettered",  # moved to a dead-letter queue after max_retries
     "queue.dropped",  # failed past max_retries with no dead-letter queue
     "worker.requests",
+    "worker.safe_requests",  # GET/HEAD: the cost report prices reads and writes' CPU apart
 )
 _KNOWN = frozenset(COUNTERS)  # every binding call counts: a set lookup, not a scan of the tuple
 

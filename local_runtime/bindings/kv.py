@@ -230,6 +230,15 @@ class KVNamespace:
     def close(self) -> None:
         self._db.close()
 
+    def stored_bytes(self) -> int:
+        """Key and value bytes of the live entries (a local measure, not a binding method)."""
+        row = self._db.execute(
+            "SELECT COALESCE(SUM(length(CAST(key AS BLOB)) + length(value)), 0) FROM kv"
+            " WHERE expires_at_ms IS NULL OR expires_at_ms > ?",
+            (self.services.now_ms(),),
+        ).fetchone()
+        return int(row[0])
+
     def _fail_if_unavailable(self, method: str) -> None:
         if self.services.faults.trips(FaultPoint.KV_UNAVAILABLE):
             raise _failed(method, 503, "Service Unavailable")

@@ -25,7 +25,7 @@ from pyodide.ffi import jsnull, to_js
 
 sys.path.append(os.path.join(os.getcwd(), "tests", "scenarios"))
 from scenario_contract import TEST_SECRETS  # noqa: E402
-from scenario_seed import add_tenant, bearer  # noqa: E402
+from scenario_seed import add_member, add_tenant, bearer  # noqa: E402
 
 WORK = "/lane-work"
 HELLO = "grove-lane-hello"
@@ -61,6 +61,7 @@ async def test_request_timing(edge):
     spec = _spec()
     reps, warmup = int(spec["reps"]), int(spec["warmup"])
     await add_tenant(edge.env.DB, TENANT, tier="oak", display_name="Autumn")
+    await add_member(edge.env.DB, "ada", TENANT)  # a token must name an account with a membership
     auth = {**bearer(TEST_SECRETS["JWT_SECRET"], edge.now_ms(), tenant=TENANT, ttl_s=3600), "content-type": "application/json"}
     posts = edge.url(TENANT, "/api/posts")
     await _timed(edge.main, "POST", posts, 201, auth, _post(0))

@@ -145,3 +145,11 @@ async def browser() -> AsyncIterator[object]:
         chromium = await p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         yield chromium
         await chromium.close()
+
+
+@pytest.fixture
+def faults(platform):
+    """The runtime's fault registry (``local_runtime.faults``), cleared after the test."""
+    registry = platform.services.faults
+    yield registry
+    registry.clear()

@@ -17,13 +17,6 @@ MARKDOWN = "# Beds\n\nÜnïcode *and* <b>tags</b> & \u2028 lines\n\n" + "A long 
 
 
 @pytest.fixture
-def faults(platform):
-    registry = platform.services.faults
-    yield registry
-    registry.clear()
-
-
-@pytest.fixture
 async def post(create_post, read) -> dict:
     made = await create_post("Beds", MARKDOWN, slug="beds")
     await read("/blog/beds")  # cached at the edge and in KV

@@ -32,13 +32,6 @@ async def _stored_versions(platform, slug: str) -> list[int]:
     return [r["version"] for r in instance.sql.exec("SELECT version FROM content_versions ORDER BY version").toArray()]
 
 
-@pytest.fixture
-def faults(platform):
-    registry = platform.services.faults
-    yield registry
-    registry.clear()
-
-
 async def _versions(client, auth, slug: str = "beds", **params) -> dict:
     reply = await client.get(f"/api/posts/{slug}/versions", params=params, headers=auth())
     assert reply.status_code == 200, reply.text

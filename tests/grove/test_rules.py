@@ -70,7 +70,8 @@ def test_tier_rules_follow_the_roadmap():
         ("published", 29.9, 29.9, Tier.HOT),
         ("published", 30, 30, Tier.WARM),
         ("published", 365, 365, Tier.COLD),
-        ("archived", 5, 5, Tier.COLD),
+        ("archived", 5, 31, Tier.COLD),
+        ("archived", 5, 5, Tier.HOT),  # archiving is an edit: cold once it rested 30 days
     ],
 )
 def test_tier_for_uses_milliseconds_throughout(status, published_days, edited_days, tier):

@@ -84,6 +84,10 @@ class D1Database:
         self.path = services.path("d1", f"{database_id}.sqlite3")
         self.engine = D1Engine(self.path)
 
+    def stored_bytes(self) -> int:
+        """Bytes stored, as D1 bills storage (a local measure, not a binding method)."""
+        return self.engine.stored_bytes()
+
     def prepare(self, query: str) -> D1PreparedStatement:
         if not isinstance(query, str):
             raise TypeError(f"prepare() takes SQL text, not {type(query).__name__}")

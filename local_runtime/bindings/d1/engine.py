@@ -109,6 +109,10 @@ class D1Engine:
     def close(self) -> None:
         self._db.close()
 
+    def stored_bytes(self) -> int:
+        """The database's size as D1 bills it (pages in use, read now)."""
+        return self._read_size_bytes()
+
     # -- internals -----------------------------------------------------------------------------
 
     def _read_size_bytes(self) -> int:

@@ -61,6 +61,10 @@ class R2Bucket:
     def close(self) -> None:
         self._store.close()
 
+    def stored_bytes(self) -> int:
+        """Bytes stored in the bucket (a local measure, not a binding method)."""
+        return self._store.total_size()
+
     def __repr__(self) -> str:
         return f"<R2Bucket {self.binding} ({self.bucket_name})>"
 

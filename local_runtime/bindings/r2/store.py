@@ -54,6 +54,10 @@ class ObjectStore:
     def close(self) -> None:
         self._db.close()
 
+    def total_size(self) -> int:
+        """Bytes of every object's body (what R2 bills as storage)."""
+        return int(self._db.execute("SELECT COALESCE(SUM(size), 0) FROM objects").fetchone()[0])
+
     def row(self, key: str) -> Row | None:
         found = self._db.execute(f"SELECT {_COLUMNS} FROM objects WHERE key = ?", (key,)).fetchone()
         return None if found is None else Row.from_db(found)
