@@ -108,8 +108,10 @@ async def test_follow_on_meadow_from_a_post_page(site, browser, client, create_p
     anonymous = await (await browser.new_context(**DEVICES["phone"])).new_page()
     await anonymous.goto(f"{site}/blog/follow-me")
     await expect(anonymous.locator(".follow a")).to_have_attribute("href", "/auth/sign-in?next=%2Fblog%2Ffollow-me", timeout=WAIT_MS)
-    context = await browser.new_context(**DEVICES["phone"])
-    await context.add_init_script(f"localStorage.setItem('grove:token', {token!r})")  # as the post page's script reads it
+    # The reader's credentials on every request, and the hint cookie a session sets beside its
+    # HttpOnly one (the page's script asks only when it is there).
+    context = await browser.new_context(extra_http_headers={"authorization": f"Bearer {token}"}, **DEVICES["phone"])
+    await context.add_cookies([{"name": "grove_signed_in", "value": "1", "url": site}])
     page = await context.new_page()
     await page.goto(f"{site}/blog/follow-me")
     button = page.locator(".follow-button")

@@ -62,7 +62,7 @@
       followButton.textContent = followLabel(on);
       followButton.hidden = false;
     };
-    const send = (method) => fetch(followUrl, { method, credentials: "same-origin", headers: token() ? { authorization: "Bearer " + token() } : {} })
+    const send = (method) => fetch(followUrl, { method, credentials: "same-origin" })
       .then((r) => r.json().then((data) => ({ ok: r.ok, status: r.status, data })));
     send("GET").then(({ ok, data }) => { if (ok) show(data.following); }).catch(() => {});
     followButton.addEventListener("click", () => {
