@@ -97,13 +97,14 @@ KV_PROPAGATION_S = MINUTE_S
 # them), so the TTL only bounds how long orphaned entries occupy KV.
 LIST_EDGE_TTL_S = 600
 
-# Meadow's Trending list: recomputed every 10 minutes by the main Worker's cron
-# (grove.trending); shared caches may keep a reply 5 minutes, browsers 1. Its KV copy outlives
-# two missed runs, so a failed run leaves the last list in place rather than none.
-TRENDING_CRON = "*/10 * * * *"
+# Meadow's Trending list: recomputed hourly by the main Worker's cron, five minutes past the hour
+# (after PostMetaDO's hourly flush of view totals; reactions and comments flush within minutes);
+# shared caches may keep a reply 5 minutes, browsers 1. Its KV copy outlives two missed runs,
+# so a failed run leaves the last list in place rather than none.
+TRENDING_CRON = "5 * * * *"
 TRENDING_BROWSER_TTL_S = MINUTE_S
 TRENDING_EDGE_TTL_S = 5 * MINUTE_S
-TRENDING_KV_TTL_S = 30 * MINUTE_S
+TRENDING_KV_TTL_S = 3 * HOUR_S
 LIST_KV_TTL_S = 300
 
 # A data centre's record of which generation of a tenant's pages is current

@@ -8,7 +8,7 @@ most ``TRENDING_CANDIDATES_MAX``, by the partial index ``posts_published_recent`
 (the counters PostMetaDO flushes to D1, migration 0007), ranks them with
 ``grove.feed_scoring.trending_score`` and writes the best ``TRENDING_SIZE`` to one KV key. A
 read (``GET /api/meadow/trending``) is that one KV read. A post unpublished or deleted leaves
-the list at the next computation (at most 10 minutes), which reads only published posts.
+the list at the next computation (within the hour), which reads only published posts.
 """
 
 from __future__ import annotations
@@ -99,7 +99,9 @@ async def compute(env: Env, now_ms: int) -> TrendingList:
     select: D1PreparedStatement[_Row] = env.DB.prepare(_CANDIDATES)
     result = await select.bind(now_ms - TRENDING_WINDOW_MS, now_ms, TRENDING_CANDIDATES_MAX).all()
     listing: TrendingList = {"items": rank(result["results"], now_ms), "computed_at_ms": now_ms}
-    await _store(env, listing)
+    if listing["items"] or (await read(env))["items"]:
+        await _store(env, listing)
+    # else: nothing trends and nothing is stored; an idle platform's cron writes nothing.
     log.info("trending: %d items from %d candidates", len(listing["items"]), len(result["results"]))
     return listing
 

@@ -88,8 +88,8 @@ async def test_cron_fires_on_the_simulated_clock(platform, clock):
     day_ms = 24 * 3600 * 1000
     await runtime.advance(2 * day_ms)
     # Two 03:00 UTC triggers of the migrator in two days from midnight, and Trending's every
-    # 10 minutes (grove.tiers.TRENDING_CRON).
-    assert platform.services.stats.get("cron.runs") - before == 2 + 2 * 24 * 6
+    # hour (grove.tiers.TRENDING_CRON).
+    assert platform.services.stats.get("cron.runs") - before == 2 + 2 * 24
 
 
 async def test_unknown_path_is_a_json_404(client):
