@@ -83,7 +83,7 @@ class Replayed:
     migration: MonthMeasured  # the first month with the cron: the backlog's one-time moves
     after: MonthMeasured  # the month after it: tiering's steady state
     posts: int
-    migrator_runs: int  # over both months with the cron
+    cron_runs: int  # every cron Worker run over both months with crons (the migrator daily, Trending hourly)
     tiers_before: dict[str, int]
     tiers_after: dict[str, int]
     d1_content_bytes_before: int
@@ -240,7 +240,7 @@ async def replay(workload: Workload, state_dir: Path | None = None) -> Replayed:
             after = await run.month()
             runs = migration.counters["cron.runs"] + after.counters["cron.runs"]
             return Replayed(
-                before=before, migration=migration, after=after, posts=len(run.posts), migrator_runs=runs,
+                before=before, migration=migration, after=after, posts=len(run.posts), cron_runs=runs,
                 tiers_before=tiers_before, tiers_after=await run.tiers(),
                 d1_content_bytes_before=content_before, d1_content_bytes_after=await run.d1_content_bytes(),
             )  # fmt: skip

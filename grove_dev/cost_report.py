@@ -70,7 +70,7 @@ def run_cost_report(args: argparse.Namespace) -> int:
     elapsed_s = time.perf_counter() - started
     before = bill(usage_lines(measured.before, cpu, workload.scale))
     # The cron Worker ran during the migration and after months; with no run there is no after column.
-    ran = measured.migrator_runs > 0
+    ran = measured.cron_runs > 0
     migration = bill(usage_lines(measured.migration, cpu, workload.scale)) if ran else None
     after = bill(usage_lines(measured.after, cpu, workload.scale)) if ran else None
     result = {
@@ -91,7 +91,7 @@ def run_cost_report(args: argparse.Namespace) -> int:
         "migration_month_total_usd": round(migration.total_usd, 6) if migration else None,
         "migration_month_services": migration.by_service() if migration else None,
         "counters_migration_month": measured.migration.counters,
-        "migrator_runs": measured.migrator_runs,
+        "cron_runs": measured.cron_runs,
         "counters_before": measured.before.counters,
         "counters_after": measured.after.counters,
         "cpu_model": {
@@ -118,7 +118,7 @@ def run_cost_report(args: argparse.Namespace) -> int:
             print(f"stored {label} tiering (scaled): {sizes}")
         print(
             f"posts by storage location: before {measured.tiers_before}, after {measured.tiers_after} "
-            f"({measured.migrator_runs} migrator runs over the migration and after months)"
+            f"({measured.cron_runs} cron runs, the migrator daily and Trending hourly, over the migration and after months)"
         )
         if after is None:
             print(

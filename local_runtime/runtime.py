@@ -252,15 +252,17 @@ class LocalRuntime:
                     raise ImportError(f"{worker.config.main} does not export Durable Object class {name}")
         for namespace in self.namespaces.values():
             namespace.restore_alarms()
+        for worker in self.workers.values():
+            for settings in worker.config.queue_consumers:
+                self.queues.consume(settings, self._queue_dispatch(worker.name))
         self.start_crons()
 
     def start_crons(self) -> None:
-        """Arm every Worker's cron triggers at their next times (``load`` does it)."""
+        """Arm every Worker's cron triggers at their next times (``load`` does it; queue
+        consumers are attached once, by ``load``, and are not crons)."""
         for worker in self.workers.values():
             for expr, schedule in zip(worker.config.crons, worker.crons, strict=True):
                 self._schedule_cron(worker, expr, schedule)
-            for settings in worker.config.queue_consumers:
-                self.queues.consume(settings, self._queue_dispatch(worker.name))
 
     def stop_crons(self) -> None:
         """Disarm every cron trigger; alarms keep firing. The cost report replays a month with

@@ -26,9 +26,10 @@ def test_cost_report_replays_a_sample_and_prints_the_json_line(capsys):
     assert before["worker.requests"] == 10 + 4
     assert before["d1.rows_read"] > 0 and before["do.requests"] > 0
     assert before["cron.runs"] == 0  # before tiering: no cron Worker
-    # After: the cron Worker on its daily schedule, each 30-day month.
-    assert figures["counters_migration_month"]["cron.runs"] == figures["counters_after"]["cron.runs"] == 30
-    assert figures["migrator_runs"] == 60
+    # After: every cron on its schedule, each 30-day month: the migrator daily and the main
+    # Worker's Trending hourly (grove.tiers.TRENDING_CRON), both billed as requests.
+    assert figures["counters_migration_month"]["cron.runs"] == figures["counters_after"]["cron.runs"] == 30 * (1 + 24)
+    assert figures["cron_runs"] == 2 * 30 * (1 + 24)
     assert figures["stored_bytes_before"]["d1"] > figures["stored_bytes_baseline"]["d1"]
     assert figures["total_usd_per_month_before"] >= 5.0
     assert figures["roadmap_total_usd_per_month"] == 0.24

@@ -38,7 +38,8 @@ async def test_post_page_is_a_readable_html_document(create_post, read):
         '<script type="application/ld+json">',
         f'<script src="{ASSETS.url("post_live.js")}" defer>',
     ]
-    assert '<section id="post-live" data-slug="putting-the-garden-to-bed" hidden></section>' in page
+    # The placeholder names the post and its author (for "Follow on Meadow"), the same for all.
+    assert re.search(r'<section id="post-live" data-slug="putting-the-garden-to-bed" data-author-id="[^"]+" data-author-name="[^"]+" hidden></section>', page)
     assert "1 January 2026" in page and "1 min read" in page
 
 
