@@ -53,35 +53,28 @@ class PathParam:
     what: str  # for people: what a valid value looks like
 
 
+def _id_param(what: str) -> PathParam:
+    """An id path parameter: letters, digits, dashes and underscores (``ACCOUNT_ID_PATTERN``)."""
+    return PathParam(
+        lambda value: _ACCOUNT_ID.match(value) is not None,
+        {"type": "string", "pattern": ACCOUNT_ID_PATTERN},
+        f"{what} (letters, digits, dashes and underscores)",
+    )
+
+
 PATH_PARAMS: dict[str, PathParam] = {
     "slug": PathParam(
         is_valid_slug,
         {"type": "string", "pattern": SLUG_PATTERN, "maxLength": SLUG_MAX_CHARS},
         "lower-case letters, digits and single dashes",
     ),
-    # Account ids and credential ids: what grove.ids mints, or a CLI/test user id.
-    "user_id": PathParam(
-        lambda value: _ACCOUNT_ID.match(value) is not None,
-        {"type": "string", "pattern": ACCOUNT_ID_PATTERN},
-        "an account id (letters, digits, dashes and underscores)",
-    ),
-    # Meadow: an author is a user id (the author_id of their posts).
-    "author_id": PathParam(
-        lambda value: _ACCOUNT_ID.match(value) is not None,
-        {"type": "string", "pattern": ACCOUNT_ID_PATTERN},
-        "an author's account id (letters, digits, dashes and underscores)",
-    ),
-    # Meadow's reactions name a post by its id (grove.ids: hex; older or test ids may differ).
-    "post_id": PathParam(
-        lambda value: _ACCOUNT_ID.match(value) is not None,
-        {"type": "string", "pattern": ACCOUNT_ID_PATTERN},
-        "a post id (letters, digits, dashes and underscores)",
-    ),
-    "id": PathParam(
-        lambda value: _ACCOUNT_ID.match(value) is not None,
-        {"type": "string", "pattern": ACCOUNT_ID_PATTERN},
-        "a token id (letters, digits, dashes and underscores)",
-    ),
+    # Account ids and credential ids: what grove.ids mints, or a CLI/test user id. Meadow names
+    # an author by user id (the author_id of their posts) and a post by its id (grove.ids: hex;
+    # older or test ids may differ).
+    "user_id": _id_param("an account id"),
+    "author_id": _id_param("an author's account id"),
+    "post_id": _id_param("a post id"),
+    "id": _id_param("a token id"),
     "comment_id": PathParam(
         lambda value: _COMMENT_ID.match(value) is not None,
         {"type": "string", "pattern": COMMENT_ID_PATTERN},
