@@ -42,6 +42,11 @@ class RateLimiterDO(GroveDurableObject):
         """Whether a request would be admitted now, counting nothing."""
         return self._decide(limit, window_ms, record=False)
 
+    async def give_back(self) -> None:
+        """Un-count the newest request: one a ``take`` admitted before the caller learnt that the
+        request was refused for another reason (``grove.routes.visit.open_visit_with``)."""
+        self.sql.exec("DELETE FROM hits WHERE rowid = (SELECT rowid FROM hits ORDER BY at_ms DESC LIMIT 1)")
+
     def _decide(self, limit: int, window_ms: int, *, record: bool) -> Decision:
         now = now_ms()
         self.sql.exec("DELETE FROM hits WHERE at_ms <= ?", now - window_ms)

@@ -15,8 +15,10 @@ benchmark reports them beside measured CPU time, never instead of it.
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 from dataclasses import dataclass, field, fields
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -50,18 +52,81 @@ class LatencyProfile:
         return float(getattr(self, f"{op}_ms"))
 
 
+class _Path:
+    """One line of sequential work inside a request: the request's own task, or a task it
+    forked (``asyncio.gather``, ``create_task``) that made a binding call. ``end_ms`` is where
+    its last operation ended on the request's modelled timeline."""
+
+    __slots__ = ("children", "end_ms", "task", "trace")
+
+    def __init__(self, trace: RequestTrace, task: asyncio.Task[Any] | None, end_ms: float) -> None:
+        self.trace = trace
+        self.task = task
+        self.end_ms = end_ms
+        self.children: list[_Path] = []
+
+    def joined_ms(self) -> float:
+        """Where this path stands once the forked work that has finished is waited for."""
+        done = [child for child in self.children if child.task is None or child.task.done()]
+        self.children = [child for child in self.children if child not in done]
+        self.end_ms = max([self.end_ms, *(child.joined_ms() for child in done)])
+        return self.end_ms
+
+
 @dataclass
 class RequestTrace:
-    """Modelled latency accumulated by one request (and the DO calls it makes)."""
+    """Modelled latency accumulated by one request (and the DO calls it makes).
 
-    modelled_ms: float = 0.0
+    Operations on one task follow each other; operations on tasks the request forked run
+    beside it, from the moment of the fork, and the request waits for them when it next does
+    I/O or ends (the critical path, as for concurrent subrequests in production, where
+    ``asyncio.gather`` over binding calls sends them together). So ``modelled_ms`` is the
+    longest chain of waits, not the sum of every call."""
+
     ops: dict[str, int] = field(default_factory=dict)
+    _root: _Path | None = None
+
+    @property
+    def modelled_ms(self) -> float:
+        return 0.0 if self._root is None else self._root.joined_ms()
+
+    def begin(self) -> contextvars.Token[tuple[_Path, float] | None]:
+        """Start (or resume) the timeline in the current task, the request's own; hand the
+        token to ``finish`` when the request is answered."""
+        if self._root is None:
+            self._root = _Path(self, asyncio.current_task(), 0.0)
+        return _position.set((self._root, self._root.joined_ms()))
+
+    @staticmethod
+    def finish(token: contextvars.Token[tuple[_Path, float] | None]) -> None:
+        _position.reset(token)
 
     def add(self, op: str, ms: float) -> None:
-        self.modelled_ms += ms
         self.ops[op] = self.ops.get(op, 0) + 1
+        position = _position.get()
+        if position is None or position[0].trace is not self:
+            self.begin()  # a trace set without a request (binding tests): this task's
+            position = _position.get()
+            assert position is not None
+        path, at_ms = position
+        task = asyncio.current_task()
+        if path.task is task:
+            at_ms = max(at_ms, path.joined_ms())
+        else:
+            # The first operation of a task forked at ``at_ms`` (its context is a copy of its
+            # creator's, position included).
+            child = _Path(self, task, at_ms)
+            path.children.append(child)
+            path = child
+        path.end_ms = at_ms + ms
+        _position.set((path, path.end_ms))
 
 
 current_trace: contextvars.ContextVar[RequestTrace | None] = contextvars.ContextVar(
     "grove_current_trace", default=None
+)
+# Where the current task stands on its request's timeline: its path and the end of its last
+# operation. A forked task inherits the value its creator had at the fork.
+_position: contextvars.ContextVar[tuple[_Path, float] | None] = contextvars.ContextVar(
+    "grove_trace_position", default=None
 )

@@ -294,10 +294,12 @@ class LocalRuntime:
             self.services.stats.incr("worker.safe_requests")
         ctx = ExecutionContext(self)
         entry = self._entrypoint(target, ctx)
-        token = current_trace.set(trace or RequestTrace())
+        trace = trace or RequestTrace()
+        token, timeline = current_trace.set(trace), trace.begin()
         try:
             response = await entry.fetch(request)
         finally:
+            RequestTrace.finish(timeline)
             current_trace.reset(token)
             ctx.ended()
         if not isinstance(response, Response):

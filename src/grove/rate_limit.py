@@ -32,6 +32,11 @@ def address_subject(address: str) -> str:
     return str(parsed)
 
 
+def user_subject(user_id: str) -> str:
+    """The key a signed-in user is counted under, wherever and however they signed in."""
+    return f"user:{user_id}"
+
+
 def object_name(rule: Rule, subject: str) -> str:
     return f"{OBJECT_PREFIX}{rule.value}:{subject}"
 
@@ -52,10 +57,21 @@ def rate_limited(rule: Rule, decision: Decision) -> HttpError:
 
 async def enforce(env: Env, rule: Rule, subject: str) -> None:
     """Count one request of ``subject`` under ``rule``; 429 when over the limit."""
-    limit: RateLimit = limit_for(env, rule)
-    decision = await _stub(env, rule, subject).take(limit.limit, limit.window_ms)
+    decision = await take(env, rule, subject)
     if not decision["allowed"]:
         raise rate_limited(rule, decision)
+
+
+async def take(env: Env, rule: Rule, subject: str) -> Decision:
+    """Count one request of ``subject`` under ``rule`` if there is room; the decision, for a
+    caller that refuses (``rate_limited``) or gives the unit back (``give_back``) later."""
+    limit: RateLimit = limit_for(env, rule)
+    return await _stub(env, rule, subject).take(limit.limit, limit.window_ms)
+
+
+async def give_back(env: Env, rule: Rule, subject: str) -> None:
+    """Un-count a request ``take`` admitted and that was refused for another reason."""
+    await _stub(env, rule, subject).give_back()
 
 
 async def check(env: Env, rule: Rule, subject: str) -> None:

@@ -113,10 +113,21 @@ async def resolve(
     db: D1Database, secret: str, token: str, *, via: Via, host: str, host_tenant: str | None, now_ms: int
 ) -> Caller:
     """The caller behind ``token``; 401 for anything refused, 503 when D1 cannot say."""
+    return await lookup(db, verify(secret, token, now_ms=now_ms), via=via, host=host, host_tenant=host_tenant)
+
+
+def verify(secret: str, token: str, *, now_ms: int) -> TokenClaims:
+    """The token's claims when we signed it and it is in date (no I/O); 401 otherwise. Whether
+    it still stands (revoked, bound to another host, the account's role) is ``lookup``'s."""
     try:
-        claims = verify_token(secret, token, now_ms=now_ms)
+        return verify_token(secret, token, now_ms=now_ms)
     except TokenError as exc:
         raise unauthorized(exc.code, exc.message) from None
+
+
+async def lookup(db: D1Database, claims: TokenClaims, *, via: Via, host: str, host_tenant: str | None) -> Caller:
+    """The caller behind verified ``claims``, from their credential's row; 401 for anything
+    refused, 503 when D1 cannot say."""
     select: D1PreparedStatement[_AccessRow] = db.prepare(_ACCESS_QUERY)
     try:
         row = await select.bind(claims.sub, host_tenant, claims.jti).first()

@@ -11,6 +11,7 @@ import random
 import pytest
 
 from grove.engagement import COMMENT_FLUSH, HOUR_MS, REACTION_FLUSH, REACTION_TYPES, object_name
+from grove.limits import DEFAULT_LIMITS, Rule
 from local_runtime.faults import FaultPoint
 
 pytestmark = pytest.mark.usefixtures("tenants")
@@ -129,6 +130,63 @@ async def test_reactions_are_rate_limited_per_user(client, auth, post, platform)
     assert statuses == [200, 200, 200, 429]
     # Another user is not limited by ada's requests.
     assert (await client.post("/api/posts/spring-beds/reactions", json={"type": "like"}, headers=reader(auth, "bo"))).status_code == 200
+
+
+async def _toggles(client, headers: dict[str, str], times: int, *, slug: str = "spring-beds", body: dict | None = None) -> list[int]:
+    return [
+        (await client.post(f"/api/posts/{slug}/reactions", json=body or {"type": "like"}, headers=headers)).status_code
+        for _ in range(times)
+    ]
+
+
+# The toggle reads the post and counts the user's limit beside the credential's lookup
+# (grove.routes.visit.open_visit_with): a request refused for any reason spends nothing.
+
+
+async def test_a_refused_credential_is_said_first_and_spends_nothing_of_the_users_limit(client, auth, post, platform):
+    platform.runtime.worker().env.RATE_LIMIT_REACTION = "3/60"
+    revoked = reader(auth, "ada")
+    assert (await client.post("/api/auth/logout", headers=revoked)).status_code == 200
+    for slug, body in (("spring-beds", {"type": "like"}), ("no-such-post", {"type": "like"}), ("spring-beds", {"type": "angry"})):
+        refused = await client.post(f"/api/posts/{slug}/reactions", json=body, headers=revoked)
+        assert refused.status_code == 401 and refused.json()["error"]["code"] == "token_revoked", (slug, body)
+    assert await _toggles(client, revoked, 3) == [401] * 3
+    assert (await client.get("/api/posts/spring-beds/reactions")).json()["counts"]["like"] == 0
+    assert await _toggles(client, reader(auth, "ada"), 4) == [200, 200, 200, 429]
+
+
+async def test_a_missing_post_or_a_bad_body_spends_nothing_and_comes_before_the_limit(client, auth, post, platform):
+    platform.runtime.worker().env.RATE_LIMIT_REACTION = "3/60"
+    ada = reader(auth, "ada")
+    assert await _toggles(client, ada, 4, slug="no-such-post") == [404] * 4
+    assert await _toggles(client, ada, 2, body={"type": "angry"}) == [422] * 2
+    assert await _toggles(client, ada, 4) == [200, 200, 200, 429]
+    # Past the limit, a missing post is still a 404.
+    assert await _toggles(client, ada, 1, slug="no-such-post") == [404]
+
+
+async def test_cross_site_toggles_with_the_cookie_spend_nothing(client, post, platform, sign_in):
+    platform.runtime.worker().env.RATE_LIMIT_REACTION = "3/60"
+    cookie = {"cookie": f"grove_session={await sign_in('ivy@example.com')}"}
+    forged = [
+        await client.post("/api/posts/spring-beds/reactions", json={"type": "like"}, headers={**cookie, "sec-fetch-site": "cross-site"})
+        for _ in range(5)
+    ]
+    assert [(r.status_code, r.json()["error"]["code"]) for r in forged] == [(403, "csrf_refused")] * 5
+    assert await _toggles(client, {**cookie, "sec-fetch-site": "same-origin"}, 4) == [200, 200, 200, 429]
+
+
+async def test_a_guessing_address_is_refused_a_valid_toggle_and_the_user_keeps_the_unit(client, auth, post, platform):
+    platform.runtime.worker().env.RATE_LIMIT_REACTION = "3/60"
+    guesser = {"cf-connecting-ip": "203.0.113.9"}
+    limit = DEFAULT_LIMITS[Rule.AUTH_FAILURE].limit
+    bad = {**guesser, "authorization": "Bearer not.a.token"}
+    assert {r.status_code for r in await asyncio.gather(*(client.get("/api/drafts", headers=bad) for _ in range(limit)))} == {401}
+    ada = reader(auth, "ada")
+    refused = await client.post("/api/posts/spring-beds/reactions", json={"type": "like"}, headers={**guesser, **ada})
+    assert refused.status_code == 429 and refused.json()["error"]["rule"] == "auth_failure"
+    assert (await client.get("/api/posts/spring-beds/reactions")).json()["counts"]["like"] == 0
+    assert await _toggles(client, ada, 4) == [200, 200, 200, 429]
 
 
 # --- comments --------------------------------------------------------------------------------

@@ -54,6 +54,21 @@ async def test_reactions_are_exact_and_reach_d1(edge):
     assert (await edge.env.DB.prepare("SELECT COUNT(*) AS n FROM post_reactions").first())["n"] == 11
 
 
+async def test_a_refused_toggle_spends_nothing_of_the_users_reaction_limit(edge):
+    """The toggle counts the user's limit beside the credential's lookup and gives the unit
+    back when the request is refused (``grove.routes.visit.open_visit_with``): in both lanes,
+    the RateLimiterDO's ``give_back`` over RPC and the Worker's concurrent awaits."""
+    await _published(edge)
+    auth = bearer(SECRET, edge.now_ms(), tenant="autumn", role="reader", user="u1")
+    limit = 30  # grove.limits: Rule.REACTION, 30 a minute
+    for _ in range(3):
+        missing = await edge.fetch("POST", edge.url("autumn", "/api/posts/no-such-post/reactions"), headers=auth, body=json.dumps({"type": "like"}))
+        assert missing.status == 404, missing.text()
+    url = edge.url("autumn", "/api/posts/spring-beds/reactions")
+    statuses = [(await edge.fetch("POST", url, headers=auth, body=json.dumps({"type": "like"}))).status for _ in range(limit + 1)]
+    assert statuses == [200] * limit + [429]
+
+
 async def test_comments_are_listed_at_once_flushed_in_a_batch_and_moderated(edge):
     await _published(edge)
     url = edge.url("autumn", "/api/posts/spring-beds/comments")

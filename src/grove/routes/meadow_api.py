@@ -117,7 +117,7 @@ async def follow(request: Request, env: Env, ctx: ExecutionContext, author_id: s
     user_id = caller.user["id"]
     if author_id == user_id:
         raise validation_error("author_id", "author_id: you cannot follow yourself")
-    await rate_limit.enforce(env, Rule.FOLLOW, user_id)
+    await rate_limit.enforce(env, Rule.FOLLOW, rate_limit.user_subject(user_id))
     outcome = await follows.follow(env.DB, user_id, author_id, now_ms())
     if outcome.kind == "no_author":
         raise not_found("There is no author with this id.")
@@ -140,7 +140,7 @@ async def follow(request: Request, env: Env, ctx: ExecutionContext, author_id: s
 async def unfollow(request: Request, env: Env, ctx: ExecutionContext, author_id: str) -> Response:
     caller = await _caller(request, env, ctx)
     user_id = caller.user["id"]
-    await rate_limit.enforce(env, Rule.FOLLOW, user_id)
+    await rate_limit.enforce(env, Rule.FOLLOW, rate_limit.user_subject(user_id))
     await follows.unfollow(env.DB, user_id, author_id)
     try:
         removed = await feed_stub(env, user_id).unfollow(author_id)
@@ -202,8 +202,7 @@ class _PublishedRow(TypedDict):
 
 
 async def react(request: Request, env: Env, ctx: ExecutionContext, post_id: str) -> Response:
-    visit = await open_visit(request, env, ctx)
-    return await toggle_on(visit, lambda: _published_by_id(visit, post_id))
+    return await toggle_on(request, env, ctx, lambda visit: _published_by_id(visit, post_id))
 
 
 async def _published_by_id(visit: Visit, post_id: str) -> PostRef:

@@ -60,7 +60,7 @@ from grove.post_meta_rpc import (
 )
 from grove.request_body import parse_model, read_body, read_json
 from grove.router import Router
-from grove.routes.visit import Visit, open_visit, open_writer_visit
+from grove.routes.visit import Alongside, Visit, open_visit, open_visit_with, open_writer_visit
 from grove.tenancy import tenant_stub
 
 VIEW_BODY_MAX_BYTES = 1024
@@ -135,11 +135,6 @@ def _caller(visit: Visit) -> TokenClaims:
     return visit.claims
 
 
-def _user_subject(claims: TokenClaims) -> str:
-    # Per user, wherever the user signed in (a reaction belongs to the user, see above).
-    return f"user:{claims.sub}"
-
-
 # --- reactions -------------------------------------------------------------------------------
 
 
@@ -151,18 +146,26 @@ async def get_reactions(request: Request, env: Env, ctx: ExecutionContext, slug:
 
 
 async def toggle_reaction(request: Request, env: Env, ctx: ExecutionContext, slug: str) -> Response:
-    visit = await open_visit(request, env, ctx)
-    return await toggle_on(visit, lambda: _published(visit, slug))
+    return await toggle_on(request, env, ctx, lambda visit: _published(visit, slug))
 
 
-async def toggle_on(visit: Visit, find: Callable[[], Awaitable[PostRef]]) -> Response:
+async def toggle_on(
+    request: Request, env: Env, ctx: ExecutionContext, find: Callable[[Visit], Awaitable[PostRef]]
+) -> Response:
     """Toggle the caller's reaction on the post ``find`` names (a 404 when it is not
-    published): the blog's route finds it by slug, Meadow's by id (``grove.routes.meadow_api``)."""
+    published): the blog's route finds it by slug, Meadow's by id (``grove.routes.meadow_api``).
+
+    The hot path of a post's live parts, so it waits once before the object: reading the body,
+    finding the post and counting the caller's reaction limit go beside the credential's
+    lookup (``open_visit_with``); the toggle itself only once all of them agree."""
+
+    async def read(visit: Visit, signed: TokenClaims) -> tuple[ReactionToggle, PostRef]:
+        body = parse_model(ReactionToggle, await read_json(visit.request, visit.headers, VIEW_BODY_MAX_BYTES))
+        return body, await find(visit)
+
+    visit, (body, post) = await open_visit_with(request, env, ctx, Alongside(read, per_user=Rule.REACTION))
     claims = _caller(visit)
-    body = parse_model(ReactionToggle, await read_json(visit.request, visit.headers, VIEW_BODY_MAX_BYTES))
-    post = await find()
-    await rate_limit.enforce(visit.env, Rule.REACTION, _user_subject(claims))
-    return json_response(await _stub(visit.env, post).toggle_reaction(claims.sub, body.type), headers=_PRIVATE)
+    return json_response(await _stub(env, post).toggle_reaction(claims.sub, body.type), headers=_PRIVATE)
 
 
 # --- comments --------------------------------------------------------------------------------
@@ -193,7 +196,7 @@ async def add_comment(request: Request, env: Env, ctx: ExecutionContext, slug: s
     claims = _caller(visit)
     body = parse_model(CommentCreate, await read_json(request, visit.headers))
     post = await _published(visit, slug)
-    await rate_limit.enforce(env, Rule.COMMENT, _user_subject(claims))
+    await rate_limit.enforce(env, Rule.COMMENT, rate_limit.user_subject(claims.sub))
     html = render_markdown(body.markdown).html
     if len(body.markdown.encode("utf-8", "surrogatepass")) + len(html.encode("utf-8", "surrogatepass")) > COMMENT_MAX_STORED_BYTES:
         raise payload_too_large(COMMENT_MAX_STORED_BYTES)
