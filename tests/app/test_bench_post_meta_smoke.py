@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from grove.tiers import GENERATION_EDGE_TTL_S
+from local_runtime.latency import LatencyProfile
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "post_meta.py"
 
@@ -22,6 +23,11 @@ async def test_small_benchmark_run():
     summary = await bench.main_async(args)
     assert summary["counts_exact"] is True and summary["d1_agrees_after_flush"] is True
     assert 0 < summary["reaction_toggle_cpu_ms_p50"] <= summary["reaction_toggle_cpu_ms_p95"]
+    # The latency model's figures, not a timing: one D1 query (the credential's row) beside the
+    # auth-failure check, the post's KV copy and the reaction limiter, then the post's object.
+    assert summary["reaction_toggle_binding_ops"] == {"d1_query": 1.0, "do_call": 3.0, "kv_read_hit": 1.0}
+    profile = LatencyProfile()
+    assert summary["reaction_toggle_modelled_ms_p95"] == profile.d1_query_ms + profile.do_call_ms < 15
     # Per view: the post's object, the tenant's when the view counts, and a share of alarms.
     assert 1 <= summary["do_requests_per_1000_views"] / 1000 <= 3
     # The cached page itself costs no DO request per view: only when this location's record of
