@@ -45,7 +45,6 @@ runtime's CPU (CPython), not production's.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import dataclasses
 import itertools
 import json
@@ -53,12 +52,9 @@ import random
 import re
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Literal
 
 from grove_dev import REPO_ROOT
@@ -67,15 +63,14 @@ from local_runtime.bootstrap import install_paths
 install_paths(REPO_ROOT)  # the local `workers` SDK and the app's module root, before the app
 
 from durable_objects.tenant import CONFIG_MAX_AGE_MS  # noqa: E402
-from grove.auth import mint_token  # noqa: E402
 from grove.tenancy import insert_tenant  # noqa: E402
 from grove.tiers import KV_PROPAGATION_S  # noqa: E402
-from grove_dev.accounts import ensure_account_sync  # noqa: E402
+from grove_dev import bench_kit as kit  # noqa: E402
 from grove_dev.demo_content import THEMES, DemoPost, demo_posts  # noqa: E402
-from grove_dev.platform import Platform, start_platform  # noqa: E402
+from grove_dev.platform import Platform  # noqa: E402
 from grove_dev.seed import seed_posts  # noqa: E402
 from local_runtime.clock import SimulatedClock  # noqa: E402
-from local_runtime.latency import LatencyProfile, RequestTrace  # noqa: E402
+from local_runtime.latency import RequestTrace  # noqa: E402
 
 TENANTS = ("autumn", "willow", "fern", "birch", "cedar", "maple", "alder", "hazel", "rowan", "aspen")
 # Data centres and their share of the views (and of the writes).
@@ -83,7 +78,6 @@ LOCATIONS = {"ams": 0.45, "iad": 0.35, "sin": 0.20}
 POSTS_PER_TENANT = 100
 ZIPF_S = 1.1
 DURATION_MS = 60 * 60 * 1000
-SECRET = "bench-secret"
 ZONE = {"CF_ZONE_ID": "bench-zone", "CF_API_TOKEN": "bench-purge-token", "CF_API_BASE_URL": "http://zone-api.bench/client/v4"}
 RUNS = {"kv": "on", "no_kv": "edge", "no_cache": "off"}  # label -> CACHE_MODE
 
@@ -229,9 +223,7 @@ class Freshness:
 
 async def _write(platform: Platform, clock: SimulatedClock, step: Step, catalogue: dict[PostKey, DemoPost], fresh: Freshness) -> None:
     role = "author" if step.kind == "edit" else "owner"
-    user_id = ensure_account_sync(platform.runtime.d1(), "bench", tenant=step.tenant, role=role, now_ms=clock.now_ms())
-    token = mint_token(SECRET, sub=user_id, tenant=step.tenant, role=role, ttl_s=600, now_ms=clock.now_ms(), jti=uuid.uuid4().hex)
-    headers = {"authorization": f"Bearer {token}"}
+    headers = kit.bearer(kit.account_token(platform, clock, "bench", tenant=step.tenant, role=role, ttl_s=600))
     if step.kind == "edit":
         writes = fresh.posts[(step.tenant, step.slug)]
         version = fresh.latest(writes) + 1
@@ -250,59 +242,53 @@ async def _write(platform: Platform, clock: SimulatedClock, step: Step, catalogu
 
 async def run(label: str, steps: list[Step], catalogue: dict[PostKey, DemoPost], *, cache_mode: str) -> RunResult:
     result = RunResult(label)
-    with tempfile.TemporaryDirectory(prefix=f"grove-bench-{label}-") as state:
-        clock = SimulatedClock()
-        secrets = {"JWT_SECRET": SECRET, "CACHE_MODE": cache_mode, **ZONE}
-        platform = start_platform(Path(state), clock=clock, latency=LatencyProfile(), secrets=secrets)
+    async with kit.bench_platform(label, latency=True, secrets={"CACHE_MODE": cache_mode, **ZONE}) as (platform, clock):
         runtime, stats = platform.runtime, platform.services.stats
         zone = runtime.serve_zone_api(zone_id=ZONE["CF_ZONE_ID"], api_token=ZONE["CF_API_TOKEN"], base_url=ZONE["CF_API_BASE_URL"])
-        try:
-            await _seed(platform, catalogue)
-            start_ms = clock.now_ms()
-            stats.reset()
-            fresh = Freshness()
-            wall_start = time.perf_counter()
-            for step in steps:
-                due_ms = start_ms + step.at_ms
-                if clock.now_ms() < due_ms:
-                    await runtime.advance(due_ms - clock.now_ms())
-                runtime.location = step.location
-                if step.kind != "view":
-                    await _write(platform, clock, step, catalogue, fresh)
-                    continue
-                before = stats.snapshot()
-                trace = RequestTrace()
-                cpu_start = time.process_time_ns()
-                reply = await runtime.fetch(f"http://{step.tenant}.localhost/blog/{step.slug}", trace=trace)
-                body = (await reply.bytes()).decode()
-                modelled_ms = trace.modelled_ms  # the response is out; waitUntil work follows
-                await runtime.drain()
-                result.cpu_us.append((time.process_time_ns() - cpu_start) / 1000)
-                after = stats.snapshot()
-                delta = {name: after[name] - before[name] for name in after}
-                result.views += 1
-                result.modelled_ms.append(modelled_ms)
-                result.d1_queries_in_views += delta["d1.queries"]
-                result.kv_reads += delta["kv.reads"]
-                result.kv_hits += delta["kv.read_hits"]
-                result.kv_location_hits += delta["kv.location_hits"]
-                result.edge_hits += delta["cache.hits"]
-                result.edge_lookups += delta["cache.hits"] + delta["cache.misses"]
-                if reply.status != 200:
-                    result.errors += 1
-                    continue
-                missed = fresh.missed(step, body)
-                if any(w.location == step.location for w in missed):
-                    result.stale_in_writing_location += 1
-                elif missed:
-                    result.stale_elsewhere[step.location] += 1
-                    age_ms = clock.now_ms() - min(w.at_ms for w in missed)
-                    result.stale_elsewhere_max_ms = max(result.stale_elsewhere_max_ms, age_ms)
-            result.wall_s = time.perf_counter() - wall_start
-            result.d1_queries = stats.get("d1.queries")
-            result.purged_tags = len(zone.purged_tags)
-        finally:
-            runtime.close()
+        await _seed(platform, catalogue)
+        start_ms = clock.now_ms()
+        stats.reset()
+        fresh = Freshness()
+        wall_start = time.perf_counter()
+        for step in steps:
+            due_ms = start_ms + step.at_ms
+            if clock.now_ms() < due_ms:
+                await runtime.advance(due_ms - clock.now_ms())
+            runtime.location = step.location
+            if step.kind != "view":
+                await _write(platform, clock, step, catalogue, fresh)
+                continue
+            before = stats.snapshot()
+            trace = RequestTrace()
+            cpu_start = time.process_time_ns()
+            reply = await runtime.fetch(f"http://{step.tenant}.localhost/blog/{step.slug}", trace=trace)
+            body = (await reply.bytes()).decode()
+            modelled_ms = trace.modelled_ms  # the response is out; waitUntil work follows
+            await runtime.drain()
+            result.cpu_us.append((time.process_time_ns() - cpu_start) / 1000)
+            after = stats.snapshot()
+            delta = {name: after[name] - before[name] for name in after}
+            result.views += 1
+            result.modelled_ms.append(modelled_ms)
+            result.d1_queries_in_views += delta["d1.queries"]
+            result.kv_reads += delta["kv.reads"]
+            result.kv_hits += delta["kv.read_hits"]
+            result.kv_location_hits += delta["kv.location_hits"]
+            result.edge_hits += delta["cache.hits"]
+            result.edge_lookups += delta["cache.hits"] + delta["cache.misses"]
+            if reply.status != 200:
+                result.errors += 1
+                continue
+            missed = fresh.missed(step, body)
+            if any(w.location == step.location for w in missed):
+                result.stale_in_writing_location += 1
+            elif missed:
+                result.stale_elsewhere[step.location] += 1
+                age_ms = clock.now_ms() - min(w.at_ms for w in missed)
+                result.stale_elsewhere_max_ms = max(result.stale_elsewhere_max_ms, age_ms)
+        result.wall_s = time.perf_counter() - wall_start
+        result.d1_queries = stats.get("d1.queries")
+        result.purged_tags = len(zone.purged_tags)
     return result
 
 
@@ -329,12 +315,6 @@ def floor_counts(steps: list[Step]) -> dict[str, int]:
 # --- figures -------------------------------------------------------------------------------------
 
 
-def _pct(values: list[float], q: float) -> float:
-    if not values:
-        return 0.0
-    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] if len(values) > 1 else values[0]
-
-
 def _ratio(a: float, b: float) -> float:
     return round(a / b, 4) if b else 0.0
 
@@ -355,11 +335,11 @@ def _figures(result: RunResult, floor: int) -> dict[str, object]:
         "cross_location_staleness_max_s": round(result.stale_elsewhere_max_ms / 1000, 3),
         "purged_tags": result.purged_tags,
         "errors": result.errors,
-        "local_runtime_cpu_us_per_view_p50": round(_pct(result.cpu_us, 50), 1),
+        "local_runtime_cpu_us_per_view_p50": round(kit.pct(result.cpu_us, 50), 1),
         "modelled_latency_ms_mean": round(statistics.fmean(result.modelled_ms), 3),
-        "modelled_latency_ms_p50": round(_pct(result.modelled_ms, 50), 2),
-        "modelled_latency_ms_p95": round(_pct(result.modelled_ms, 95), 2),
-        "modelled_latency_ms_p99": round(_pct(result.modelled_ms, 99), 2),
+        "modelled_latency_ms_p50": round(kit.pct(result.modelled_ms, 50), 2),
+        "modelled_latency_ms_p95": round(kit.pct(result.modelled_ms, 95), 2),
+        "modelled_latency_ms_p99": round(kit.pct(result.modelled_ms, 99), 2),
         "wall_s": round(result.wall_s, 1),
     }
 
@@ -439,17 +419,13 @@ async def main_async(args: argparse.Namespace) -> dict[str, object]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--views", type=int, default=100_000)
-    parser.add_argument("--edits", type=int, default=50)
-    parser.add_argument("--config-writes", type=int, default=10)
-    parser.add_argument("--seed", default="grove")
-    parser.add_argument("--baseline", action="store_true", help="also run with no caching at all (CACHE_MODE=off)")
-    args = parser.parse_args(argv)
-    summary = asyncio.run(main_async(args))
-    print(table(summary))
-    print(json.dumps(summary, separators=(",", ":")))
-    return 0
+    options = kit.parser(__doc__)
+    options.add_argument("--views", type=int, default=100_000)
+    options.add_argument("--edits", type=int, default=50)
+    options.add_argument("--config-writes", type=int, default=10)
+    options.add_argument("--seed", default="grove")
+    options.add_argument("--baseline", action="store_true", help="also run with no caching at all (CACHE_MODE=off)")
+    return kit.run(main_async, options.parse_args(argv), table)
 
 
 if __name__ == "__main__":

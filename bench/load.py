@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -47,6 +46,7 @@ install_paths(REPO_ROOT)  # the local `workers` SDK and the app's module root, b
 from bench.servers import free_port, wait_for_health  # noqa: E402
 from grove.auth import mint_token  # noqa: E402
 from grove.limits import Rule, var_name  # noqa: E402
+from grove_dev import bench_kit as kit  # noqa: E402
 from grove_dev.accounts import ensure_account_sync  # noqa: E402
 from grove_dev.platform import ensure_dev_vars, start_platform  # noqa: E402
 
@@ -63,12 +63,6 @@ def _start_server(state: Path, port: int) -> subprocess.Popen[bytes]:
     server = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     wait_for_health(f"http://127.0.0.1:{port}/__health", server, what="grove dev")
     return server
-
-
-def _percentile(values: list[float], q: float) -> float:
-    if not values:
-        return 0.0
-    return round(statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1], 1) if len(values) > 1 else round(values[0], 1)
 
 
 def _read_back(base: str, host: str, token: str, log: dict[str, Any]) -> dict[str, Any]:
@@ -152,8 +146,8 @@ def run(users: int, seconds: int, max_requests: int) -> dict[str, Any]:
         "requests_per_s": round(log["requests"] / elapsed_s, 1), "statuses": statuses, "errors_by_status": errors,
         "errors_5xx": sum(n for s, n in statuses.items() if s.isdigit() and int(s) >= 500),
         "transport_errors": statuses.get("transport_error", 0), "server_tracebacks": worker_errors,
-        "latency_ms_p50": _percentile(latencies, 50), "latency_ms_p95": _percentile(latencies, 95),
-        "latency_ms_p99": _percentile(latencies, 99),
+        "latency_ms_p50": round(kit.pct(latencies, 50), 1), "latency_ms_p95": round(kit.pct(latencies, 95), 1),
+        "latency_ms_p99": round(kit.pct(latencies, 99), 1),
         "posts_checked": len(log["posts"]), "drafts_checked": len(log["drafts"]),
         "analytics_acknowledged": checked["analytics_acknowledged"], "analytics_stored": checked["analytics_stored"],
         "lost_writes": len(checked["lost"]), "lost": checked["lost"][:20],

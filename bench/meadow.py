@@ -27,14 +27,11 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import statistics
 import sys
-import tempfile
 import time
 import uuid
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 from grove_dev import REPO_ROOT
@@ -43,44 +40,38 @@ from local_runtime.bootstrap import install_paths
 install_paths(REPO_ROOT)  # the local `workers` SDK and the app's module root, before the app
 
 from grove import sessions  # noqa: E402
-from grove.auth import mint_token  # noqa: E402
 from grove.meadow_policy import FEED_MAX_ITEMS, feed_object_name  # noqa: E402
-from grove_dev.platform import Platform, start_platform  # noqa: E402
+from grove_dev import bench_kit as kit  # noqa: E402
+from grove_dev.platform import Platform  # noqa: E402
 from grove_dev.seed import create_tenant  # noqa: E402
-from local_runtime.bindings.d1 import D1Database  # noqa: E402
+from local_runtime.bindings.d1.engine import D1Query  # noqa: E402
 from local_runtime.bindings.durable_objects import DurableObjectNamespace  # noqa: E402
 from local_runtime.clock import SimulatedClock  # noqa: E402
-from local_runtime.latency import LatencyProfile, RequestTrace  # noqa: E402
+from local_runtime.latency import RequestTrace  # noqa: E402
 
-SECRET = "bench-secret"
 MEADOW = "http://meadow.localhost"
 START_MS = 1_767_225_600_000
 
 
 def _auth(clock: SimulatedClock, user: str) -> dict[str, str]:
-    token = mint_token(SECRET, sub=user, tenant="autumn", role="reader", ttl_s=4 * 3600, now_ms=clock.now_ms(), jti=uuid.uuid4().hex)
-    return {"authorization": f"Bearer {token}"}
+    return kit.bearer(kit.token(clock, sub=user, tenant="autumn", role="reader", ttl_s=4 * 3600))
 
 
 class StatementLog:
-    """Every D1 statement the Worker sends, split into the credential check (``grove.sessions``,
-    one per signed-in request) and the rest."""
+    """Every D1 statement the Worker sends from now on, split into the credential check
+    (``grove.sessions``, one per signed-in request) and the rest."""
 
-    def __init__(self) -> None:
+    def __init__(self, platform: Platform) -> None:
         self.credential = 0
         self.other = 0
-        execute = D1Database._execute
-        log = self
+        kit.watch_d1(platform, self._record)
 
-        async def recording(db: Any, queries: Any) -> Any:
-            for query in queries:
-                if query.sql == sessions._ACCESS_QUERY:
-                    log.credential += 1
-                else:
-                    log.other += 1
-            return await execute(db, queries)
-
-        D1Database._execute = recording  # type: ignore[method-assign]
+    def _record(self, queries: Sequence[D1Query]) -> None:
+        for query in queries:
+            if query.sql == sessions._ACCESS_QUERY:
+                self.credential += 1
+            else:
+                self.other += 1
 
 
 class ObjectCalls:
@@ -103,12 +94,6 @@ class ObjectCalls:
 
     def fanout(self) -> int:
         return self.by_class.get("FeedDO", 0) + self.by_class.get("AuthorPostsDO", 0)
-
-
-def _pct(values: list[float], q: int) -> float:
-    if len(values) < 2:
-        return values[0] if values else 0.0
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
 async def _seed(platform: Platform, authors: int, posts_per_author: int) -> None:
@@ -160,9 +145,9 @@ async def _fanout(platform: Platform, clock: SimulatedClock, calls: ObjectCalls,
     await _seed_followers(platform, author, followers, clock.now_ms())
     if pulled:
         await runtime.d1().prepare("INSERT INTO meadow_pull_authors (author_id, since_ms) VALUES (?1, ?2)").bind(author, START_MS).run()
-    token = mint_token(SECRET, sub=author, tenant="autumn", role="owner", ttl_s=3600, now_ms=clock.now_ms(), jti=uuid.uuid4().hex)
+    owner = kit.bearer(kit.token(clock, sub=author, tenant="autumn", role="owner", ttl_s=3600), json_body=True)
     reply = await runtime.fetch(
-        "http://autumn.localhost/api/posts", method="POST", headers={"authorization": f"Bearer {token}", "content-type": "application/json"},
+        "http://autumn.localhost/api/posts", method="POST", headers=owner,
         body=json.dumps({"title": f"News from {author}", "markdown": "Hello.", "status": "published"}),
     )
     post = json.loads(await reply.text())
@@ -195,83 +180,78 @@ async def _fanout(platform: Platform, clock: SimulatedClock, calls: ObjectCalls,
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="grove-bench-meadow-") as state:
-        clock = SimulatedClock(START_MS + args.authors * args.posts_per_author * 60_000 + 60_000)
-        platform = start_platform(Path(state), clock=clock, latency=LatencyProfile(), secrets={"JWT_SECRET": SECRET, "RATE_LIMIT_FOLLOW": "100000/60"})
+    start_ms = START_MS + args.authors * args.posts_per_author * 60_000 + 60_000
+    async with kit.bench_platform("meadow", start_ms=start_ms, latency=True, secrets={"RATE_LIMIT_FOLLOW": "100000/60"}) as (platform, clock):
         runtime = platform.runtime
         stats = platform.services.stats
+        await create_tenant(runtime, "autumn", "Autumn")
+        await _seed(platform, args.authors, args.posts_per_author)
+
+        # 4. Fan-out of one post, push then pull; rita follows the pull author too.
+        calls = ObjectCalls()
         try:
-            await create_tenant(runtime, "autumn", "Autumn")
-            await _seed(platform, args.authors, args.posts_per_author)
-
-            # 4. Fan-out of one post, push then pull; rita follows the pull author too.
-            calls = ObjectCalls()
-            try:
-                small = await _fanout(platform, clock, calls, "pusher", args.small_followers, pulled=False)
-                big = await _fanout(platform, clock, calls, "star", args.big_followers, pulled=True)
-            finally:
-                calls.close()
-            db = runtime.d1()
-            await db.prepare("INSERT INTO follows (follower_id, author_id, followed_at_ms) VALUES ('rita', 'star', ?1)").bind(START_MS).run()
-
-            log = StatementLog()
-            # 1. The rebuild of a never-built feed.
-            before_q, before_rows = log.other, stats.get("d1.rows_read")
-            reply = await runtime.fetch(f"{MEADOW}/api/meadow/feed?limit=1", headers=_auth(clock, "rita"))
-            body = json.loads(await reply.text())
-            assert reply.status == 200 and body["partial"] is False, body
-            rebuild_queries = log.other - before_q
-            rebuild_rows = stats.get("d1.rows_read") - before_rows - 1  # the credential check reads one row
-            await runtime.drain()
-
-            rebuilt_items = 0
-            walk: str | None = ""
-            while walk is not None:
-                page = await runtime.fetch(f"{MEADOW}/api/meadow/feed?limit=50" + (f"&cursor={walk}" if walk else ""), headers=_auth(clock, "rita"))
-                walked = json.loads(await page.text())
-                rebuilt_items += len(walked["items"])
-                walk = walked["next_cursor"]
-            assert rebuilt_items <= FEED_MAX_ITEMS
-
-            # 2. Loads of the built feed.
-            cpu_ms: list[float] = []
-            modelled_ms: list[float] = []
-            feed_queries = credential_queries = 0
-            do_calls = 0
-            rows0 = (stats.get("do.storage_rows_read"), stats.get("do.storage_rows_written"))
-            cursors: dict[str, str | None] = {}
-            for n in range(args.loads):
-                sort = "recent" if n % 2 == 0 else "relevance"
-                cursor = cursors.get(sort) if n % 4 >= 2 else None  # every other load of a sort pages on
-                query = f"?limit=20&sort={sort}" + (f"&cursor={cursor}" if cursor else "")
-                headers = _auth(clock, "rita")
-                trace = RequestTrace()
-                q0, c0 = log.other, log.credential
-                started = time.process_time_ns()
-                reply = await runtime.fetch(f"{MEADOW}/api/meadow/feed{query}", headers=headers, trace=trace)
-                text = await reply.text()
-                cpu_ms.append((time.process_time_ns() - started) / 1e6)
-                if reply.status != 200:
-                    raise RuntimeError(f"feed load {n}: {reply.status} {text}")
-                modelled_ms.append(trace.modelled_ms)
-                feed_queries += log.other - q0
-                credential_queries += log.credential - c0
-                do_calls += trace.ops.get("do_call", 0)
-                cursors[sort] = json.loads(text)["next_cursor"]
-                await runtime.drain()
-
-            load_rows_read = (stats.get("do.storage_rows_read") - rows0[0]) / args.loads
-            load_rows_written = (stats.get("do.storage_rows_written") - rows0[1]) / args.loads
-
-            # 3. One follow's backfill.
-            before_rows = stats.get("d1.rows_read")
-            reply = await runtime.fetch(f"{MEADOW}/api/meadow/follows/author0", method="POST", headers=_auth(clock, "newcomer"))
-            follow = json.loads(await reply.text())
-            assert reply.status == 201, follow
-            follow_rows = stats.get("d1.rows_read") - before_rows
+            small = await _fanout(platform, clock, calls, "pusher", args.small_followers, pulled=False)
+            big = await _fanout(platform, clock, calls, "star", args.big_followers, pulled=True)
         finally:
+            calls.close()
+        db = runtime.d1()
+        await db.prepare("INSERT INTO follows (follower_id, author_id, followed_at_ms) VALUES ('rita', 'star', ?1)").bind(START_MS).run()
+
+        log = StatementLog(platform)
+        # 1. The rebuild of a never-built feed.
+        before_q, before_rows = log.other, stats.get("d1.rows_read")
+        reply = await runtime.fetch(f"{MEADOW}/api/meadow/feed?limit=1", headers=_auth(clock, "rita"))
+        body = json.loads(await reply.text())
+        assert reply.status == 200 and body["partial"] is False, body
+        rebuild_queries = log.other - before_q
+        rebuild_rows = stats.get("d1.rows_read") - before_rows - 1  # the credential check reads one row
+        await runtime.drain()
+
+        rebuilt_items = 0
+        walk: str | None = ""
+        while walk is not None:
+            page = await runtime.fetch(f"{MEADOW}/api/meadow/feed?limit=50" + (f"&cursor={walk}" if walk else ""), headers=_auth(clock, "rita"))
+            walked = json.loads(await page.text())
+            rebuilt_items += len(walked["items"])
+            walk = walked["next_cursor"]
+        assert rebuilt_items <= FEED_MAX_ITEMS
+
+        # 2. Loads of the built feed.
+        cpu_ms: list[float] = []
+        modelled_ms: list[float] = []
+        feed_queries = credential_queries = 0
+        do_calls = 0
+        rows0 = (stats.get("do.storage_rows_read"), stats.get("do.storage_rows_written"))
+        cursors: dict[str, str | None] = {}
+        for n in range(args.loads):
+            sort = "recent" if n % 2 == 0 else "relevance"
+            cursor = cursors.get(sort) if n % 4 >= 2 else None  # every other load of a sort pages on
+            query = f"?limit=20&sort={sort}" + (f"&cursor={cursor}" if cursor else "")
+            headers = _auth(clock, "rita")
+            trace = RequestTrace()
+            q0, c0 = log.other, log.credential
+            started = time.process_time_ns()
+            reply = await runtime.fetch(f"{MEADOW}/api/meadow/feed{query}", headers=headers, trace=trace)
+            text = await reply.text()
+            cpu_ms.append((time.process_time_ns() - started) / 1e6)
+            if reply.status != 200:
+                raise RuntimeError(f"feed load {n}: {reply.status} {text}")
+            modelled_ms.append(trace.modelled_ms)
+            feed_queries += log.other - q0
+            credential_queries += log.credential - c0
+            do_calls += trace.ops.get("do_call", 0)
+            cursors[sort] = json.loads(text)["next_cursor"]
             await runtime.drain()
-            runtime.close()
+
+        load_rows_read = (stats.get("do.storage_rows_read") - rows0[0]) / args.loads
+        load_rows_written = (stats.get("do.storage_rows_written") - rows0[1]) / args.loads
+
+        # 3. One follow's backfill.
+        before_rows = stats.get("d1.rows_read")
+        reply = await runtime.fetch(f"{MEADOW}/api/meadow/follows/author0", method="POST", headers=_auth(clock, "newcomer"))
+        follow = json.loads(await reply.text())
+        assert reply.status == 201, follow
+        follow_rows = stats.get("d1.rows_read") - before_rows
     warm = slice(min(20, args.loads // 10), None)
     return {
         "authors_followed": args.authors,
@@ -285,10 +265,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "feed_load_do_calls": round(do_calls / args.loads, 2),
         "feed_load_do_rows_read": round(load_rows_read, 1),
         "feed_load_do_rows_written": round(load_rows_written, 1),
-        "feed_load_cpu_ms_p50": round(_pct(cpu_ms[warm], 50), 3),
-        "feed_load_cpu_ms_p95": round(_pct(cpu_ms[warm], 95), 3),
-        "feed_load_modelled_ms_p50": round(_pct(modelled_ms[warm], 50), 2),
-        "feed_load_modelled_ms_p95": round(_pct(modelled_ms[warm], 95), 2),
+        "feed_load_cpu_ms_p50": round(kit.pct(cpu_ms[warm], 50), 3),
+        "feed_load_cpu_ms_p95": round(kit.pct(cpu_ms[warm], 95), 3),
+        "feed_load_modelled_ms_p50": round(kit.pct(modelled_ms[warm], 50), 2),
+        "feed_load_modelled_ms_p95": round(kit.pct(modelled_ms[warm], 95), 2),
         "follow_backfilled": follow["backfilled"],
         "follow_backfill_d1_rows_read": follow_rows,
         "fanout_small_followers": args.small_followers,
@@ -306,18 +286,18 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def table(summary: dict[str, Any]) -> str:
+    return "\n".join(f"{key:36} {value}" for key, value in summary.items())
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--authors", type=int, default=20)
-    parser.add_argument("--posts-per-author", type=int, default=40)
-    parser.add_argument("--loads", type=int, default=400)
-    parser.add_argument("--small-followers", type=int, default=1_000)
-    parser.add_argument("--big-followers", type=int, default=100_000)
-    summary = asyncio.run(run(parser.parse_args(argv)))
-    for key, value in summary.items():
-        print(f"{key:36} {value}")
-    print(json.dumps(summary, separators=(",", ":")))
-    return 0
+    options = kit.parser(__doc__)
+    options.add_argument("--authors", type=int, default=20)
+    options.add_argument("--posts-per-author", type=int, default=40)
+    options.add_argument("--loads", type=int, default=400)
+    options.add_argument("--small-followers", type=int, default=1_000)
+    options.add_argument("--big-followers", type=int, default=100_000)
+    return kit.run(run, options.parse_args(argv), table)
 
 
 if __name__ == "__main__":

@@ -27,13 +27,9 @@ import argparse
 import asyncio
 import json
 import random
-import statistics
 import sys
-import tempfile
 import time
-import uuid
-from collections.abc import Awaitable, Callable
-from pathlib import Path
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from grove_dev import REPO_ROOT
@@ -41,15 +37,14 @@ from local_runtime.bootstrap import install_paths
 
 install_paths(REPO_ROOT)  # the local `workers` SDK and the app's module root, before the app
 
-from grove.auth import mint_token  # noqa: E402
 from grove.engagement import REACTION_FLUSH, REACTION_TYPES  # noqa: E402
-from grove_dev.accounts import ensure_account_sync  # noqa: E402
-from grove_dev.platform import Platform, start_platform  # noqa: E402
+from grove_dev import bench_kit as kit  # noqa: E402
+from grove_dev.platform import Platform  # noqa: E402
 from grove_dev.seed import create_tenant  # noqa: E402
+from local_runtime.bindings.d1.engine import D1Query  # noqa: E402
 from local_runtime.clock import SimulatedClock  # noqa: E402
-from local_runtime.latency import LatencyProfile, RequestTrace  # noqa: E402
+from local_runtime.latency import RequestTrace  # noqa: E402
 
-SECRET = "bench-secret"
 MINUTE_MS = 60_000
 HOUR_MS = 60 * MINUTE_MS
 LIMITS = {"RATE_LIMIT_REACTION": "1000000/60", "RATE_LIMIT_COMMENT": "1000000/60"}
@@ -58,45 +53,20 @@ POST_URL = f"http://autumn.localhost/api/posts/{SLUG}"
 
 
 async def _with_platform(run: Callable[[Platform, SimulatedClock], Awaitable[Any]], *, latency: bool = False) -> Any:
-    with tempfile.TemporaryDirectory(prefix="grove-bench-post-meta-") as state:
-        clock = SimulatedClock()
-        platform = start_platform(
-            Path(state), clock=clock, latency=LatencyProfile() if latency else None,
-            secrets={"JWT_SECRET": SECRET, **LIMITS},
+    async with kit.bench_platform("post-meta", latency=latency, secrets=LIMITS) as (platform, clock):
+        await create_tenant(platform.runtime, "autumn", "Autumn")
+        owner = _auth(platform, clock, "ada", role="owner")
+        reply = await platform.runtime.fetch(
+            "http://autumn.localhost/api/posts", method="POST", headers=owner,
+            body=json.dumps({"title": "Spring Beds", "markdown": "Mulch *everything*.", "status": "published"}),
         )
-        try:
-            await create_tenant(platform.runtime, "autumn", "Autumn")
-            owner = _auth(platform, clock, "ada", role="owner")
-            reply = await platform.runtime.fetch(
-                "http://autumn.localhost/api/posts", method="POST", headers=owner,
-                body=json.dumps({"title": "Spring Beds", "markdown": "Mulch *everything*.", "status": "published"}),
-            )
-            await _ok(reply, 201)
-            await platform.runtime.drain()
-            return await run(platform, clock)
-        finally:
-            await platform.runtime.drain()
-            platform.runtime.close()
+        await kit.ok(reply, 201)
+        await platform.runtime.drain()
+        return await run(platform, clock)
 
 
 def _auth(platform: Platform, clock: SimulatedClock, user: str, *, role: str = "reader") -> dict[str, str]:
-    """A token for ``user``, whose account (and membership, for a writer) is made first:
-    tokens name accounts, and roles come from memberships."""
-    user_id = ensure_account_sync(platform.runtime.d1(), user, tenant="autumn", role=role, now_ms=clock.now_ms())
-    token = mint_token(SECRET, sub=user_id, tenant="autumn", role=role, ttl_s=4 * 3600, now_ms=clock.now_ms(), jti=uuid.uuid4().hex)
-    return {"authorization": f"Bearer {token}", "content-type": "application/json"}
-
-
-async def _ok(reply: Any, status: int) -> Any:
-    if reply.status != status:
-        raise RuntimeError(f"expected {status}, got {reply.status}: {await reply.text()}")
-    return reply
-
-
-def _pct(values: list[float], q: int) -> float:
-    if len(values) < 2:
-        return values[0] if values else 0.0
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+    return kit.bearer(kit.account_token(platform, clock, user, tenant="autumn", role=role, ttl_s=4 * 3600), json_body=True)
 
 
 # --- 1. concurrent toggles ---------------------------------------------------------------------
@@ -110,7 +80,7 @@ async def concurrent_toggles(toggles: int, users: int) -> dict[str, Any]:
         headers = {user: _auth(platform, clock, user) for user, _ in plan}
 
         async def toggle(user: str, kind: str) -> None:
-            await _ok(await runtime.fetch(f"{POST_URL}/reactions", method="POST", headers=headers[user], body=json.dumps({"type": kind})), 200)
+            await kit.ok(await runtime.fetch(f"{POST_URL}/reactions", method="POST", headers=headers[user], body=json.dumps({"type": kind})), 200)
 
         await asyncio.gather(*(toggle(user, kind) for user, kind in plan))
         expected: set[tuple[str, str]] = set()
@@ -133,7 +103,7 @@ async def toggle_cost(toggles: int) -> dict[str, Any]:
     async def run(platform: Platform, clock: SimulatedClock) -> dict[str, Any]:
         runtime = platform.runtime
         # A reader reacts on a page they loaded: its build left the post's KV copy.
-        await _ok(await runtime.fetch(f"http://autumn.localhost/blog/{SLUG}"), 200)
+        await kit.ok(await runtime.fetch(f"http://autumn.localhost/blog/{SLUG}"), 200)
         await runtime.drain()
         cpu_ms: list[float] = []
         modelled_ms: list[float] = []
@@ -150,12 +120,12 @@ async def toggle_cost(toggles: int) -> dict[str, Any]:
             modelled_ms.append(trace.modelled_ms)
             for op, times in trace.ops.items():
                 ops[op] = ops.get(op, 0) + times
-            await _ok(reply, 200)
+            await kit.ok(reply, 200)
             await runtime.drain()
         warm = slice(min(20, toggles // 10), None)  # the first toggles import and warm caches
         return {
-            "cpu_p50": _pct(cpu_ms[warm], 50), "cpu_p95": _pct(cpu_ms[warm], 95),
-            "modelled_p50": _pct(modelled_ms[warm], 50), "modelled_p95": _pct(modelled_ms[warm], 95),
+            "cpu_p50": kit.pct(cpu_ms[warm], 50), "cpu_p95": kit.pct(cpu_ms[warm], 95),
+            "modelled_p50": kit.pct(modelled_ms[warm], 50), "modelled_p95": kit.pct(modelled_ms[warm], 95),
             "ops": {op: round(times / toggles, 2) for op, times in sorted(ops.items())},
         }
 
@@ -168,16 +138,13 @@ async def toggle_cost(toggles: int) -> dict[str, Any]:
 def _count_writes(platform: Platform) -> dict[str, int]:
     """D1 write calls (one batch or statement call each), by the table they write."""
     counter = {"posts": 0, "analytics_events": 0, "comments": 0}
-    engine = platform.runtime.d1().engine
-    run_queries = engine.run_queries
 
-    def counting(queries: Any) -> Any:
+    def count(queries: Sequence[D1Query]) -> None:
         for table in counter:
             if any(q.sql.lstrip().upper().startswith(("INSERT", "UPDATE")) and f" {table} " in f" {q.sql} " for q in queries):
                 counter[table] += 1
-        return run_queries(queries)
 
-    engine.run_queries = counting
+    kit.watch_d1(platform, count)
     return counter
 
 
@@ -185,23 +152,19 @@ async def views(count: int, readers: int) -> dict[str, int]:
     async def run(platform: Platform, clock: SimulatedClock) -> dict[str, int]:
         runtime, stats = platform.runtime, platform.services.stats
         rng = random.Random(3)
-        await _ok(await runtime.fetch(f"http://autumn.localhost/blog/{SLUG}"), 200)  # warm the caches
+        await kit.ok(await runtime.fetch(f"http://autumn.localhost/blog/{SLUG}"), 200)  # warm the caches
         await runtime.drain()
         writes = _count_writes(platform)
         stats.reset()
-        start_ms = clock.now_ms()
         page_do_requests = 0
-        for n in range(count):
-            due_ms = start_ms + n * HOUR_MS // count
-            if due_ms > clock.now_ms():
-                await runtime.advance(due_ms - clock.now_ms())
+        async for _ in kit.spread(platform, count, HOUR_MS):
             reader = rng.randrange(readers)
             who = {"cf-connecting-ip": f"10.0.{reader >> 8}.{reader & 255}", "user-agent": "Mozilla/5.0 bench"}
             before = stats.get("do.requests")
-            await _ok(await runtime.fetch(f"http://autumn.localhost/blog/{SLUG}", headers=who), 200)
+            await kit.ok(await runtime.fetch(f"http://autumn.localhost/blog/{SLUG}", headers=who), 200)
             await runtime.drain()
             page_do_requests += stats.get("do.requests") - before
-            await _ok(await runtime.fetch(f"{POST_URL}/views", method="POST", headers=who), 202)
+            await kit.ok(await runtime.fetch(f"{POST_URL}/views", method="POST", headers=who), 202)
             await runtime.drain()
         do_requests = stats.get("do.requests")
         await runtime.advance(HOUR_MS)  # the hourly totals and the last analytics batch
@@ -218,13 +181,9 @@ async def comments(count: int) -> dict[str, int]:
         runtime = platform.runtime
         writes = _count_writes(platform)
         headers = [_auth(platform, clock, f"u{n}") for n in range(100)]
-        start_ms = clock.now_ms()
-        for n in range(count):
-            due_ms = start_ms + n * 10 * MINUTE_MS // count
-            if due_ms > clock.now_ms():
-                await runtime.advance(due_ms - clock.now_ms())
+        async for n in kit.spread(platform, count, 10 * MINUTE_MS):
             body = json.dumps({"markdown": f"Comment {n}: *leaf mould* works."})
-            await _ok(await runtime.fetch(f"{POST_URL}/comments", method="POST", headers=headers[n % 100], body=body), 201)
+            await kit.ok(await runtime.fetch(f"{POST_URL}/comments", method="POST", headers=headers[n % 100], body=body), 201)
         await runtime.advance(MINUTE_MS)
         stored = await runtime.d1().prepare("SELECT COUNT(*) AS n FROM comments").first("n")
         if stored != count:
@@ -282,18 +241,14 @@ def table(summary: dict[str, object]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--toggles", type=int, default=1000)
-    parser.add_argument("--users", type=int, default=500)
-    parser.add_argument("--sequential", type=int, default=400)
-    parser.add_argument("--views", type=int, default=1000)
-    parser.add_argument("--readers", type=int, default=300)
-    parser.add_argument("--comments", type=int, default=1000)
-    args = parser.parse_args(argv)
-    summary = asyncio.run(main_async(args))
-    print(table(summary))
-    print(json.dumps(summary, separators=(",", ":")))
-    return 0
+    options = kit.parser(__doc__)
+    options.add_argument("--toggles", type=int, default=1000)
+    options.add_argument("--users", type=int, default=500)
+    options.add_argument("--sequential", type=int, default=400)
+    options.add_argument("--views", type=int, default=1000)
+    options.add_argument("--readers", type=int, default=300)
+    options.add_argument("--comments", type=int, default=1000)
+    return kit.run(main_async, options.parse_args(argv), table)
 
 
 if __name__ == "__main__":

@@ -22,26 +22,23 @@ local runtime). Last line: JSON.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import random
-import tempfile
-import uuid
-from pathlib import Path
+import sys
+from collections.abc import Sequence
 
 from grove_dev import REPO_ROOT
 from local_runtime.bootstrap import install_paths
 
 install_paths(REPO_ROOT)  # the local `workers` SDK and the app's module root, before the app
 
-from grove.auth import mint_token  # noqa: E402
 from grove.tiers import NOT_FOUND_EDGE_TTL_S  # noqa: E402
-from grove_dev.platform import Platform, start_platform  # noqa: E402
+from grove_dev import bench_kit as kit  # noqa: E402
+from grove_dev.platform import Platform  # noqa: E402
 from grove_dev.seed import create_tenant  # noqa: E402
-from local_runtime.bindings.d1 import D1Database  # noqa: E402
+from local_runtime.bindings.d1.engine import D1Query  # noqa: E402
 from local_runtime.clock import SimulatedClock  # noqa: E402
 
-SECRET = "bench-secret"
 POSTS_PER_BLOG = 12
 FEEDS = ("/feed.xml", "/rss.xml", "/tags/notes/feed.xml", "/tags/notes/rss.xml")
 
@@ -55,8 +52,7 @@ async def _seed(platform: Platform, clock: SimulatedClock, blogs: list[str]) -> 
     auths: dict[str, dict[str, str]] = {}
     for blog in blogs:
         await create_tenant(runtime, blog, blog.title())
-        token = mint_token(SECRET, sub="bench", tenant=blog, role="owner", ttl_s=86_400, now_ms=clock.now_ms(), jti=uuid.uuid4().hex)
-        auths[blog] = {"authorization": f"Bearer {token}", "content-type": "application/json"}
+        auths[blog] = kit.bearer(kit.account_token(platform, clock, "bench", tenant=blog, role="owner", ttl_s=86_400), json_body=True)
         for n in range(POSTS_PER_BLOG):
             body = {"title": f"Note {n}", "markdown": f"Note *{n}*.", "status": "published", "tags": ["notes"] if n % 2 else []}
             reply = await runtime.fetch(_url(blog, "/api/posts"), method="POST", headers=auths[blog], body=json.dumps(body))
@@ -69,129 +65,118 @@ async def _seed(platform: Platform, clock: SimulatedClock, blogs: list[str]) -> 
 class ConfigReads:
     """Counts the D1 statements that read the tenants table (the TenantDO's config reloads)."""
 
-    def __init__(self) -> None:
+    def __init__(self, platform: Platform) -> None:
         self.count = 0
-        self._execute = D1Database._execute
+        kit.watch_d1(platform, self._record)
 
-    def __enter__(self) -> ConfigReads:
-        outer = self
-
-        async def recording(db: D1Database, queries):  # type: ignore[no-untyped-def]
-            outer.count += sum(1 for q in queries if " FROM tenants" in q.sql)
-            return await outer._execute(db, queries)
-
-        D1Database._execute = recording  # type: ignore[method-assign]
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        D1Database._execute = self._execute  # type: ignore[method-assign]
+    def _record(self, queries: Sequence[D1Query]) -> None:
+        self.count += sum(1 for q in queries if " FROM tenants" in q.sql)
 
 
 async def feeds(fetches: int, blogs_n: int, edit_every: int, rng: random.Random) -> dict[str, object]:
-    with tempfile.TemporaryDirectory(prefix="grove-reader-bench-") as state, ConfigReads() as config_reads:
-        clock = SimulatedClock()
-        platform = start_platform(Path(state), clock=clock, secrets={"JWT_SECRET": SECRET})
-        try:
-            runtime, stats = platform.runtime, platform.services.stats
-            blogs = [f"blog{n}" for n in range(blogs_n)]
-            auths = await _seed(platform, clock, blogs)
-            # Which (blog, feed data) pairs are current: a fetch of a stale one is a floor read.
-            current: set[tuple[str, str]] = set()
-            floor = edits = d1_by_fetches = reloads = 0
-            for n in range(fetches):
-                if n and n % edit_every == 0:
-                    blog = rng.choice(blogs)
-                    slug = f"note-{rng.randrange(POSTS_PER_BLOG)}"
-                    reply = await runtime.fetch(_url(blog, f"/api/posts/{slug}"), method="PUT", headers=auths[blog], body=json.dumps({"title": f"Edited {n}"}))
-                    assert reply.status == 200, await reply.text()
-                    await runtime.drain()
-                    current = {pair for pair in current if pair[0] != blog}
-                    edits += 1
-                blog, path = rng.choice(blogs), FEEDS[n % len(FEEDS)]
-                data = "tag" if "/tags/" in path else "blog"
-                if (blog, data) not in current:
-                    floor += 1
-                    current.add((blog, data))
-                before, config_before = stats.get("d1.queries"), config_reads.count
-                reply = await runtime.fetch(_url(blog, path))
+    async with kit.bench_platform("reader-feeds") as (platform, clock):
+        config_reads = ConfigReads(platform)
+        runtime, stats = platform.runtime, platform.services.stats
+        blogs = [f"blog{n}" for n in range(blogs_n)]
+        auths = await _seed(platform, clock, blogs)
+        # Which (blog, feed data) pairs are current: a fetch of a stale one is a floor read.
+        current: set[tuple[str, str]] = set()
+        floor = edits = d1_by_fetches = reloads = 0
+        for n in range(fetches):
+            if n and n % edit_every == 0:
+                blog = rng.choice(blogs)
+                slug = f"note-{rng.randrange(POSTS_PER_BLOG)}"
+                reply = await runtime.fetch(_url(blog, f"/api/posts/{slug}"), method="PUT", headers=auths[blog], body=json.dumps({"title": f"Edited {n}"}))
                 assert reply.status == 200, await reply.text()
-                await reply.bytes()
                 await runtime.drain()
-                d1_by_fetches += stats.get("d1.queries") - before
-                reloads += config_reads.count - config_before
-                clock.advance(1000)
-            return {
-                "feed_fetches": fetches,
-                "feed_edits": edits,
-                "d1_queries_per_1000_feed_fetches": round(d1_by_fetches * 1000 / fetches, 2),
-                "feed_floor_per_1000_fetches": round((floor + reloads) * 1000 / fetches, 2),
-                "feed_config_reloads": reloads,
-                "feed_d1_vs_floor": round(d1_by_fetches / (floor + reloads), 3) if floor else None,
-            }
-        finally:
-            platform.runtime.close()
+                current = {pair for pair in current if pair[0] != blog}
+                edits += 1
+            blog, path = rng.choice(blogs), FEEDS[n % len(FEEDS)]
+            data = "tag" if "/tags/" in path else "blog"
+            if (blog, data) not in current:
+                floor += 1
+                current.add((blog, data))
+            before, config_before = stats.get("d1.queries"), config_reads.count
+            reply = await runtime.fetch(_url(blog, path))
+            assert reply.status == 200, await reply.text()
+            await reply.bytes()
+            await runtime.drain()
+            d1_by_fetches += stats.get("d1.queries") - before
+            reloads += config_reads.count - config_before
+            clock.advance(1000)
+        return {
+            "feed_fetches": fetches,
+            "feed_edits": edits,
+            "d1_queries_per_1000_feed_fetches": round(d1_by_fetches * 1000 / fetches, 2),
+            "feed_floor_per_1000_fetches": round((floor + reloads) * 1000 / fetches, 2),
+            "feed_config_reloads": reloads,
+            "feed_d1_vs_floor": round(d1_by_fetches / (floor + reloads), 3) if floor else None,
+        }
 
 
 async def missing(probes: int, repeat: int, rng: random.Random) -> dict[str, object]:
-    with tempfile.TemporaryDirectory(prefix="grove-reader-bench-") as state:
-        clock = SimulatedClock()
-        platform = start_platform(Path(state), clock=clock, secrets={"JWT_SECRET": SECRET})
-        try:
-            runtime, stats = platform.runtime, platform.services.stats
-            await _seed(platform, clock, ["probed"])
-            slugs = [f"no-such-{rng.getrandbits(48):012x}" for _ in range(max(1, probes // repeat))]
-            counts = {name: 0 for name in ("kv.writes", "kv.reads", "d1.queries")}
-            first_counts = dict(counts)
-            seen: set[str] = set()
-            # Each slug's probes fall within the 404's edge TTL (one second apart at most).
-            order = [slug for slug in slugs for _ in range(repeat)][:probes]
-            rng.shuffle(order)
-            window_s = max(1, NOT_FOUND_EDGE_TTL_S // 2)
-            for n, slug in enumerate(order):
-                before = {name: stats.get(name) for name in counts}
-                reply = await runtime.fetch(_url("probed", f"/blog/{slug}"), headers={"accept": "text/html" if n % 2 else "application/json"})
-                assert reply.status == 404
-                await reply.bytes()
-                await runtime.drain()
-                delta = {name: stats.get(name) - before[name] for name in counts}
-                target = first_counts if slug not in seen else counts
-                for name, value in delta.items():
-                    target[name] += value
-                seen.add(slug)
-                if n % 50 == 49:
-                    clock.advance(1000 * window_s // 50 or 1)
-            repeats = len(order) - len(seen)
-            return {
-                "missing_slug_requests": len(order),
-                "missing_slugs": len(seen),
-                "kv_writes_for_missing_slugs": first_counts["kv.writes"] + counts["kv.writes"],
-                "kv_writes_after_first_probe": counts["kv.writes"],
-                "d1_queries_per_first_probe": round(first_counts["d1.queries"] / len(seen), 3),
-                "d1_queries_after_first_probe": counts["d1.queries"],
-                "kv_reads_after_first_probe": counts["kv.reads"],
-                "repeat_probes": repeats,
-            }
-        finally:
-            platform.runtime.close()
+    async with kit.bench_platform("reader-missing") as (platform, clock):
+        runtime, stats = platform.runtime, platform.services.stats
+        await _seed(platform, clock, ["probed"])
+        slugs = [f"no-such-{rng.getrandbits(48):012x}" for _ in range(max(1, probes // repeat))]
+        counts = {name: 0 for name in ("kv.writes", "kv.reads", "d1.queries")}
+        first_counts = dict(counts)
+        seen: set[str] = set()
+        # Each slug's probes fall within the 404's edge TTL (one second apart at most).
+        order = [slug for slug in slugs for _ in range(repeat)][:probes]
+        rng.shuffle(order)
+        window_s = max(1, NOT_FOUND_EDGE_TTL_S // 2)
+        for n, slug in enumerate(order):
+            before = {name: stats.get(name) for name in counts}
+            reply = await runtime.fetch(_url("probed", f"/blog/{slug}"), headers={"accept": "text/html" if n % 2 else "application/json"})
+            assert reply.status == 404
+            await reply.bytes()
+            await runtime.drain()
+            delta = {name: stats.get(name) - before[name] for name in counts}
+            target = first_counts if slug not in seen else counts
+            for name, value in delta.items():
+                target[name] += value
+            seen.add(slug)
+            if n % 50 == 49:
+                clock.advance(1000 * window_s // 50 or 1)
+        repeats = len(order) - len(seen)
+        return {
+            "missing_slug_requests": len(order),
+            "missing_slugs": len(seen),
+            "kv_writes_for_missing_slugs": first_counts["kv.writes"] + counts["kv.writes"],
+            "kv_writes_after_first_probe": counts["kv.writes"],
+            "d1_queries_per_first_probe": round(first_counts["d1.queries"] / len(seen), 3),
+            "d1_queries_after_first_probe": counts["d1.queries"],
+            "kv_reads_after_first_probe": counts["kv.reads"],
+            "repeat_probes": repeats,
+        }
 
 
-async def main(args: argparse.Namespace) -> dict[str, object]:
+async def main_async(args: argparse.Namespace) -> dict[str, object]:
     rng = random.Random(args.seed)
-    result = {**await feeds(args.fetches, args.blogs, args.edit_every, rng), **await missing(args.probes, args.repeat, rng)}
-    print(f"feeds: {result['d1_queries_per_1000_feed_fetches']} D1 queries per 1,000 fetches "
-          f"(floor {result['feed_floor_per_1000_fetches']}, {result['feed_edits']} edits; ratio {result['feed_d1_vs_floor']})")
-    print(f"missing slugs: {result['missing_slug_requests']} requests for {result['missing_slugs']} slugs: "
-          f"{result['kv_writes_for_missing_slugs']} KV writes, {result['d1_queries_after_first_probe']} D1 queries and "
-          f"{result['kv_reads_after_first_probe']} KV reads after each slug's first probe")
-    return result
+    return {**await feeds(args.fetches, args.blogs, args.edit_every, rng), **await missing(args.probes, args.repeat, rng)}
+
+
+def table(result: dict[str, object]) -> str:
+    return "\n".join([
+        f"feeds: {result['d1_queries_per_1000_feed_fetches']} D1 queries per 1,000 fetches "
+        f"(floor {result['feed_floor_per_1000_fetches']}, {result['feed_edits']} edits; ratio {result['feed_d1_vs_floor']})",
+        f"missing slugs: {result['missing_slug_requests']} requests for {result['missing_slugs']} slugs: "
+        f"{result['kv_writes_for_missing_slugs']} KV writes, {result['d1_queries_after_first_probe']} D1 queries and "
+        f"{result['kv_reads_after_first_probe']} KV reads after each slug's first probe",
+    ])
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = kit.parser(__doc__)
+    options.add_argument("--fetches", type=int, default=1000)
+    options.add_argument("--blogs", type=int, default=3)
+    options.add_argument("--edit-every", type=int, default=100)
+    options.add_argument("--probes", type=int, default=1000)
+    options.add_argument("--repeat", type=int, default=5)
+    options.add_argument("--seed", default="grove")
+    return kit.run(main_async, options.parse_args(argv), table)
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--fetches", type=int, default=1000)
-    parser.add_argument("--blogs", type=int, default=3)
-    parser.add_argument("--edit-every", type=int, default=100)
-    parser.add_argument("--probes", type=int, default=1000)
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--seed", default="grove")
-    print(json.dumps(asyncio.run(main(parser.parse_args()))))
+    sys.exit(main())

@@ -27,35 +27,28 @@ largest size / median at the smallest) and ``posts_max``.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import random
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 
 from grove_dev import REPO_ROOT
 from local_runtime.bootstrap import install_paths
 
 install_paths(REPO_ROOT)  # the local `workers` SDK and the app's module root, before the app
 
-from grove.auth import mint_token  # noqa: E402
 from grove.markdown import render_markdown  # noqa: E402
 from grove.pagination import Cursor  # noqa: E402
 from grove.tenancy import insert_tenant, tenant_stub  # noqa: E402
-from grove_dev.accounts import ensure_account_sync  # noqa: E402
-from grove_dev.platform import Platform, start_platform  # noqa: E402
+from grove_dev import bench_kit as kit  # noqa: E402
+from grove_dev.platform import Platform  # noqa: E402
 from grove_dev.seed import insert_post_rows, post_id_for  # noqa: E402
-from local_runtime.clock import SimulatedClock  # noqa: E402
 
 TENANT = "scale"
 BASE = f"http://{TENANT}.localhost"
-SECRET = "bench-secret"
 PATHS = (
     "cached_view", "cold_view", "first_list_page", "deep_list_page_by_cursor", "tag_page", "atom_feed",
     "post_edit", "config_write",
@@ -94,87 +87,80 @@ async def _deep_cursors(platform: Platform, posts: int, count: int) -> list[str]
 
 
 async def measure_size(posts: int, reps: int, rng: random.Random) -> dict[str, float]:
-    with tempfile.TemporaryDirectory(prefix="grove-scaling-") as state:
-        clock = SimulatedClock()
-        platform = start_platform(Path(state), clock=clock, secrets={"JWT_SECRET": SECRET})
-        try:
-            started = time.perf_counter()
-            await seed(platform, posts)
-            print(f"  seeded {posts:,} posts in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-            runtime = platform.runtime
-            user_id = ensure_account_sync(runtime.d1(), "bench", tenant=TENANT, role="owner", now_ms=clock.now_ms())
-            token = mint_token(SECRET, sub=user_id, tenant=TENANT, role="owner", ttl_s=86_400, now_ms=clock.now_ms(), jti=uuid.uuid4().hex)
-            auth = {"authorization": f"Bearer {token}", "content-type": "application/json"}
-            unviewed = rng.sample(range(posts), min(posts, reps + 4))
-            deep = iter(await _deep_cursors(platform, posts, reps + 3))
-            counter = iter(range(10**9))
+    async with kit.bench_platform("scaling") as (platform, clock):
+        started = time.perf_counter()
+        await seed(platform, posts)
+        print(f"  seeded {posts:,} posts in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+        runtime = platform.runtime
+        auth = kit.bearer(kit.account_token(platform, clock, "bench", tenant=TENANT, role="owner", ttl_s=86_400), json_body=True)
+        unviewed = rng.sample(range(posts), min(posts, reps + 4))
+        deep = iter(await _deep_cursors(platform, posts, reps + 3))
+        counter = iter(range(10**9))
 
-            async def get(path: str) -> None:
-                reply = await runtime.fetch(BASE + path)
-                if reply.status != 200:
-                    raise RuntimeError(f"GET {path}: {reply.status} {await reply.text()}")
-                await reply.bytes()
+        async def get(path: str) -> None:
+            reply = await runtime.fetch(BASE + path)
+            if reply.status != 200:
+                raise RuntimeError(f"GET {path}: {reply.status} {await reply.text()}")
+            await reply.bytes()
 
-            async def put(path: str, body: dict[str, object]) -> None:
-                reply = await runtime.fetch(BASE + path, method="PUT", headers=auth, body=json.dumps(body))
-                if reply.status != 200:
-                    raise RuntimeError(f"PUT {path}: {reply.status} {await reply.text()}")
-                await reply.bytes()
+        async def put(path: str, body: dict[str, object]) -> None:
+            reply = await runtime.fetch(BASE + path, method="PUT", headers=auth, body=json.dumps(body))
+            if reply.status != 200:
+                raise RuntimeError(f"PUT {path}: {reply.status} {await reply.text()}")
+            await reply.bytes()
 
-            async def cold_view() -> None:
-                await get(f"/blog/post-{unviewed.pop()}")
+        async def cold_view() -> None:
+            await get(f"/blog/post-{unviewed.pop()}")
 
-            # Edits cycle over the same 20 posts at every size. A post's first edit also opens
-            # its PostContentDO for the first time (a new SQLite store and its schema): a cost
-            # per post, not per tenant size. Random edits over 100 posts reuse warm objects while
-            # over 100,000 nearly every edit is a first one, so the ratio measured that, not
-            # the write path (2.7 in one run; 0.94 in the next with the set fixed).
-            edited = rng.sample(range(posts), min(posts, 20))
+        # Edits cycle over the same 20 posts at every size. A post's first edit also opens
+        # its PostContentDO for the first time (a new SQLite store and its schema): a cost
+        # per post, not per tenant size. Random edits over 100 posts reuse warm objects while
+        # over 100,000 nearly every edit is a first one, so the ratio measured that, not
+        # the write path (2.7 in one run; 0.94 in the next with the set fixed).
+        edited = rng.sample(range(posts), min(posts, 20))
 
-            async def edit() -> None:
-                number = next(counter)
-                await put(f"/api/posts/post-{edited[number % len(edited)]}", {"title": f"Edited {number}"})
+        async def edit() -> None:
+            number = next(counter)
+            await put(f"/api/posts/post-{edited[number % len(edited)]}", {"title": f"Edited {number}"})
 
-            async def config_write() -> None:
-                clock.advance(1)
-                await put("/api/config", {"display_name": f"Scale Journal {next(counter)}"})
+        async def config_write() -> None:
+            clock.advance(1)
+            await put("/api/config", {"display_name": f"Scale Journal {next(counter)}"})
 
-            await get(f"/blog/post-{posts - 1}")
-            await runtime.drain()
-            actions: dict[str, tuple[Callable[[], Awaitable[None]] | None, Callable[[], Awaitable[None]]]] = {
-                # Viewed just before (untimed): the writes of the other paths in the round moved
-                # the tenant's generation, and a cached view is one whose copies are current.
-                "cached_view": (lambda: get(f"/blog/post-{posts - 1}"), lambda: get(f"/blog/post-{posts - 1}")),
-                "cold_view": (None, cold_view),
-                "first_list_page": (edit, lambda: get("/blog")),
-                "deep_list_page_by_cursor": (None, lambda: get(f"/blog?cursor={next(deep)}")),
-                "tag_page": (edit, lambda: get("/tags/bench")),
-                "atom_feed": (edit, lambda: get("/feed.xml")),
-                "post_edit": (None, edit),
-                "config_write": (None, config_write),
-            }
-            # Round robin over the paths, so a burst of load from elsewhere on the machine
-            # lands on every path alike rather than on whichever ran at that moment.
-            times: dict[str, list[float]] = {name: [] for name in PATHS}
-            for rep in range(reps + 3):  # 3 warm-up rounds, not counted
-                for name in PATHS:
-                    before, action = actions[name]
-                    if before is not None:
-                        await before()
-                    await runtime.drain()
-                    t0 = time.perf_counter()
-                    await action()
-                    elapsed_ms = (time.perf_counter() - t0) * 1000
-                    await runtime.drain()  # waitUntil work (copies stored) is outside the response time
-                    if rep >= 3:
-                        times[name].append(elapsed_ms)
-            medians = {name: statistics.median(values) for name, values in times.items()}
-            return medians
-        finally:
-            platform.runtime.close()
+        await get(f"/blog/post-{posts - 1}")
+        await runtime.drain()
+        actions: dict[str, tuple[Callable[[], Awaitable[None]] | None, Callable[[], Awaitable[None]]]] = {
+            # Viewed just before (untimed): the writes of the other paths in the round moved
+            # the tenant's generation, and a cached view is one whose copies are current.
+            "cached_view": (lambda: get(f"/blog/post-{posts - 1}"), lambda: get(f"/blog/post-{posts - 1}")),
+            "cold_view": (None, cold_view),
+            "first_list_page": (edit, lambda: get("/blog")),
+            "deep_list_page_by_cursor": (None, lambda: get(f"/blog?cursor={next(deep)}")),
+            "tag_page": (edit, lambda: get("/tags/bench")),
+            "atom_feed": (edit, lambda: get("/feed.xml")),
+            "post_edit": (None, edit),
+            "config_write": (None, config_write),
+        }
+        # Round robin over the paths, so a burst of load from elsewhere on the machine
+        # lands on every path alike rather than on whichever ran at that moment.
+        times: dict[str, list[float]] = {name: [] for name in PATHS}
+        for rep in range(reps + 3):  # 3 warm-up rounds, not counted
+            for name in PATHS:
+                before, action = actions[name]
+                if before is not None:
+                    await before()
+                await runtime.drain()
+                t0 = time.perf_counter()
+                await action()
+                elapsed_ms = (time.perf_counter() - t0) * 1000
+                await runtime.drain()  # waitUntil work (copies stored) is outside the response time
+                if rep >= 3:
+                    times[name].append(elapsed_ms)
+        medians = {name: statistics.median(values) for name, values in times.items()}
+        return medians
 
 
-async def main(sizes: list[int], reps: int, seed_text: str) -> dict[str, object]:
+async def main_async(sizes: list[int], reps: int, seed_text: str) -> dict[str, object]:
     rng = random.Random(seed_text)
     table: dict[int, dict[str, float]] = {}
     for size in sizes:
@@ -198,11 +184,14 @@ async def main(sizes: list[int], reps: int, seed_text: str) -> dict[str, object]
     }
 
 
+def main(argv: list[str] | None = None) -> int:
+    options = kit.parser(__doc__)
+    options.add_argument("--sizes", default="100,1000,10000,100000")
+    options.add_argument("--reps", type=int, default=40)
+    options.add_argument("--seed", default="grove")
+    args = options.parse_args(argv)
+    return kit.report(asyncio.run(main_async([int(s) for s in args.sizes.split(",")], args.reps, args.seed)))
+
+
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="100,1000,10000,100000")
-    parser.add_argument("--reps", type=int, default=40)
-    parser.add_argument("--seed", default="grove")
-    args = parser.parse_args()
-    result = asyncio.run(main([int(s) for s in args.sizes.split(",")], args.reps, args.seed))
-    print(json.dumps(result))
+    sys.exit(main())

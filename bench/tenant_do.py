@@ -25,16 +25,11 @@ Prints one line per figure, then (last line) one JSON object with the figures.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import statistics
 import sys
-import tempfile
 import time
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from grove_dev import REPO_ROOT
@@ -43,16 +38,15 @@ from local_runtime.bootstrap import install_paths
 install_paths(REPO_ROOT)  # the local `workers` SDK and the app's module root, before the app
 
 import durable_objects.tenant as tenant_do  # noqa: E402
-from grove.auth import mint_token  # noqa: E402
 from grove.flush_policy import FlushPolicy  # noqa: E402
-from grove_dev.accounts import ensure_account_sync  # noqa: E402
+from grove_dev import bench_kit as kit  # noqa: E402
 from grove_dev.demo_content import THEMES, demo_posts  # noqa: E402
-from grove_dev.platform import Platform, start_platform  # noqa: E402
+from grove_dev.platform import Platform  # noqa: E402
 from grove_dev.seed import create_tenant, seed_posts  # noqa: E402
+from local_runtime.bindings.d1.engine import D1Query  # noqa: E402
 from local_runtime.clock import SimulatedClock  # noqa: E402
 
 TENANTS = ("autumn", "willow", "fern", "birch", "cedar", "maple", "alder", "hazel", "rowan", "aspen")
-SECRET = "bench-secret"
 HOUR_MS = 60 * 60 * 1000
 MINUTE_MS = 60 * 1000
 CONFIG_RELOAD_MS = 5 * MINUTE_MS
@@ -64,36 +58,13 @@ DRAFT_PARAGRAPH = (
 
 
 async def _with_platform(run: Callable[[Platform, SimulatedClock], Awaitable[Any]], cache_mode: str = "on") -> Any:
-    with tempfile.TemporaryDirectory(prefix="grove-bench-tenant-do-") as state:
-        clock = SimulatedClock()
-        platform = start_platform(Path(state), clock=clock, secrets={"JWT_SECRET": SECRET, "CACHE_MODE": cache_mode})
-        try:
-            return await run(platform, clock)
-        finally:
-            await platform.runtime.drain()
-            platform.runtime.close()
+    async with kit.bench_platform("tenant-do", secrets={"CACHE_MODE": cache_mode}) as (platform, clock):
+        return await run(platform, clock)
 
 
 def _token(platform: Platform, clock: SimulatedClock, tenant: str, role: str) -> str:
-    """A token for the account ``bench`` with ``role`` on ``tenant`` (roles come from memberships)."""
-    user_id = ensure_account_sync(platform.runtime.d1(), "bench", tenant=tenant, role=role, now_ms=clock.now_ms())
-    return mint_token(SECRET, sub=user_id, tenant=tenant, role=role, ttl_s=2 * 3600, now_ms=clock.now_ms(), jti=uuid.uuid4().hex)
-
-
-async def _spread(runtime: Any, clock: SimulatedClock, count: int, over_ms: int) -> AsyncIterator[int]:
-    """0 .. count-1, each at its evenly spaced time over ``over_ms`` (alarms fire between)."""
-    start_ms = clock.now_ms()
-    for n in range(count):
-        due_ms = start_ms + n * over_ms // count
-        if due_ms > clock.now_ms():
-            await runtime.advance(due_ms - clock.now_ms())
-        yield n
-
-
-async def _ok(reply: Any, status: int) -> Any:
-    if reply.status != status:
-        raise RuntimeError(f"expected {status}, got {reply.status}: {await reply.text()}")
-    return reply
+    """A token for the account ``bench`` with ``role`` on ``tenant``."""
+    return kit.account_token(platform, clock, "bench", tenant=tenant, role=role, ttl_s=2 * 3600)
 
 
 # --- 1. analytics ------------------------------------------------------------------------------
@@ -121,13 +92,13 @@ async def analytics_write_calls(events: int, spread_ms: int) -> dict[str, int]:
         runtime, stats = platform.runtime, platform.services.stats
         await create_tenant(runtime, "autumn", "Autumn")
         stats.reset()
-        async for n in _spread(runtime, clock, events, spread_ms):
+        async for n in kit.spread(platform, events, spread_ms):
             body = json.dumps({"type": "page_view", "path": f"/blog/post-{n % 37}", "ts_ms": clock.now_ms()})
             # Each event from its own reader (CF-Connecting-IP), as page views are: the
             # per-address analytics limit (grove.limits) is about one client, not this sum.
             reader = {"cf-connecting-ip": f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}"}
             reply = await runtime.fetch("http://autumn.localhost/api/analytics", method="POST", body=body, headers=reader)
-            await _ok(reply, 202)
+            await kit.ok(reply, 202)
         await runtime.advance(2 * MINUTE_MS)  # the last partial batch
         stored = await runtime.d1().prepare("SELECT COUNT(*) AS n FROM analytics_events").first("n")
         if stored != events:
@@ -144,14 +115,11 @@ def _count_config_reads(platform: Platform) -> dict[str, int]:
     """Count statements reading a tenant's config (its theme column) as the local D1 engine
     runs them; the per-request credential check only asks whether the blog exists."""
     counter = {"config_reads": 0}
-    engine = platform.runtime.d1().engine
-    run_queries = engine.run_queries
 
-    def counting(queries: Any) -> Any:
+    def count(queries: Sequence[D1Query]) -> None:
         counter["config_reads"] += sum("FROM tenants" in query.sql and "theme" in query.sql for query in queries)
-        return run_queries(queries)
 
-    engine.run_queries = counting
+    kit.watch_d1(platform, count)
     return counter
 
 
@@ -166,11 +134,11 @@ async def config_reads(views: int, cache_mode: str) -> dict[str, int]:
             paths[tenant] = ["/", "/blog"] + [f"/blog/{post.slug}" for post in posts]
         tokens = {tenant: _token(platform, clock, tenant, "reader") for tenant in TENANTS}
         counter = _count_config_reads(platform)
-        async for n in _spread(runtime, clock, views, HOUR_MS):
+        async for n in kit.spread(platform, views, HOUR_MS):
             tenant = TENANTS[n % len(TENANTS)]
             path = paths[tenant][(n // len(TENANTS)) % len(paths[tenant])]
-            headers = {"authorization": f"Bearer {tokens[tenant]}"}
-            await _ok(await runtime.fetch(f"http://{tenant}.localhost{path}", headers=headers), 200)
+            headers = kit.bearer(tokens[tenant])
+            await kit.ok(await runtime.fetch(f"http://{tenant}.localhost{path}", headers=headers), 200)
         return {"views": views, "config_reads": counter["config_reads"]}
 
     return await _with_platform(run, cache_mode=cache_mode)
@@ -183,7 +151,7 @@ async def draft_save_cpu_ms(saves: int) -> dict[str, float]:
     async def run(platform: Platform, clock: SimulatedClock) -> dict[str, float]:
         runtime = platform.runtime
         await create_tenant(runtime, "autumn", "Autumn")
-        headers = {"authorization": f"Bearer {_token(platform, clock, 'autumn', 'author')}", "content-type": "application/json"}
+        headers = kit.bearer(_token(platform, clock, "autumn", "author"), json_body=True)
         base: int | None = None
         cpu_ms: list[float] = []
         text = DRAFT_PARAGRAPH * 24  # about 6 KB, a typical post in progress
@@ -207,18 +175,12 @@ async def draft_save_cpu_ms(saves: int) -> dict[str, float]:
         warm = cpu_ms[min(20, len(cpu_ms) // 10):]  # the first saves import and warm caches
         return {
             "draft_bytes": len(text.encode()) + 8,
-            "p50_ms": round(_pct(warm, 50), 3),
-            "p95_ms": round(_pct(warm, 95), 3),
+            "p50_ms": round(kit.pct(warm, 50), 3),
+            "p95_ms": round(kit.pct(warm, 95), 3),
             "saves": len(warm),
         }
 
     return await _with_platform(run)
-
-
-def _pct(values: list[float], q: int) -> float:
-    if len(values) < 2:
-        return values[0] if values else 0.0
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
 # --- the run -------------------------------------------------------------------------------------
@@ -270,15 +232,11 @@ def table(summary: dict[str, object]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--events", type=int, default=1000)
-    parser.add_argument("--views", type=int, default=10_000)
-    parser.add_argument("--saves", type=int, default=400)
-    args = parser.parse_args(argv)
-    summary = asyncio.run(main_async(args))
-    print(table(summary))
-    print(json.dumps(summary, separators=(",", ":")))
-    return 0
+    options = kit.parser(__doc__)
+    options.add_argument("--events", type=int, default=1000)
+    options.add_argument("--views", type=int, default=10_000)
+    options.add_argument("--saves", type=int, default=400)
+    return kit.run(main_async, options.parse_args(argv), table)
 
 
 if __name__ == "__main__":

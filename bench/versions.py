@@ -22,14 +22,10 @@ Everything runs through ``Default.fetch`` on the local runtime with a simulated 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import statistics
 import sys
-import tempfile
 import time
-import uuid
-from pathlib import Path
 from typing import Any
 
 from grove_dev import REPO_ROOT
@@ -37,15 +33,13 @@ from local_runtime.bootstrap import install_paths
 
 install_paths(REPO_ROOT)  # the local `workers` SDK and the app's module root, before the app
 
-from grove.auth import mint_token  # noqa: E402
 from grove.versions import VERSIONS_PAGE_SIZE  # noqa: E402
-from grove_dev.accounts import ensure_account_sync  # noqa: E402
-from grove_dev.platform import Platform, start_platform  # noqa: E402
+from grove_dev import bench_kit as kit  # noqa: E402
+from grove_dev.platform import Platform  # noqa: E402
 from grove_dev.seed import create_tenant  # noqa: E402
 from local_runtime.clock import SimulatedClock  # noqa: E402
-from local_runtime.latency import LatencyProfile, RequestTrace  # noqa: E402
+from local_runtime.latency import RequestTrace  # noqa: E402
 
-SECRET = "bench-secret"
 SLUG = "compost-notes"
 POST_URL = f"http://autumn.localhost/api/posts/{SLUG}"
 LINES = 40  # of the post's markdown: about 3 KB
@@ -62,12 +56,6 @@ def _text(edit: int) -> str:
     return "\n\n".join(lines) + "\n"
 
 
-def _pct(values: list[float], q: int) -> float:
-    if len(values) < 2:
-        return values[0] if values else 0.0
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
-
-
 class Costs:
     """Per-request figures of one kind of call: CPU, modelled latency, D1 queries, DO requests."""
 
@@ -80,10 +68,10 @@ class Costs:
     def summary(self, warmup: int) -> dict[str, float]:
         warm = slice(min(warmup, len(self.cpu_ms) // 10), None)  # the first calls import and warm caches
         return {
-            "cpu_ms_p50": round(_pct(self.cpu_ms[warm], 50), 3),
-            "cpu_ms_p95": round(_pct(self.cpu_ms[warm], 95), 3),
-            "modelled_ms_p50": round(_pct(self.modelled_ms[warm], 50), 2),
-            "modelled_ms_p95": round(_pct(self.modelled_ms[warm], 95), 2),
+            "cpu_ms_p50": round(kit.pct(self.cpu_ms[warm], 50), 3),
+            "cpu_ms_p95": round(kit.pct(self.cpu_ms[warm], 95), 3),
+            "modelled_ms_p50": round(kit.pct(self.modelled_ms[warm], 50), 2),
+            "modelled_ms_p95": round(kit.pct(self.modelled_ms[warm], 95), 2),
             "d1_queries": round(statistics.mean(self.d1_queries), 2),
             "do_requests": round(statistics.mean(self.do_requests), 2),
         }
@@ -92,9 +80,8 @@ class Costs:
 class Bench:
     def __init__(self, platform: Platform, clock: SimulatedClock) -> None:
         self.platform, self.clock = platform, clock
-        user_id = ensure_account_sync(platform.runtime.d1(), "ada", tenant="autumn", role="owner", now_ms=clock.now_ms())
-        token = mint_token(SECRET, sub=user_id, tenant="autumn", role="owner", ttl_s=24 * 3600, now_ms=clock.now_ms(), jti=uuid.uuid4().hex)
-        self.headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
+        token = kit.account_token(platform, clock, "ada", tenant="autumn", role="owner", ttl_s=24 * 3600)
+        self.headers = kit.bearer(token, json_body=True)
 
     async def call(self, costs: Costs | None, method: str, url: str, body: dict[str, Any] | None, status: int) -> Any:
         runtime, stats = self.platform.runtime, self.platform.services.stats
@@ -135,39 +122,33 @@ class Bench:
 
 
 async def run(edits: int, reps: int) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="grove-bench-versions-") as state:
-        clock = SimulatedClock()
-        platform = start_platform(Path(state), clock=clock, latency=LatencyProfile(), secrets={"JWT_SECRET": SECRET})
-        try:
-            await create_tenant(platform.runtime, "autumn", "Autumn")
-            bench = Bench(platform, clock)
-            await bench.call(None, "POST", "http://autumn.localhost/api/posts", {"title": "Compost Notes", "slug": SLUG, "markdown": _text(0), "status": "published"}, 201)
-            saves, titles = Costs(), Costs()
-            for n in range(1, edits + 1):
-                await bench.gap()
-                await bench.call(saves, "PUT", POST_URL, {"markdown": _text(n)}, 200)
-                await bench.gap()
-                await bench.call(titles, "PUT", POST_URL, {"title": f"Compost Notes ({n})"}, 200)
-            stored = await bench.storage()
-            if stored["versions"] != edits + 1:
-                raise RuntimeError(f"{stored['versions']} versions after {edits} edits of a new post")
-            listed, diffed, restored = Costs(), Costs(), Costs()
-            for n in range(reps):
-                page = await bench.call(listed, "GET", f"{POST_URL}/versions", None, 200)
-                if len(page["versions"]) != VERSIONS_PAGE_SIZE or not page["versions"][0]["current"]:
-                    raise RuntimeError(f"unexpected first page: {page['versions'][:1]}")
-                compared = await bench.call(diffed, "GET", f"{POST_URL}/versions/1", None, 200)
-                if not any(line["op"] == "removed" for line in compared["diff"]):
-                    raise RuntimeError("the diff of version 1 against the current text shows no change")
-                await bench.gap()
-                source = 2 + n % edits  # never version 1: the diff above compares against it
-                back = await bench.call(restored, "POST", f"{POST_URL}/versions/{source}/restore", None, 200)
-                if back["restored_from"] != source or back["post"]["markdown"] != _text(source - 1):
-                    raise RuntimeError(f"restore of version {source} did not bring its text back")
-            return {"saves": saves, "titles": titles, "stored": stored, "list": listed, "diff": diffed, "restore": restored}
-        finally:
-            await platform.runtime.drain()
-            platform.runtime.close()
+    async with kit.bench_platform("versions", latency=True) as (platform, clock):
+        await create_tenant(platform.runtime, "autumn", "Autumn")
+        bench = Bench(platform, clock)
+        await bench.call(None, "POST", "http://autumn.localhost/api/posts", {"title": "Compost Notes", "slug": SLUG, "markdown": _text(0), "status": "published"}, 201)
+        saves, titles = Costs(), Costs()
+        for n in range(1, edits + 1):
+            await bench.gap()
+            await bench.call(saves, "PUT", POST_URL, {"markdown": _text(n)}, 200)
+            await bench.gap()
+            await bench.call(titles, "PUT", POST_URL, {"title": f"Compost Notes ({n})"}, 200)
+        stored = await bench.storage()
+        if stored["versions"] != edits + 1:
+            raise RuntimeError(f"{stored['versions']} versions after {edits} edits of a new post")
+        listed, diffed, restored = Costs(), Costs(), Costs()
+        for n in range(reps):
+            page = await bench.call(listed, "GET", f"{POST_URL}/versions", None, 200)
+            if len(page["versions"]) != VERSIONS_PAGE_SIZE or not page["versions"][0]["current"]:
+                raise RuntimeError(f"unexpected first page: {page['versions'][:1]}")
+            compared = await bench.call(diffed, "GET", f"{POST_URL}/versions/1", None, 200)
+            if not any(line["op"] == "removed" for line in compared["diff"]):
+                raise RuntimeError("the diff of version 1 against the current text shows no change")
+            await bench.gap()
+            source = 2 + n % edits  # never version 1: the diff above compares against it
+            back = await bench.call(restored, "POST", f"{POST_URL}/versions/{source}/restore", None, 200)
+            if back["restored_from"] != source or back["post"]["markdown"] != _text(source - 1):
+                raise RuntimeError(f"restore of version {source} did not bring its text back")
+        return {"saves": saves, "titles": titles, "stored": stored, "list": listed, "diff": diffed, "restore": restored}
 
 
 def summarise(edits: int, reps: int, measured: dict[str, Any], wall_s: float) -> dict[str, Any]:
@@ -218,14 +199,10 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--edits", type=int, default=200)
-    parser.add_argument("--reps", type=int, default=100)
-    args = parser.parse_args(argv)
-    summary = asyncio.run(main_async(args))
-    print(table(summary))
-    print(json.dumps(summary, separators=(",", ":")))
-    return 0
+    options = kit.parser(__doc__)
+    options.add_argument("--edits", type=int, default=200)
+    options.add_argument("--reps", type=int, default=100)
+    return kit.run(main_async, options.parse_args(argv), table)
 
 
 if __name__ == "__main__":
