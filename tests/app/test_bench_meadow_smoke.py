@@ -5,18 +5,11 @@ its counted figures hold. The full size runs in ``make bench``."""
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import sys
-from pathlib import Path
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "meadow.py"
+from bench import meadow as bench
 
 
 async def test_small_benchmark_run():
-    spec = importlib.util.spec_from_file_location("meadow_bench", BENCH)
-    bench = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = bench
-    spec.loader.exec_module(bench)
     summary = await bench.run(argparse.Namespace(authors=5, posts_per_author=12, loads=40, small_followers=60, big_followers=500))
     assert summary["feed_items_after_rebuild"] == 61  # 5 x 12 pushed-era posts + the pull author's one
     assert summary["rebuild_d1_queries"] == 2  # one batch: the follows and the posts

@@ -4,21 +4,13 @@ its figures hold. The full size (1,000 from 500) runs in ``make bench``."""
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import sys
-from pathlib import Path
 
+from bench import post_meta as bench
 from grove.tiers import GENERATION_EDGE_TTL_S
 from local_runtime.latency import LatencyProfile
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "post_meta.py"
-
 
 async def test_small_benchmark_run():
-    spec = importlib.util.spec_from_file_location("post_meta_bench", BENCH)
-    bench = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = bench
-    spec.loader.exec_module(bench)
     args = argparse.Namespace(toggles=200, users=100, sequential=40, views=200, readers=60, comments=200)
     summary = await bench.main_async(args)
     assert summary["counts_exact"] is True and summary["d1_agrees_after_flush"] is True

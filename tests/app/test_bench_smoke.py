@@ -4,11 +4,8 @@ stale view."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
+from bench import blog_cache as bench
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "blog_cache.py"
 KEYS = {
     "locations", "d1_queries_per_1000_views", "floor_per_1000_views", "d1_vs_floor", "kv_hit_ratio",
     "d1_vs_floor_without_kv", "stale_reads_after_write", "modelled_latency_ms_mean", "modelled_latency_ms_p50",
@@ -17,16 +14,7 @@ KEYS = {
 }
 
 
-def _load():
-    spec = importlib.util.spec_from_file_location("blog_cache_bench", BENCH)
-    bench = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = bench  # dataclasses look their module up there
-    spec.loader.exec_module(bench)
-    return bench
-
-
 async def test_small_benchmark_run():
-    bench = _load()
     steps, catalogue = bench.build_workload(views=400, edits=4, config_writes=2, seed="smoke")
     assert {s.location for s in steps} == set(bench.LOCATIONS)
     results = {label: await bench.run(label, steps, catalogue, cache_mode=bench.RUNS[label]) for label in ("kv", "no_kv")}
@@ -44,7 +32,6 @@ async def test_small_benchmark_run():
 
 
 def test_the_staleness_check_names_the_writes_a_view_misses():
-    bench = _load()
     fresh = bench.Freshness()
     step = bench.Step(0, "ams", "autumn", "a-post")
     fresh.posts[("autumn", "a-post")].append(bench.Write(1, "sin", 1_000))

@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import sys
-from pathlib import Path
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "tenant_do.py"
+from bench import tenant_do as bench
 
 
 async def test_small_benchmark_run():
-    spec = importlib.util.spec_from_file_location("tenant_do_bench", BENCH)
-    bench = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = bench
-    spec.loader.exec_module(bench)
     summary = await bench.main_async(argparse.Namespace(events=300, views=600, saves=40))
     assert summary["d1_write_calls_per_1000_events_busy"] <= 10  # batches of 100
     assert summary["d1_write_calls_per_1000_events_quiet"] <= 1000 / 300 * 61  # one per minute

@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import sys
-from pathlib import Path
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "tier_migrator.py"
+from bench import tier_migrator as bench
 
 
 async def test_small_benchmark_run():
-    spec = importlib.util.spec_from_file_location("tier_migrator_bench", BENCH)
-    bench = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = bench
-    spec.loader.exec_module(bench)
     summary = await bench.run(argparse.Namespace(posts=60, max_age_days=800, words=200))
     assert summary["finished"] and summary["runs_needed"] == 1
     before, after = summary["before"], summary["after"]

@@ -4,18 +4,11 @@ to end and its figures hold together. The full size runs in ``make bench``."""
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import sys
-from pathlib import Path
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "versions.py"
+from bench import versions as bench
 
 
 async def test_small_benchmark_run():
-    spec = importlib.util.spec_from_file_location("versions_bench", BENCH)
-    bench = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = bench
-    spec.loader.exec_module(bench)
     summary = await bench.main_async(argparse.Namespace(edits=20, reps=10))
     # A new post plus 20 text edits: 21 versions, each holding its whole text (markdown + HTML).
     assert summary["versions_per_post"] == 21
