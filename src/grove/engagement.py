@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from typing import Annotated, Literal, get_args
 
-from pydantic import StringConstraints
+from pydantic import AfterValidator, StringConstraints
 
 from grove.flush_policy import FlushPolicy
+from grove.json_reader import MAX_SAFE_INTEGER
 from grove.models import GroveModel
 from grove.path_params import COMMENT_ID_PATTERN
 from grove.tiers import DAY_MS
@@ -54,7 +56,19 @@ VIEW_FLUSH = FlushPolicy(batch_size=100, max_wait_ms=HOUR_MS)
 _CURSOR = re.compile(r"^([0-9]{1,16})\.([0-9a-f]{32})$")
 
 CommentId = Annotated[str, StringConstraints(pattern=COMMENT_ID_PATTERN)]
-CommentMarkdown = Annotated[str, StringConstraints(min_length=1, max_length=COMMENT_MAX_CHARS)]
+
+
+def _with_something_to_read(markdown: str) -> str:
+    """Refuse a comment of only whitespace, control and format characters (zero-width
+    spaces, direction marks: Unicode category Cc/Cf): it would render as an empty comment."""
+    if all(ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf") for ch in markdown):
+        raise ValueError("a comment needs some text")
+    return markdown
+
+
+CommentMarkdown = Annotated[
+    str, StringConstraints(min_length=1, max_length=COMMENT_MAX_CHARS), AfterValidator(_with_something_to_read)
+]
 
 
 class ReactionToggle(GroveModel):
@@ -82,7 +96,11 @@ def encode_cursor(created_at_ms: int, comment_id: str) -> str:
 def decode_cursor(cursor: str) -> tuple[int, str] | None:
     """``(created_at_ms, id)`` of a cursor ``encode_cursor`` made; None for anything else."""
     match = _CURSOR.match(cursor)
-    return None if match is None else (int(match[1]), match[2])
+    if match is None or int(match[1]) >= MAX_SAFE_INTEGER:
+        # No comment's time, and D1 refuses it as a parameter: Pyodide hands an int of
+        # magnitude 2**53 - 1 or more to JavaScript as a BigInt (local_runtime/js_values.py).
+        return None
+    return int(match[1]), match[2]
 
 
 def day_of(ms: int) -> int:
