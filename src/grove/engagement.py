@@ -10,7 +10,8 @@ cursors, view de-duplication, and when each buffer reaches D1. One definition ea
   ``(created_at_ms, id)`` and continued by a keyset cursor (never an offset).
 - Views: a reader is ``visitor_hash``: SHA-256 of a salt that the object draws each UTC day and
   forgets the next, the client address and the user agent (the way cookie-less analytics
-  count: no identifier outlives its day). One view per reader per ``VIEW_DEDUP_MS``. Because
+  count: no identifier outlives its day). One view per reader per ``VIEW_DEDUP_MS``, and at
+  most ``VIEW_READERS_PER_ADDRESS`` readers per address in that time. Because
   the salt changes daily, distinct readers can only be counted per day: ``daily_uniques_30d``
   is the sum of each day's distinct readers, not distinct readers over 30 days. Totals reach
   D1 ``posts`` hourly (roadmap: "View counts: Every hour (aggregated)").
@@ -43,6 +44,11 @@ COMMENT_MAX_CHARS = 10_000
 COMMENT_MAX_STORED_BYTES = 100_000
 COMMENTS_PAGE_SIZE = 50
 VIEW_DEDUP_MS = 30 * MINUTE_MS
+# Readers (user agents) one address may add to a post's views per VIEW_DEDUP_MS. A household
+# or an office shares one address, so a few browsers behind it each count; past this it is one
+# client rotating its user agent to inflate the views (and the owner's page_view events,
+# which the analytics route limits per address: Rule.ANALYTICS).
+VIEW_READERS_PER_ADDRESS = 20
 STATS_WINDOW_DAYS = 30
 # Longer user agents are cut: they only need to tell readers behind one address apart.
 USER_AGENT_MAX_CHARS = 512

@@ -6,21 +6,16 @@ from __future__ import annotations
 
 import pytest
 
-from tests.app.test_post_meta import RAISED_LIMITS, reader
+from grove.engagement import VIEW_DEDUP_MS, VIEW_READERS_PER_ADDRESS
+from tests.app import test_post_meta as feature
+from tests.app.test_post_meta import beacon, reader
 
 pytestmark = pytest.mark.usefixtures("tenants")
 
+# The feature tests' fixtures (raised limits, the post, D1 rows), not copies.
+platform_secrets, post, d1_rows = feature.platform_secrets, feature.post, feature.d1_rows
+
 URL = "/api/posts/spring-beds"
-
-
-@pytest.fixture
-def platform_secrets(platform_secrets):
-    return {**platform_secrets, **RAISED_LIMITS}
-
-
-@pytest.fixture
-async def post(create_post) -> dict:
-    return await create_post("Spring Beds", "Mulch *everything*.")
 
 
 @pytest.mark.parametrize("cursor", ["9999999999999999." + "f" * 32, "9007199254740991." + "0" * 32])
@@ -47,3 +42,21 @@ async def test_a_comment_with_nothing_to_read_is_refused_and_nothing_is_stored(c
 async def test_indented_markdown_keeps_its_leading_spaces(client, auth, post):
     reply = await client.post(f"{URL}/comments", json={"markdown": "    code()"}, headers=reader(auth, "ada"))
     assert reply.status_code == 201 and "<code>" in reply.json()["comment"]["html"]
+
+
+async def test_one_address_rotating_its_user_agent_adds_a_bounded_number_of_views(client, auth, post, clock, d1_rows, platform):
+    async def views() -> int:
+        return (await client.get(f"{URL}/stats", headers=auth())).json()["views"]
+
+    for n in range(VIEW_READERS_PER_ADDRESS + 30):
+        assert (await beacon(client, "203.0.113.66", f"Agent/{n}")).status_code == 202
+    assert await views() == VIEW_READERS_PER_ADDRESS
+    await beacon(client, "198.51.100.8")  # another address still counts
+    assert await views() == VIEW_READERS_PER_ADDRESS + 1
+    clock.advance(VIEW_DEDUP_MS)  # a new window for the address
+    await beacon(client, "203.0.113.66", "Agent/new")
+    assert await views() == VIEW_READERS_PER_ADDRESS + 2
+    await platform.runtime.drain()
+    await platform.runtime.advance(60 * 60_000)
+    events = await d1_rows("SELECT COUNT(*) AS n FROM analytics_events WHERE type = 'page_view'")
+    assert events == [{"n": VIEW_READERS_PER_ADDRESS + 2}]  # the owner's analytics are bounded too
