@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from grove.engagement import VIEW_DEDUP_MS, VIEW_READERS_PER_ADDRESS
+from grove.engagement import COMMENT_FLUSH, VIEW_DEDUP_MS, VIEW_READERS_PER_ADDRESS
+from local_runtime.faults import FaultPoint
 from tests.app import test_post_meta as feature
 from tests.app.test_post_meta import beacon, reader
 
@@ -60,3 +61,26 @@ async def test_one_address_rotating_its_user_agent_adds_a_bounded_number_of_view
     await platform.runtime.advance(60 * 60_000)
     events = await d1_rows("SELECT COUNT(*) AS n FROM analytics_events WHERE type = 'page_view'")
     assert events == [{"n": VIEW_READERS_PER_ADDRESS + 2}]  # the owner's analytics are bounded too
+
+
+async def test_d1_failing_under_comments_is_a_503_and_nothing_changes(client, auth, post, platform):
+    ada = reader(auth, "ada")
+    root = (await client.post(f"{URL}/comments", json={"markdown": "root"}, headers=ada)).json()["comment"]
+    await platform.runtime.advance(COMMENT_FLUSH.max_wait_ms)  # in D1 now: lookups read it there
+    faults, point = platform.services.faults, FaultPoint.D1_STATEMENT_ERROR
+    faults.arm(point, match="FROM comments")  # the object's reads of D1 (a page, a comment by id)
+    calls = [
+        client.get(f"{URL}/comments"),
+        client.post(f"{URL}/comments", json={"markdown": "reply", "parent_id": root["id"]}, headers=ada),
+        client.post(f"{URL}/comments/{root['id']}/hide", headers=auth()),
+        client.delete(f"{URL}/comments/{root['id']}", headers=ada),
+    ]
+    for call in calls:
+        reply = await call
+        assert reply.status_code == 503, reply.text
+        assert reply.json()["error"]["code"] == "post_meta_unavailable" and reply.headers["retry-after"]
+    assert faults.fired(point) >= 4
+    faults.disarm(point)
+    listed = (await client.get(f"{URL}/comments")).json()["comments"]
+    assert [(c["id"], c["state"]) for c in listed] == [(root["id"], "visible")]
+    assert (await client.get(f"{URL}/stats", headers=auth())).json()["comments"] == 1
