@@ -33,7 +33,7 @@ from grove.addresses import is_local
 from grove.auth import TokenError, mint_token, verify_token
 from grove.auth_policy import ANY_TENANT, SESSION_COOKIE, SESSION_TTL_S
 from grove.bindings import D1Database, D1PreparedStatement
-from grove.errors import HttpError, forbidden, unauthorized
+from grove.errors import forbidden, unauthorized, unavailable
 from grove.models import Role, TokenClaims
 
 log = logging.getLogger("grove.sessions")
@@ -134,9 +134,8 @@ async def lookup(db: D1Database, claims: TokenClaims, *, via: Via, host: str, ho
     except Exception:
         # Fail closed: without the credential's row a signed-out session cannot be told apart.
         log.exception("credential lookup (D1) failed")
-        raise HttpError(
-            503, "auth_unavailable", "Sign-in checks are unavailable for a moment; try again shortly.",
-            headers={"retry-after": str(AUTH_RETRY_AFTER_S)},
+        raise unavailable(
+            "auth_unavailable", "Sign-in checks are unavailable for a moment; try again shortly.", AUTH_RETRY_AFTER_S
         ) from None
     if row is None:
         raise unauthorized("unknown_user", "The token names no account.")

@@ -44,6 +44,7 @@ from grove.errors import (
     not_found,
     payload_too_large,
     unauthorized,
+    unavailable,
     validation_error,
 )
 from grove.http import json_response, query_value
@@ -144,9 +145,9 @@ async def _answer(call: Awaitable[T]) -> T:
         return await call
     except Exception:
         log.exception("the post's PostMetaDO did not answer")
-        raise HttpError(
-            503, "post_meta_unavailable", "Reactions and comments cannot be reached for a moment; try again shortly.",
-            headers={"retry-after": str(META_RETRY_AFTER_S)},
+        raise unavailable(
+            "post_meta_unavailable", "Reactions and comments cannot be reached for a moment; try again shortly.",
+            META_RETRY_AFTER_S,
         ) from None
 
 
