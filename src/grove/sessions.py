@@ -222,20 +222,27 @@ def cleared_cookies(host: str) -> list[str]:
     ]
 
 
-def check_same_origin(method: str, headers: Message, url: str) -> None:
+def check_same_origin(
+    method: str, headers: Message, url: str, *, refusal: str = "A write with the session cookie", unlabelled_ok: bool = False
+) -> None:
     """403 ``csrf_refused`` for a cookie-authenticated write another site could have sent.
 
     ``Sec-Fetch-Site`` when the browser sends it (every current one does; W3C Fetch Metadata)
     must be ``same-origin``; otherwise ``Origin`` must be this origin (RFC 6454). A write
-    with neither is refused: browsers send Origin on every POST."""
+    with neither is refused (browsers send Origin on every POST) unless ``unlabelled_ok``: a
+    write with no credential to abuse (a view beacon) only refuses what a browser labels as
+    sent from another site; ``refusal`` names the write in the message."""
     if method.upper() not in _UNSAFE_METHODS:
         return
+    message = f"{refusal} must come from this site's own pages."
     site = headers.get("sec-fetch-site")
     if site is not None:
         if site.strip().lower() == "same-origin":
             return
-        raise forbidden("csrf_refused", "A write with the session cookie must come from this site's own pages.")
+        raise forbidden("csrf_refused", message)
     parts = urlsplit(url)
     origin = headers.get("origin")
+    if origin is None and unlabelled_ok:
+        return
     if origin is None or origin.strip().lower() != f"{parts.scheme}://{parts.netloc}".lower():
-        raise forbidden("csrf_refused", "A write with the session cookie must come from this site's own pages.")
+        raise forbidden("csrf_refused", message)

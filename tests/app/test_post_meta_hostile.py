@@ -84,3 +84,22 @@ async def test_d1_failing_under_comments_is_a_503_and_nothing_changes(client, au
     listed = (await client.get(f"{URL}/comments")).json()["comments"]
     assert [(c["id"], c["state"]) for c in listed] == [(root["id"], "visible")]
     assert (await client.get(f"{URL}/stats", headers=auth())).json()["comments"] == 1
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [{"sec-fetch-site": "cross-site"}, {"sec-fetch-site": "same-site"}, {"origin": "https://elsewhere.example"}],
+)
+async def test_another_sites_pages_cannot_beacon_views(client, auth, post, labels):
+    reply = await client.post(f"{URL}/views", headers={"cf-connecting-ip": "203.0.113.70", **labels})
+    assert reply.status_code == 403 and reply.json()["error"]["code"] == "csrf_refused"
+    assert (await client.get(f"{URL}/stats", headers=auth())).json()["views"] == 0
+
+
+@pytest.mark.parametrize(
+    "labels", [{"sec-fetch-site": "same-origin"}, {"origin": "http://autumn.localhost:8787"}, {}]
+)
+async def test_the_posts_own_page_and_unlabelled_clients_count(client, auth, post, labels):
+    reply = await client.post(f"{URL}/views", headers={"cf-connecting-ip": "203.0.113.71", **labels})
+    assert reply.status_code == 202, reply.text
+    assert (await client.get(f"{URL}/stats", headers=auth())).json()["views"] == 1

@@ -64,6 +64,7 @@ from grove.post_meta_rpc import (
 from grove.request_body import parse_model, read_body, read_json
 from grove.router import Router
 from grove.routes.visit import Alongside, Visit, open_visit, open_visit_with, open_writer_visit
+from grove.sessions import check_same_origin
 from grove.tenancy import tenant_stub
 
 log = logging.getLogger("grove.post_meta_api")
@@ -269,6 +270,9 @@ async def record_view(request: Request, env: Env, ctx: ExecutionContext, slug: s
     """One view of the post's page. The object de-duplicates; a counted view is also the
     owner's ``page_view`` analytics event (through the TenantDO, as every event)."""
     visit = await open_visit(request, env, ctx)
+    # Only the post's own page sends it: another site's pages beaconing it would count each of
+    # their visitors (real, distinct addresses) as a reader of this post.
+    check_same_origin(str(request.method), visit.headers, request.url, refusal="A view", unlabelled_ok=True)
     # Beacons may carry a small body: read (bounded) and not used.
     await read_body(request, visit.headers, VIEW_BODY_MAX_BYTES)
     post = await _published(visit, slug)
