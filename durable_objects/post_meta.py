@@ -14,7 +14,7 @@ Reads as schema, then RPC, then alarm:
   of the two reads. Hide/delete decisions are kept here for good (``comment_moderation``: the
   object answers from it at once) and sent to D1 through ``comment_changes``.
 - Views: de-duplicated per reader per 30 minutes by a hash with today's salt (see
-  ``grove.engagement``); totals in ``stats`` and ``view_days``; one mark in ``view_marks``
+  ``grove.engagement``), at most ``VIEW_READERS_PER_ADDRESS`` readers per address in that time; totals in ``stats`` and ``view_days``; one mark in ``view_marks``
   makes the alarm write the totals to D1 ``posts`` an hour after the first unsent view.
 - Presence: WebSockets accepted with the hibernation API; each socket's attachment (which
   survives hibernation and eviction) carries its id and join time. Every join, leave, reaction
@@ -41,6 +41,7 @@ from grove.engagement import (
     REACTION_TYPES,
     VIEW_DEDUP_MS,
     VIEW_FLUSH,
+    VIEW_READERS_PER_ADDRESS,
     day_of,
     decode_cursor,
     encode_cursor,
@@ -96,6 +97,11 @@ class _CountRow(TypedDict):
 
 class _ValueRow(TypedDict):
     value: int
+
+
+class _WindowStartRow(TypedDict):
+    window_start_ms: int
+    counted: int
 
 
 class _WindowRow(TypedDict):
@@ -180,6 +186,12 @@ class PostMetaDO(GroveDurableObject):
              visitor TEXT PRIMARY KEY,       -- visitor_hash with the day's salt
              day INTEGER NOT NULL,
              counted_at_ms INTEGER NOT NULL
+           )""",
+        """CREATE TABLE IF NOT EXISTS recent_addresses (
+             address TEXT PRIMARY KEY,       -- visitor_hash of the address alone, the day's salt
+             day INTEGER NOT NULL,
+             window_start_ms INTEGER NOT NULL,
+             counted INTEGER NOT NULL        -- readers counted from it since window_start_ms
            )""",
         """CREATE TABLE IF NOT EXISTS view_marks (
              id TEXT PRIMARY KEY,
@@ -294,9 +306,12 @@ class PostMetaDO(GroveDurableObject):
     async def record_view(self, address: str, user_agent: str) -> ViewRecorded:
         at_ms = now_ms()
         day = day_of(at_ms)
-        visitor = visitor_hash(self._salt(day), address, user_agent)
+        salt = self._salt(day)
+        visitor = visitor_hash(salt, address, user_agent)
         seen = self.sql.exec("SELECT counted_at_ms AS value FROM recent_viewers WHERE visitor = ?", visitor).toArray()
         if seen and at_ms - int(seen[0]["value"]) < VIEW_DEDUP_MS:
+            return {"counted": False}
+        if not self._address_may_count(visitor_hash(salt, address, ""), day, at_ms):
             return {"counted": False}
         self.sql.exec(
             "INSERT OR REPLACE INTO recent_viewers (visitor, day, counted_at_ms) VALUES (?, ?, ?)", visitor, day, at_ms
@@ -392,6 +407,23 @@ class PostMetaDO(GroveDurableObject):
             "last_viewed_at_ms": self._stat("last_viewed_at_ms"),
         }
 
+    def _address_may_count(self, address_hash: str, day: int, at_ms: int) -> bool:
+        """Count one more reader from this address, unless it already added
+        ``VIEW_READERS_PER_ADDRESS`` in the current window (a window opens at its first view)."""
+        rows: list[_WindowStartRow] = self.sql.exec(
+            "SELECT window_start_ms, counted FROM recent_addresses WHERE address = ?", address_hash
+        ).toArray()
+        if rows and at_ms - int(rows[0]["window_start_ms"]) < VIEW_DEDUP_MS:
+            if int(rows[0]["counted"]) >= VIEW_READERS_PER_ADDRESS:
+                return False
+            self.sql.exec("UPDATE recent_addresses SET counted = counted + 1 WHERE address = ?", address_hash)
+            return True
+        self.sql.exec(
+            "INSERT OR REPLACE INTO recent_addresses (address, day, window_start_ms, counted) VALUES (?, ?, ?, 1)",
+            address_hash, day, at_ms,
+        )
+        return True
+
     def _salt(self, day: int) -> str:
         rows = self.sql.exec("SELECT salt FROM view_salts WHERE day = ?", day).toArray()
         if rows:
@@ -400,6 +432,7 @@ class PostMetaDO(GroveDurableObject):
         salt = secrets.token_hex(16)
         self.sql.exec("DELETE FROM view_salts WHERE day < ?", day)
         self.sql.exec("DELETE FROM recent_viewers WHERE day < ?", day)
+        self.sql.exec("DELETE FROM recent_addresses WHERE day < ?", day)
         self.sql.exec("DELETE FROM view_days WHERE day < ?", first_day_of_window(day * DAY_MS) - 1)
         self.sql.exec("INSERT INTO view_salts (day, salt) VALUES (?, ?)", day, salt)
         return salt

@@ -10,7 +10,8 @@ cursors, view de-duplication, and when each buffer reaches D1. One definition ea
   ``(created_at_ms, id)`` and continued by a keyset cursor (never an offset).
 - Views: a reader is ``visitor_hash``: SHA-256 of a salt that the object draws each UTC day and
   forgets the next, the client address and the user agent (the way cookie-less analytics
-  count: no identifier outlives its day). One view per reader per ``VIEW_DEDUP_MS``. Because
+  count: no identifier outlives its day). One view per reader per ``VIEW_DEDUP_MS``, and at
+  most ``VIEW_READERS_PER_ADDRESS`` readers per address in that time. Because
   the salt changes daily, distinct readers can only be counted per day: ``daily_uniques_30d``
   is the sum of each day's distinct readers, not distinct readers over 30 days. Totals reach
   D1 ``posts`` hourly (roadmap: "View counts: Every hour (aggregated)").
@@ -20,11 +21,13 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from typing import Annotated, Literal, get_args
 
-from pydantic import StringConstraints
+from pydantic import AfterValidator, StringConstraints
 
 from grove.flush_policy import FlushPolicy
+from grove.json_reader import MAX_SAFE_INTEGER
 from grove.models import GroveModel
 from grove.path_params import COMMENT_ID_PATTERN
 from grove.tiers import DAY_MS
@@ -41,6 +44,11 @@ COMMENT_MAX_CHARS = 10_000
 COMMENT_MAX_STORED_BYTES = 100_000
 COMMENTS_PAGE_SIZE = 50
 VIEW_DEDUP_MS = 30 * MINUTE_MS
+# Readers (user agents) one address may add to a post's views per VIEW_DEDUP_MS. A household
+# or an office shares one address, so a few browsers behind it each count; past this it is one
+# client rotating its user agent to inflate the views (and the owner's page_view events,
+# which the analytics route limits per address: Rule.ANALYTICS).
+VIEW_READERS_PER_ADDRESS = 20
 STATS_WINDOW_DAYS = 30
 # Longer user agents are cut: they only need to tell readers behind one address apart.
 USER_AGENT_MAX_CHARS = 512
@@ -54,7 +62,19 @@ VIEW_FLUSH = FlushPolicy(batch_size=100, max_wait_ms=HOUR_MS)
 _CURSOR = re.compile(r"^([0-9]{1,16})\.([0-9a-f]{32})$")
 
 CommentId = Annotated[str, StringConstraints(pattern=COMMENT_ID_PATTERN)]
-CommentMarkdown = Annotated[str, StringConstraints(min_length=1, max_length=COMMENT_MAX_CHARS)]
+
+
+def _with_something_to_read(markdown: str) -> str:
+    """Refuse a comment of only whitespace, control and format characters (zero-width
+    spaces, direction marks: Unicode category Cc/Cf): it would render as an empty comment."""
+    if all(ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf") for ch in markdown):
+        raise ValueError("a comment needs some text")
+    return markdown
+
+
+CommentMarkdown = Annotated[
+    str, StringConstraints(min_length=1, max_length=COMMENT_MAX_CHARS), AfterValidator(_with_something_to_read)
+]
 
 
 class ReactionToggle(GroveModel):
@@ -82,7 +102,11 @@ def encode_cursor(created_at_ms: int, comment_id: str) -> str:
 def decode_cursor(cursor: str) -> tuple[int, str] | None:
     """``(created_at_ms, id)`` of a cursor ``encode_cursor`` made; None for anything else."""
     match = _CURSOR.match(cursor)
-    return None if match is None else (int(match[1]), match[2])
+    if match is None or int(match[1]) >= MAX_SAFE_INTEGER:
+        # No comment's time, and D1 refuses it as a parameter: Pyodide hands an int of
+        # magnitude 2**53 - 1 or more to JavaScript as a BigInt (local_runtime/js_values.py).
+        return None
+    return int(match[1]), match[2]
 
 
 def day_of(ms: int) -> int:

@@ -62,3 +62,8 @@ def payload_too_large(max_bytes: int) -> HttpError:
 
 def validation_error(field: str, message: str) -> HttpError:
     return HttpError(422, "validation_error", message, details={"field": field})
+
+
+def unavailable(code: str, message: str, retry_after_s: int) -> HttpError:
+    """A 503 for a dependency that could not answer just now, with when to try again."""
+    return HttpError(503, code, message, headers={"retry-after": str(retry_after_s)})

@@ -33,7 +33,7 @@ from grove.addresses import is_local
 from grove.auth import TokenError, mint_token, verify_token
 from grove.auth_policy import ANY_TENANT, SESSION_COOKIE, SESSION_TTL_S
 from grove.bindings import D1Database, D1PreparedStatement
-from grove.errors import HttpError, forbidden, unauthorized
+from grove.errors import forbidden, unauthorized, unavailable
 from grove.models import Role, TokenClaims
 
 log = logging.getLogger("grove.sessions")
@@ -134,9 +134,8 @@ async def lookup(db: D1Database, claims: TokenClaims, *, via: Via, host: str, ho
     except Exception:
         # Fail closed: without the credential's row a signed-out session cannot be told apart.
         log.exception("credential lookup (D1) failed")
-        raise HttpError(
-            503, "auth_unavailable", "Sign-in checks are unavailable for a moment; try again shortly.",
-            headers={"retry-after": str(AUTH_RETRY_AFTER_S)},
+        raise unavailable(
+            "auth_unavailable", "Sign-in checks are unavailable for a moment; try again shortly.", AUTH_RETRY_AFTER_S
         ) from None
     if row is None:
         raise unauthorized("unknown_user", "The token names no account.")
@@ -223,20 +222,27 @@ def cleared_cookies(host: str) -> list[str]:
     ]
 
 
-def check_same_origin(method: str, headers: Message, url: str) -> None:
+def check_same_origin(
+    method: str, headers: Message, url: str, *, refusal: str = "A write with the session cookie", unlabelled_ok: bool = False
+) -> None:
     """403 ``csrf_refused`` for a cookie-authenticated write another site could have sent.
 
     ``Sec-Fetch-Site`` when the browser sends it (every current one does; W3C Fetch Metadata)
     must be ``same-origin``; otherwise ``Origin`` must be this origin (RFC 6454). A write
-    with neither is refused: browsers send Origin on every POST."""
+    with neither is refused (browsers send Origin on every POST) unless ``unlabelled_ok``: a
+    write with no credential to abuse (a view beacon) only refuses what a browser labels as
+    sent from another site; ``refusal`` names the write in the message."""
     if method.upper() not in _UNSAFE_METHODS:
         return
+    message = f"{refusal} must come from this site's own pages."
     site = headers.get("sec-fetch-site")
     if site is not None:
         if site.strip().lower() == "same-origin":
             return
-        raise forbidden("csrf_refused", "A write with the session cookie must come from this site's own pages.")
+        raise forbidden("csrf_refused", message)
     parts = urlsplit(url)
     origin = headers.get("origin")
+    if origin is None and unlabelled_ok:
+        return
     if origin is None or origin.strip().lower() != f"{parts.scheme}://{parts.netloc}".lower():
-        raise forbidden("csrf_refused", "A write with the session cookie must come from this site's own pages.")
+        raise forbidden("csrf_refused", message)

@@ -16,8 +16,10 @@ Only published posts take reactions, comments and views; drafts and missing post
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from typing_extensions import TypedDict  # pydantic reads it on Python < 3.12 (the API document)
 
@@ -42,6 +44,7 @@ from grove.errors import (
     not_found,
     payload_too_large,
     unauthorized,
+    unavailable,
     validation_error,
 )
 from grove.http import json_response, query_value
@@ -61,9 +64,15 @@ from grove.post_meta_rpc import (
 from grove.request_body import parse_model, read_body, read_json
 from grove.router import Router
 from grove.routes.visit import Alongside, Visit, open_visit, open_visit_with, open_writer_visit
+from grove.sessions import check_same_origin
 from grove.tenancy import tenant_stub
 
+log = logging.getLogger("grove.post_meta_api")
+T = TypeVar("T")
+
 VIEW_BODY_MAX_BYTES = 1024
+# How long a client waits before asking again after the post's object could not answer.
+META_RETRY_AFTER_S = 5
 _PRIVATE = {"cache-control": PRIVATE_NO_STORE, "vary": VARY_BY_CALLER}
 
 
@@ -129,6 +138,20 @@ def _stub(env: Env, post: PostRef) -> PostMetaStub:
     return namespace.get(namespace.idFromName(object_name(post.tenant, post.id)))
 
 
+async def _answer(call: Awaitable[T]) -> T:
+    """The post's object's reply, or a 503 when it could not give one: D1 failing under a
+    comment page or a comment lookup (the object reads D1 before it writes anything), or the
+    object reset mid-call (a write may have landed; sending it again is safe to ask for)."""
+    try:
+        return await call
+    except Exception:
+        log.exception("the post's PostMetaDO did not answer")
+        raise unavailable(
+            "post_meta_unavailable", "Reactions and comments cannot be reached for a moment; try again shortly.",
+            META_RETRY_AFTER_S,
+        ) from None
+
+
 def _caller(visit: Visit) -> TokenClaims:
     if visit.claims is None:
         raise unauthorized("missing_token", "Sign in first: this needs 'Authorization: Bearer <token>'.")
@@ -142,7 +165,7 @@ async def get_reactions(request: Request, env: Env, ctx: ExecutionContext, slug:
     visit = await open_visit(request, env, ctx)
     post = await _published(visit, slug)
     viewer = visit.claims.sub if visit.claims else None
-    return json_response(await _stub(env, post).reactions(viewer), headers=_PRIVATE)
+    return json_response(await _answer(_stub(env, post).reactions(viewer)), headers=_PRIVATE)
 
 
 async def toggle_reaction(request: Request, env: Env, ctx: ExecutionContext, slug: str) -> Response:
@@ -165,7 +188,7 @@ async def toggle_on(
 
     visit, (body, post) = await open_visit_with(request, env, ctx, Alongside(read, per_user=Rule.REACTION))
     claims = _caller(visit)
-    return json_response(await _stub(env, post).toggle_reaction(claims.sub, body.type), headers=_PRIVATE)
+    return json_response(await _answer(_stub(env, post).toggle_reaction(claims.sub, body.type)), headers=_PRIVATE)
 
 
 # --- comments --------------------------------------------------------------------------------
@@ -178,7 +201,7 @@ async def list_comments(request: Request, env: Env, ctx: ExecutionContext, slug:
         raise validation_error("cursor", "cursor: use the next_cursor of the previous page")
     post = await _published(visit, slug)
     viewer = visit.claims.sub if visit.claims else None
-    page = await _stub(env, post).list_comments(cursor, COMMENTS_PAGE_SIZE, viewer)
+    page = await _answer(_stub(env, post).list_comments(cursor, COMMENTS_PAGE_SIZE, viewer))
     await _name(env, page["comments"])
     return json_response(page, headers=_PRIVATE)
 
@@ -202,9 +225,9 @@ async def add_comment(request: Request, env: Env, ctx: ExecutionContext, slug: s
         raise payload_too_large(COMMENT_MAX_STORED_BYTES)
     # The commenter's name was read with their credential (grove.sessions): no query here.
     name = author_name(claims.sub, visit.caller.user["display_name"] if visit.caller else None)
-    reply = await _stub(env, post).add_comment(
+    reply = await _answer(_stub(env, post).add_comment(
         {"user_id": claims.sub, "markdown": body.markdown, "html": html, "parent_id": body.parent_id, "author_name": name}
-    )
+    ))
     if reply["outcome"] == "no_parent":
         raise validation_error("parent_id", "parent_id: no comment with this id on this post")
     comment = reply["comment"]
@@ -220,14 +243,14 @@ async def hide_comment(request: Request, env: Env, ctx: ExecutionContext, slug: 
     post = await _published(visit, slug, with_author=True)
     if not (claims.role == "owner" or claims.sub == post.author_id):
         raise forbidden("insufficient_role", "Hiding a comment needs the blog's owner or the post's author.")
-    return await _moderated(env, await _stub(env, post).hide_comment(comment_id))
+    return await _moderated(env, await _answer(_stub(env, post).hide_comment(comment_id)))
 
 
 async def delete_comment(request: Request, env: Env, ctx: ExecutionContext, slug: str, comment_id: str) -> Response:
     visit = await open_visit(request, env, ctx)
     claims = _caller(visit)
     post = await _published(visit, slug)
-    return await _moderated(env, await _stub(env, post).delete_comment(comment_id, claims.sub))
+    return await _moderated(env, await _answer(_stub(env, post).delete_comment(comment_id, claims.sub)))
 
 
 async def _moderated(env: Env, reply: ModerateReply) -> Response:
@@ -247,11 +270,14 @@ async def record_view(request: Request, env: Env, ctx: ExecutionContext, slug: s
     """One view of the post's page. The object de-duplicates; a counted view is also the
     owner's ``page_view`` analytics event (through the TenantDO, as every event)."""
     visit = await open_visit(request, env, ctx)
+    # Only the post's own page sends it: another site's pages beaconing it would count each of
+    # their visitors (real, distinct addresses) as a reader of this post.
+    check_same_origin(str(request.method), visit.headers, request.url, refusal="A view", unlabelled_ok=True)
     # Beacons may carry a small body: read (bounded) and not used.
     await read_body(request, visit.headers, VIEW_BODY_MAX_BYTES)
     post = await _published(visit, slug)
     address = client_address(visit.headers)
-    reply = await _stub(env, post).record_view(address, visit.headers.get("user-agent") or "")
+    reply = await _answer(_stub(env, post).record_view(address, visit.headers.get("user-agent") or ""))
     if reply["counted"]:
         await tenant_stub(env, post.tenant).record_events(
             [{"type": "page_view", "path": f"/blog/{slug}", "ts_ms": now_ms()}]
@@ -272,4 +298,4 @@ async def live(request: Request, env: Env, ctx: ExecutionContext, slug: str) -> 
 async def stats(request: Request, env: Env, ctx: ExecutionContext, slug: str) -> Response:
     visit, _, _ = await open_writer_visit(request, env, ctx)
     post = await _published(visit, slug)
-    return json_response(await _stub(env, post).stats(), headers=_PRIVATE)
+    return json_response(await _answer(_stub(env, post).stats()), headers=_PRIVATE)
