@@ -17,8 +17,10 @@ Reads as schema, then RPC, then alarm:
   ``grove.engagement``), at most ``VIEW_READERS_PER_ADDRESS`` readers per address in that time; totals in ``stats`` and ``view_days``; one mark in ``view_marks``
   makes the alarm write the totals to D1 ``posts`` an hour after the first unsent view.
 - Presence: WebSockets accepted with the hibernation API; each socket's attachment (which
-  survives hibernation and eviction) carries its id and join time. Every join, leave, reaction
-  and comment change is sent to every socket.
+  survives hibernation and eviction) carries its id and join time, its tag the client's
+  address (``grove.engagement``'s per-address and per-object caps refuse more with 429/503).
+  Every join, leave, reaction and comment change is sent to every socket; a socket that sends
+  more than a short keep-alive is closed.
 
 All four D1 flushes are ``BufferedFlush`` buffers: delivered in batches by the alarm, retried
 with backoff while D1 fails, removed only after D1 took them (so sinks are idempotent).
@@ -34,9 +36,14 @@ from typing import TYPE_CHECKING, Any, TypedDict, cast
 from durable_objects.base import GroveDurableObject
 from durable_objects.buffered_flush import BufferedFlush, BufferRow
 from grove.bindings import DurableObjectState, Env, SqlCursor, WebSocket
+from grove.client_address import client_address
 from grove.clock import now_ms
 from grove.engagement import (
     COMMENT_FLUSH,
+    LIVE_MAX_SOCKETS,
+    LIVE_MESSAGE_MAX_BYTES,
+    LIVE_RETRY_AFTER_S,
+    LIVE_SOCKETS_PER_ADDRESS,
     REACTION_FLUSH,
     REACTION_TYPES,
     VIEW_DEDUP_MS,
@@ -63,7 +70,7 @@ from grove.engagement_d1 import (
 from grove.errors import HttpError
 from grove.http import error_response
 from grove.ids import new_id
-from grove.platform import Request, Response, new_websocket_pair
+from grove.platform import Request, Response, js_strings, new_websocket_pair
 from grove.post_meta_rpc import (
     AddReply,
     Comment,
@@ -77,11 +84,14 @@ from grove.post_meta_rpc import (
     ReactionToggled,
     ViewRecorded,
 )
+from grove.rate_limit import address_subject
 from grove.tiers import DAY_MS
 
 log = logging.getLogger("grove.post_meta")
 
 _BEFORE_EVERYTHING = (-1, "")
+# A live socket's tag: its client's address as the rate limiter counts them (an IPv6 /64).
+_ADDRESS_TAG = "address:"
 
 
 class _Moderation(TypedDict):
@@ -337,8 +347,14 @@ class PostMetaDO(GroveDurableObject):
         if (request.headers.get("upgrade") or "").lower() != "websocket":
             refusal = HttpError(426, "upgrade_required", "This address takes a WebSocket upgrade.", headers={"upgrade": "websocket"})
             return error_response(refusal)
+        # Tagged with the client's address (the Worker forwards CF-Connecting-IP), so one client's
+        # sockets are counted without reading every attachment.
+        address = _ADDRESS_TAG + address_subject(client_address(request.headers))
+        refusal = self._live_refusal(address)
+        if refusal is not None:
+            return error_response(refusal)
         client, server = new_websocket_pair()
-        self.ctx.acceptWebSocket(server)
+        self.ctx.acceptWebSocket(server, js_strings([address]))
         # JSON text: a string crosses to JavaScript as itself, where a Python dict would reach
         # structured clone as a proxy (Pyodide) and be refused.
         server.serializeAttachment(json.dumps({"id": new_id(), "joined_at_ms": now_ms()}))
@@ -347,8 +363,19 @@ class PostMetaDO(GroveDurableObject):
         return Response(None, status=101, web_socket=client)
 
     async def webSocketMessage(self, ws: WebSocket, message: str | bytes) -> None:  # noqa: N802 (platform name)
-        # Readers only listen; any message is answered with the current state (a keep-alive).
-        self._broadcast({"type": "presence", "reading": self._reading()}, only=ws)
+        # Readers only listen; a short text message is answered with the current state (a
+        # keep-alive). Anything else is no client of ours: the socket is closed (RFC 6455 7.4.1:
+        # 1003 data it cannot accept, 1009 too big), and the others learn it left.
+        if isinstance(message, str) and len(message.encode("utf-8", "surrogatepass")) <= LIVE_MESSAGE_MAX_BYTES:
+            self._broadcast({"type": "presence", "reading": self._reading()}, only=ws)
+            return
+        code, reason = (1009, "readers only listen") if isinstance(message, str) else (1003, "readers only listen")
+        leaving = _socket_id(ws)
+        try:
+            ws.close(code, reason)
+        except Exception:
+            log.debug("socket already closed", exc_info=True)
+        self._broadcast_presence(leaving=leaving)
 
     async def webSocketClose(self, ws: WebSocket, code: int, reason: str, wasClean: bool) -> None:  # noqa: N802, N803
         leaving = _socket_id(ws)
@@ -357,6 +384,19 @@ class PostMetaDO(GroveDurableObject):
         except Exception:
             log.debug("socket already closed", exc_info=True)
         self._broadcast_presence(leaving=leaving)
+
+    def _live_refusal(self, address_tag: str) -> HttpError | None:
+        """Why a new live socket is refused (None: it is not): its address holds its share, or
+        the object holds the platform's most."""
+        retry = {"retry-after": str(LIVE_RETRY_AFTER_S)}
+        if len(self.ctx.getWebSockets(address_tag)) >= LIVE_SOCKETS_PER_ADDRESS:
+            return HttpError(
+                429, "too_many_live_connections",
+                f"This address already follows this post live {LIVE_SOCKETS_PER_ADDRESS} times.", headers=retry,
+            )
+        if len(self.ctx.getWebSockets()) >= LIVE_MAX_SOCKETS:
+            return HttpError(503, "live_full", "This post has as many live readers as it can hold; the page still reads.", headers=retry)
+        return None
 
     # --- alarm -----------------------------------------------------------------------------
 

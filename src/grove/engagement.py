@@ -53,6 +53,19 @@ STATS_WINDOW_DAYS = 30
 # Longer user agents are cut: they only need to tell readers behind one address apart.
 USER_AGENT_MAX_CHARS = 512
 
+# Live readers (WebSockets) of one post. A Durable Object holds at most 32,768 hibernatable
+# WebSockets (developers.cloudflare.com/durable-objects/platform/limits/): a new one past that is
+# refused with a 503, not left to fail inside acceptWebSocket. One client address (an IPv6 /64,
+# as the rate limiter counts them) holds at most LIVE_SOCKETS_PER_ADDRESS: a household's or
+# office's tabs fit, and one client can neither inflate "N reading now" nor use up the object.
+LIVE_MAX_SOCKETS = 32_768
+LIVE_SOCKETS_PER_ADDRESS = 16
+# A reader only listens: a short text message is a keep-alive (answered with the presence
+# count); a binary one or a longer one is no client of ours, and its socket is closed.
+LIVE_MESSAGE_MAX_BYTES = 64
+# How long a refused live client waits before trying again.
+LIVE_RETRY_AFTER_S = 60
+
 # Batch sizes stay within one D1 batch and the buffers' 100-parameter statements.
 REACTION_FLUSH = FlushPolicy(batch_size=100, max_wait_ms=5 * MINUTE_MS)
 COMMENT_FLUSH = FlushPolicy(batch_size=50, max_wait_ms=30_000)

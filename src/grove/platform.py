@@ -30,6 +30,7 @@ __all__ = [
     "fetch",
     "lasting_callback",
     "new_websocket_pair",
+    "js_strings",
     "to_bytes",
 ]
 
@@ -60,6 +61,17 @@ def new_websocket_pair() -> tuple[Any, Any]:
     Python type (the JS boundary)."""
     client, server = js.WebSocketPair.new().object_values()
     return client, server
+
+
+def js_strings(values: list[str]) -> Any:
+    """``values`` as the JavaScript array of strings an API takes (``acceptWebSocket``'s tags):
+    under Pyodide a Python list crosses as a proxy, which is not an ``Array``; locally the list
+    itself."""
+    if sys.platform != "emscripten":
+        return values
+    from pyodide.ffi import to_js  # pyright: ignore[reportMissingImports]
+
+    return to_js(values)  # pyright: ignore[reportUnknownVariableType]
 
 
 def to_bytes(value: Any) -> bytes:

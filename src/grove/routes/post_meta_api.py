@@ -63,7 +63,14 @@ from grove.post_meta_rpc import (
 )
 from grove.request_body import parse_model, read_body, read_json
 from grove.router import Router
-from grove.routes.visit import Alongside, Visit, open_visit, open_visit_with, open_writer_visit
+from grove.routes.visit import (
+    Alongside,
+    Visit,
+    open_public_visit,
+    open_visit,
+    open_visit_with,
+    open_writer_visit,
+)
 from grove.sessions import check_same_origin
 from grove.tenancy import tenant_stub
 
@@ -288,7 +295,12 @@ async def record_view(request: Request, env: Env, ctx: ExecutionContext, slug: s
 
 
 async def live(request: Request, env: Env, ctx: ExecutionContext, slug: str) -> Response:
-    visit = await open_visit(request, env, ctx)
+    """The post's live socket. What it carries is the same for every reader (counts, presence,
+    comments as any reader lists them), so the session cookie is not read: a stale one is no
+    401, and a signed-in reader's socket costs no credential lookup. For the same reason
+    another site's page opening it (no Origin check) learns nothing it could not fetch itself;
+    one client's share of the sockets is capped by the object."""
+    visit = await open_public_visit(request, env, ctx)
     if (visit.headers.get("upgrade") or "").lower() != "websocket":
         raise HttpError(426, "upgrade_required", "This address takes a WebSocket upgrade.", headers={"upgrade": "websocket"})
     post = await _published(visit, slug)
