@@ -245,3 +245,35 @@ async def test_pages_of_comments_in_order_and_moderated_comments_keep_their_plac
     await mine.locator("button", has_text="Delete").click()
     await expect(mine.locator(".body")).to_have_text("This comment was deleted.", timeout=WAIT_MS)
     await expect(reader.locator(".live-status", has_text="Your comment was deleted.")).to_be_visible()
+
+
+async def _set_hidden(page, hidden: bool) -> None:
+    """The tab goes to the background (or comes back), as the browser reports it."""
+    await page.evaluate(
+        "hidden => { Object.defineProperty(document, 'hidden', {value: hidden, configurable: true});"
+        " document.dispatchEvent(new Event('visibilitychange')); }",
+        hidden,
+    )
+
+
+async def test_a_hidden_tab_lets_go_of_its_socket_and_catches_up_when_shown(site, browser, create_post, client, auth):
+    await create_post("Cold Frames", "Vent them *daily*.")
+    url = f"{site}/blog/cold-frames"
+    expect = playwright_api.expect
+    one = await (await browser.new_context()).new_page()
+    two = await (await browser.new_context()).new_page()
+    for page in (one, two):
+        await page.goto(url)
+    await expect(one.locator(".live-reading")).to_have_text("2 people reading now", timeout=WAIT_MS)
+    await _set_hidden(two, True)
+    await expect(one.locator(".live-reading")).to_have_text("Just you reading now", timeout=WAIT_MS)
+    # While it is hidden a comment is written: nothing reaches the hidden tab...
+    reply = await client.post("/api/posts/cold-frames/comments", json={"markdown": "Opened at *noon*."}, headers=auth("autumn", "reader", user="kite"))
+    assert reply.status_code == 201, reply.text
+    await expect(one.locator("ol.comments li .body")).to_have_text("Opened at noon.", timeout=WAIT_MS)
+    assert await two.locator("ol.comments li").count() == 0
+    # ...and shown again, it reconnects and reloads what it missed, once.
+    await _set_hidden(two, False)
+    await expect(two.locator(".live-reading")).to_have_text("2 people reading now", timeout=WAIT_MS)
+    await expect(two.locator("ol.comments li .body")).to_have_text("Opened at noon.", timeout=WAIT_MS)
+    await expect(one.locator(".live-reading")).to_have_text("2 people reading now", timeout=WAIT_MS)
