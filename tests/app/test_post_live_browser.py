@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 import pytest
 from browser_kit import ARTIFACTS, NEEDS_CHROMIUM, finish_sign_in
 
+from grove_dev.accounts import LOCAL_EMAIL_DOMAIN
+
 playwright_api = pytest.importorskip("playwright.async_api")
 
 pytestmark = NEEDS_CHROMIUM
@@ -57,6 +59,11 @@ async def test_one_reader_reacts_and_comments_the_other_sees_it_live(site, brows
     await expect(watcher.locator("a", has_text="Sign in to comment")).to_have_attribute(
         "href", "/auth/sign-in?next=%2Fblog%2Fspring-beds"
     )
+    # A reaction signed out: said beside the bar, with a link; the reader stays on the post.
+    await watcher.click('.reactions button[data-type="like"]')
+    await expect(watcher.locator(".bar-status")).to_have_text("Sign in to react.")
+    await expect(watcher.locator(".bar-status a")).to_have_attribute("href", "/auth/sign-in?next=%2Fblog%2Fspring-beds")
+    assert watcher.url == url
     await writer.click('.reactions button[data-type="love"]')
     await expect(writer.locator('.reactions button[data-type="love"]')).to_have_attribute("aria-pressed", "true", timeout=WAIT_MS)
     await expect(watcher.locator('.reactions button[data-type="love"] .count')).to_have_text("1", timeout=WAIT_MS)
@@ -159,7 +166,7 @@ async def test_refusals_are_said_in_words_and_nothing_is_sent_twice(site, browse
     await expect(love).to_have_attribute("aria-pressed", "false", timeout=WAIT_MS)
     # The third toggle within the minute is over the limit (2/60): said, with when to retry.
     await love.click()
-    await expect(said).to_contain_text("That is a lot at once: your reaction was not saved. Try again in", timeout=WAIT_MS)
+    await expect(said).to_contain_text("That is a lot at once, so your reaction was not saved. Try again in", timeout=WAIT_MS)
     await expect(love).to_have_attribute("aria-pressed", "false")
     await expect(love.locator(".count")).to_have_text("0")
 
@@ -193,7 +200,7 @@ async def test_refusals_are_said_in_words_and_nothing_is_sent_twice(site, browse
     await reader.context.clear_cookies()
     await reader.context.add_cookies([c for c in cookies if c["name"] != "grove_session"])
     await reader.click(".comment-form button[type=submit]")
-    await expect(form_said).to_contain_text("You are signed out. Sign in again to finish: your comment was not saved.", timeout=WAIT_MS)
+    await expect(form_said).to_contain_text("You are signed out, so your comment was not posted. Sign in again.", timeout=WAIT_MS)
     await expect(form_said.locator("a")).to_have_attribute("href", "/auth/sign-in?next=%2Fblog%2Fseed-swap")
     SHOTS.mkdir(parents=True, exist_ok=True)
     await reader.screenshot(path=str(SHOTS / "refusals-desktop.png"), full_page=True)
@@ -245,6 +252,15 @@ async def test_pages_of_comments_in_order_and_moderated_comments_keep_their_plac
     await mine.locator("button", has_text="Delete").click()
     await expect(mine.locator(".body")).to_have_text("This comment was deleted.", timeout=WAIT_MS)
     await expect(reader.locator(".live-status", has_text="Your comment was deleted.")).to_be_visible()
+    # The blog's owner signs in on the post and hides a comment from the page.
+    owner = await _signed_in_reader(browser, site, f"ada@{LOCAL_EMAIL_DOMAIN}", "/blog/frost-dates", **DESKTOP)
+    third = owner.locator(f"#comment-{ids[3]}")
+    owner.once("dialog", lambda dialog: dialog.accept())
+    await third.locator("button", has_text="Hide").click(timeout=WAIT_MS)
+    await expect(third.locator(".body")).to_have_text("This comment was hidden by the blog.", timeout=WAIT_MS)
+    await expect(reader.locator(f"#comment-{ids[3]} .body")).to_have_text("This comment was hidden by the blog.", timeout=WAIT_MS)
+    # A reader has no Hide.
+    assert await reader.locator("ol.comments button", has_text="Hide").count() == 0
 
 
 async def _set_hidden(page, hidden: bool) -> None:
@@ -277,3 +293,34 @@ async def test_a_hidden_tab_lets_go_of_its_socket_and_catches_up_when_shown(site
     await expect(two.locator(".live-reading")).to_have_text("2 people reading now", timeout=WAIT_MS)
     await expect(two.locator("ol.comments li .body")).to_have_text("Opened at noon.", timeout=WAIT_MS)
     await expect(one.locator(".live-reading")).to_have_text("2 people reading now", timeout=WAIT_MS)
+
+
+async def test_a_dropped_socket_comes_back_and_catches_up(site, browser, create_post, client, auth):
+    await create_post("Hot Beds", "Fresh *manure*.")
+    expect = playwright_api.expect
+    page = await (await browser.new_context()).new_page()
+    sockets: list[object] = []
+    written = asyncio.Event()
+
+    async def through(ws):
+        # Every socket passes to the server; the second (the reconnect) only once a comment
+        # was written while the reader had none.
+        sockets.append(ws)
+        if len(sockets) > 1:
+            await written.wait()
+        ws.connect_to_server()
+
+    await page.route_web_socket("**/live", through)
+    await page.goto(f"{site}/blog/hot-beds")
+    reading = page.locator(".live-reading")
+    await expect(reading).to_have_text("Just you reading now", timeout=WAIT_MS)
+    await sockets[0].close()
+    await expect(reading).to_be_hidden(timeout=WAIT_MS)  # no stale count while down
+    reply = await client.post(
+        "/api/posts/hot-beds/comments", json={"markdown": "Steaming."}, headers=auth("autumn", "reader", user="wren")
+    )
+    assert reply.status_code == 201, reply.text
+    written.set()
+    await expect(reading).to_have_text("Just you reading now", timeout=WAIT_MS)
+    await expect(page.locator("ol.comments li .body")).to_have_text("Steaming.", timeout=WAIT_MS)
+    assert len(sockets) == 2  # one reconnect, not a storm

@@ -32,24 +32,25 @@
   };
   const call = (method, path, body) => request(API + path, method, body);
   const signIn = "/auth/sign-in?next=" + encodeURIComponent(location.pathname);
-  // A refusal in words a reader acts on; the server's own message where it speaks to them.
-  function problem(reply, what) {
+  // A refusal in words a reader acts on ("failed": what did not happen, e.g. "your reaction
+  // was not saved"); the server's own message where it speaks to them.
+  function problem(reply, failed) {
     const { status, data, retryAfter } = reply;
-    if (status === 0) return [`Could not reach the site, so ${what} did not go through. Check your connection and try again.`];
+    if (status === 0) return [`Could not reach the site, so ${failed}. Check your connection and try again.`];
     if (status === 401) {
       // The session ended (expired or signed out elsewhere): the hint cookie is stale.
       document.cookie = HINT + "=; Max-Age=0; Path=/; SameSite=Lax";
-      return ["You are signed out. ", el("a", { href: signIn, textContent: "Sign in again" }), ` to finish: ${what} was not saved.`];
+      return [`You are signed out, so ${failed}. `, el("a", { href: signIn, textContent: "Sign in again" }), "."];
     }
     if (status === 429) {
-      const wait = Number(retryAfter) > 0 ? ` in ${retryAfter} s` : " in a minute";
-      return [`That is a lot at once: ${what} was not saved. Try again${wait}.`];
+      const wait = Number(retryAfter) > 0 ? `in ${retryAfter} s` : "in a minute";
+      return [`That is a lot at once, so ${failed}. Try again ${wait}.`];
     }
     if (status === 404) return ["This post is no longer published."];
     if (status === 413) return ["That comment is too long to store; please shorten it."];
     const message = data && data.error && data.error.message;
     if (status < 500 && message) return [message];
-    return [`Something went wrong on our side, so ${what} did not go through. Try again in a moment.`];
+    return [`Something went wrong on our side, so ${failed}. Try again in a moment.`];
   }
   const say = (line, parts) => line.replaceChildren(...parts);
   // A button busy sending ignores presses. Not `disabled`: that would drop the keyboard
@@ -92,13 +93,17 @@
     });
   }
   function toggle(type) {
-    if (!signedIn()) { location.href = signIn; return; }
+    if (!signedIn()) {
+      // Said beside the bar: leaving the page mid-read for a sign-in page is a surprise.
+      say(barStatus, [el("a", { href: signIn, textContent: "Sign in" }), " to react."]);
+      return;
+    }
     const { button } = buttons[type];
     if (busy(button)) return;
     busy(button, true);
     call("POST", "/reactions", { type }).then((reply) => {
       busy(button, false);
-      if (!reply.ok) { say(barStatus, problem(reply, "your reaction")); return; }
+      if (!reply.ok) { say(barStatus, problem(reply, "your reaction was not saved")); return; }
       say(barStatus, []);
       if (reply.data.added) mine.add(type); else mine.delete(type);
       showCounts(reply.data.counts);
@@ -130,7 +135,7 @@
         busy(followButton, false);
         if (reply.ok) { show(reply.data.following); say(barStatus, []); return; }
         // Following oneself is refused (422): the button just stays as it was.
-        if (reply.status !== 422) say(barStatus, problem(reply, "the follow"));
+        if (reply.status !== 422) say(barStatus, problem(reply, "the follow did not change"));
       });
     });
     follow.append(followButton);
@@ -138,7 +143,7 @@
 
   // --- comments ------------------------------------------------------------------------------
   const heading = el("h2", { textContent: "Comments" });
-  const empty = el("p", { className: "meta no-comments", textContent: "No comments yet." });
+  const empty = el("p", { className: "meta no-comments", textContent: "No comments yet.", hidden: true });
   const list = el("ol", { className: "comments" });
   const more = el("button", { type: "button", className: "more", textContent: "Show more comments", hidden: true });
   const listStatus = el("p", { className: "meta live-status", role: "status" });
@@ -168,7 +173,17 @@
   // order comments were written (pages and live arrivals can come in any order). A reply
   // whose parent is not shown yet waits for it.
   const nodes = new Map();
+  const shown = new Map(); // id → the comment as last rendered
   const waiting = new Map();
+  // The blog's owner and the post's author may hide comments. Who the reader is comes from
+  // session.js (its one GET /api/me, announced as "grove:me"): no second request, and the
+  // page's bytes stay the same for everyone.
+  let moderator = false;
+  document.addEventListener("grove:me", (event) => {
+    const me = event.detail;
+    moderator = me.role_here === "owner" || (me.role_here === "author" && me.user.id === authorId);
+    if (moderator) shown.forEach(render);
+  });
   const order = (comment) => String(comment.created_at_ms).padStart(16, "0") + "." + comment.id;
   function place(node, into) {
     const after = Array.from(into.children).find((sibling) => sibling.dataset.order > node.dataset.order);
@@ -189,6 +204,7 @@
       place(node, parent === list ? list : parent.querySelector(":scope > ol.replies"));
       empty.hidden = true;
     }
+    shown.set(comment.id, comment);
     if (comment.mine) node.dataset.mine = "1";
     // The author's display name (the server adds it; a moderation broadcast carries only the
     // id, so a comment keeps the name it was shown with).
@@ -209,33 +225,39 @@
         meta.append(" · ", reply);
       }
       if (node.dataset.mine) meta.append(" · ", removeButton(comment.id));
+      if (moderator) meta.append(" · ", hideButton(comment.id));
     }
     (waiting.get(comment.id) || []).forEach(render);
     waiting.delete(comment.id);
   }
-  function removeButton(id) {
-    const remove = el("button", { type: "button", className: "link", textContent: "Delete" });
-    remove.addEventListener("click", () => {
-      if (!window.confirm("Delete your comment? This cannot be undone.")) return;
-      if (busy(remove)) return;
-      busy(remove, true);
-      call("DELETE", "/comments/" + encodeURIComponent(id)).then((reply) => {
-        busy(remove, false);
-        if (!reply.ok) { say(listStatus, problem(reply, "the deletion")); return; }
-        say(listStatus, ["Your comment was deleted."]);
+  // Delete (one's own) and Hide (a moderator's): asked first, said after.
+  function changeButton(label, question, method, path, failed, done) {
+    const button = el("button", { type: "button", className: "link", textContent: label });
+    button.addEventListener("click", () => {
+      if (busy(button) || !window.confirm(question)) return;
+      busy(button, true);
+      call(method, path).then((reply) => {
+        busy(button, false);
+        if (!reply.ok) { say(listStatus, problem(reply, failed)); return; }
+        say(listStatus, [done]);
         render(reply.data.comment);
       });
     });
-    return remove;
+    return button;
   }
+  const removeButton = (id) => changeButton("Delete", "Delete your comment? This cannot be undone.", "DELETE",
+    "/comments/" + encodeURIComponent(id), "your comment was not deleted", "Your comment was deleted.");
+  const hideButton = (id) => changeButton("Hide", "Hide this comment from readers?", "POST",
+    "/comments/" + encodeURIComponent(id) + "/hide", "the comment was not hidden", "The comment is hidden.");
 
   // Pages by cursor, oldest first; `pages` is how many are shown (a reconnect reloads as many).
   let cursor = null;
   let pages = 0;
   function loadPage(from) {
     return call("GET", "/comments" + (from ? "?cursor=" + encodeURIComponent(from) : "")).then((reply) => {
-      if (!reply.ok) { say(listStatus, problem(reply, "loading comments")); return false; }
+      if (!reply.ok) { say(listStatus, problem(reply, "the comments did not load")); return false; }
       reply.data.comments.forEach(render);
+      empty.hidden = nodes.size > 0;
       cursor = reply.data.next_cursor;
       more.hidden = !cursor;
       return true;
@@ -283,6 +305,10 @@
     return over <= 0;
   }
   text.addEventListener("input", checkLength);
+  // Ctrl+Enter (⌘+Enter) posts, as in most comment boxes.
+  text.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) { event.preventDefault(); form.requestSubmit(); }
+  });
   function replyTo(id, who) {
     form.dataset.parent = id;
     replying.textContent = "Replying to " + who;
@@ -308,7 +334,7 @@
     call("POST", "/comments", { markdown: text.value, parent_id: form.dataset.parent || null }).then((reply) => {
       busy(send, false);
       send.textContent = "Post comment";
-      if (!reply.ok) { say(formStatus, problem(reply, "your comment")); return; }
+      if (!reply.ok) { say(formStatus, problem(reply, "your comment was not posted")); return; }
       render(reply.data.comment);
       text.value = "";
       checkLength();
@@ -330,7 +356,13 @@
     });
   }
   loadReactions();
-  loadPage(null).then((ok) => { if (ok) pages = 1; });
+  loadPage(null).then((ok) => {
+    if (!ok) return;
+    pages = 1;
+    // A link to one comment (#comment-…) lands on it once it is shown.
+    const linked = location.hash.startsWith("#comment-") && document.getElementById(location.hash.slice(1));
+    if (linked) linked.scrollIntoView();
+  });
 
   // --- live: readers present, reactions and comments as they happen --------------------------
   // A dropped socket is retried after a random wait that doubles up to a minute (the jitter
