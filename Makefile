@@ -40,8 +40,15 @@ test-local:
 
 ## make browser: Debian's chromium for the editor's browser tests (Playwright drives it with an
 ## explicit path and never downloads a browser); installs only when missing. CI runs as root.
+EMOJI_FONT := /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf
 browser:
 	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+	@# An emoji font: Debian's chromium brings none, so the reaction bar's emoji are boxes in
+	@# screenshots. Cosmetic, so never a failure: only where apt-get exists, only when missing,
+	@# and a refused install (no root, offline) is a warning.
+	@test -e $(EMOJI_FONT) || ! command -v apt-get >/dev/null \
+	  || DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends fonts-noto-color-emoji \
+	  || echo "make browser: fonts-noto-color-emoji not installed; emoji show as boxes in screenshots"
 
 ## make test-pyodide: the app under real Pyodide 314 + Cloudflare's Python SDK + miniflare's
 ## D1/KV/R2 (the first run downloads ~63 MB, pinned and hash-checked, into .cache/pyodide-lane/)

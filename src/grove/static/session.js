@@ -27,6 +27,9 @@
       if (!me) {
         return;
       }
+      // Other scripts of the page (post_live.js: moderation) learn who this is without a
+      // second request.
+      document.dispatchEvent(new CustomEvent("grove:me", { detail: me }));
       slot.textContent = "Signed in as " + me.user.display_name + " ";
       var post = /^\/blog\/([a-z0-9-]+)$/.exec(location.pathname);
       if (post && (me.role_here === "owner" || me.role_here === "author")) {
