@@ -20,14 +20,20 @@ other locations, as they carry the tag).
 
 from __future__ import annotations
 
+import logging
+
 from grove import page_cache
 from grove.bindings import Env
 from grove.cache_keys import edge_url, list_tag, post_key, post_paths, post_tag, tenant_tag
+from grove.errors import HttpError
 from grove.models import AuthorPost, CachedPost, Neighbours, PostStatus, TenantConfig
 from grove.posts_store import AuthoredRow, neighbours_at
 from grove.purge import purge_tags
 from grove.settings import Settings
 from grove.tenancy import tenant_stub
+
+log = logging.getLogger("grove.invalidation")
+CACHES_RETRY_AFTER_S = 5
 
 
 async def after_post_write(
@@ -50,6 +56,25 @@ async def after_post_write(
     one layer that costs an API call) is left alone; an unpublished post keeps its
     ``published_at_ms``, so unpublishing does purge.
     """
+    try:
+        await _after_post_write(env, settings, tenant, post_id, copies, status, published_at_ms, moved_to)
+    except Exception:
+        # D1 has the write: it stands. Saying 500 would read as "not saved"; saying 200 would
+        # leave the author unaware that readers may see the old copy until it expires. Sending
+        # the same write again (idempotent) retries the refresh.
+        log.exception("caches of a committed post write could not be refreshed (%s/%s)", tenant, post_id)
+        raise HttpError(
+            503, "caches_pending",
+            "Saved, but the blog's cached copies could not all be refreshed just now; save again"
+            " (the same change) to refresh them.",
+            headers={"retry-after": str(CACHES_RETRY_AFTER_S)}, details={"saved": True},
+        ) from None
+
+
+async def _after_post_write(
+    env: Env, settings: Settings, tenant: str, post_id: str, copies: dict[str, AuthorPost | None],
+    status: PostStatus, published_at_ms: int | None, moved_to: dict[str, str] | None,
+) -> None:
     reader_visible = status != "draft" or published_at_ms is not None
     # The posts either side of this one's place in the blog (its place never moves once
     # published): their previous/next links show this post, so their copies change with it.

@@ -130,6 +130,25 @@ async def test_kv_unavailable_readers_get_pages_from_d1(client, faults, platform
     assert "<em>leaves</em>" in (await client.get("/blog/through-rain")).text
 
 
+async def test_kv_unavailable_during_a_write_saves_it_and_says_the_caches_are_pending(client, faults, platform, create_post, auth):
+    """D1 commits the write before the caches are refreshed: a KV outage then is a 503 that says
+    the change is saved (never a 500 that reads as lost), and saving again refreshes them."""
+    await create_post("Through Rain", "Wet *leaves*.", slug="through-rain")
+    assert "<em>leaves</em>" in (await client.get("/blog/through-rain")).text  # KV and edge copies
+    faults.arm(FaultPoint.KV_UNAVAILABLE)
+    change = {"markdown": "Dry *stones*."}
+    pending = await client.put("/api/posts/through-rain", json=change, headers=auth())
+    _assert_error(pending, 503, "caches_pending")
+    assert pending.json()["error"]["saved"] is True and pending.headers["retry-after"]
+    row = await platform.runtime.d1().prepare("SELECT markdown FROM posts WHERE slug = 'through-rain'").first()
+    assert row == {"markdown": "Dry *stones*."}
+    faults.disarm(FaultPoint.KV_UNAVAILABLE)
+    again = await client.put("/api/posts/through-rain", json=change, headers=auth())
+    assert again.status_code == 200, again.text
+    await platform.runtime.drain()
+    assert "<em>stones</em>" in (await client.get("/blog/through-rain")).text
+
+
 async def test_object_evicted_at_an_await_fails_that_call_only(client, auth, faults, platform, clock, create_post):
     """A post write is made by the post's PostContentDO, whose first await is D1: the object is
     reset there, the write is refused (503) and nothing changes; the next call meets a fresh
