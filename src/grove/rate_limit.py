@@ -7,6 +7,7 @@ A refusal is ``429 rate_limited`` in the error shape with ``Retry-After`` in who
 
 from __future__ import annotations
 
+import logging
 import math
 from ipaddress import IPv6Network, ip_address
 
@@ -15,6 +16,7 @@ from grove.errors import HttpError
 from grove.limits import RateLimit, Rule, limit_for
 from grove.rate_limit_rpc import Decision, RateLimiterStub
 
+log = logging.getLogger("grove.rate_limit")
 OBJECT_PREFIX = "rate:"
 # One IPv6 client usually holds a whole /64 (RFC 6177 recommends at least a /56 per site), so
 # counting single IPv6 addresses would let it rotate past any per-address limit.
@@ -70,8 +72,13 @@ async def take(env: Env, rule: Rule, subject: str) -> Decision:
 
 
 async def give_back(env: Env, rule: Rule, subject: str) -> None:
-    """Un-count a request ``take`` admitted and that was refused for another reason."""
-    await _stub(env, rule, subject).give_back()
+    """Un-count a request ``take`` admitted and that was refused for another reason. Best
+    effort: the request is refused either way, and a lost give-back only leaves the user one
+    unit fewer until the window moves on."""
+    try:
+        await _stub(env, rule, subject).give_back()
+    except Exception:
+        log.warning("could not give back a %s unit", rule.value, exc_info=True)
 
 
 async def check(env: Env, rule: Rule, subject: str) -> None:

@@ -283,6 +283,24 @@ async def test_comments_need_a_token_and_are_rate_limited(client, auth, post, pl
     assert codes == [201, 201, 429]
 
 
+async def test_a_refused_comment_spends_nothing_of_the_users_limit(client, auth, post, platform):
+    platform.runtime.worker().env.RATE_LIMIT_COMMENT = "2/60"
+    ada = reader(auth, "ada")
+    # A task list renders to more than 10x its text: past the stored-size bound.
+    refusals = [
+        ({"markdown": "- [ ] x\n" * 1250}, 413),
+        ({"markdown": "hi", "parent_id": "0" * 32}, 422),
+        ({"markdown": "hi"}, 404),
+    ]
+    for body, status in refusals:
+        for _ in range(3):
+            slug = "no-such-post" if status == 404 else "spring-beds"
+            reply = await client.post(f"/api/posts/{slug}/comments", json=body, headers=ada)
+            assert reply.status_code == status, reply.text
+    codes = [(await client.post("/api/posts/spring-beds/comments", json={"markdown": "hi"}, headers=ada)).status_code for _ in range(3)]
+    assert codes == [201, 201, 429]
+
+
 async def test_hide_by_owner_or_post_author_and_delete_by_the_comment_author(client, auth, post, platform, d1_rows, clock):
     ada, bo = reader(auth, "ada"), reader(auth, "bo")
     first = await comment(client, ada, "one")

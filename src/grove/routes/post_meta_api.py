@@ -222,21 +222,30 @@ async def _name(env: Env, comments: list[Comment]) -> None:
 
 
 async def add_comment(request: Request, env: Env, ctx: ExecutionContext, slug: str) -> Response:
-    visit = await open_visit(request, env, ctx)
+    """A comment by the caller. Everything that can refuse it before the object is asked (the
+    body, its rendered size, the post) is read beside the credential's lookup, and a comment
+    refused for any reason, the object's included, spends nothing of the user's limit."""
+
+    async def read(visit: Visit, signed: TokenClaims) -> tuple[CommentCreate, str, PostRef]:
+        body = parse_model(CommentCreate, await read_json(visit.request, visit.headers))
+        html = render_markdown(body.markdown).html
+        if len(body.markdown.encode("utf-8", "surrogatepass")) + len(html.encode("utf-8", "surrogatepass")) > COMMENT_MAX_STORED_BYTES:
+            raise payload_too_large(COMMENT_MAX_STORED_BYTES)
+        return body, html, await _published(visit, slug)
+
+    visit, (body, html, post) = await open_visit_with(request, env, ctx, Alongside(read, per_user=Rule.COMMENT))
     claims = _caller(visit)
-    body = parse_model(CommentCreate, await read_json(request, visit.headers))
-    post = await _published(visit, slug)
-    await rate_limit.enforce(env, Rule.COMMENT, rate_limit.user_subject(claims.sub))
-    html = render_markdown(body.markdown).html
-    if len(body.markdown.encode("utf-8", "surrogatepass")) + len(html.encode("utf-8", "surrogatepass")) > COMMENT_MAX_STORED_BYTES:
-        raise payload_too_large(COMMENT_MAX_STORED_BYTES)
     # The commenter's name was read with their credential (grove.sessions): no query here.
     name = author_name(claims.sub, visit.caller.user["display_name"] if visit.caller else None)
-    reply = await _answer(_stub(env, post).add_comment(
-        {"user_id": claims.sub, "markdown": body.markdown, "html": html, "parent_id": body.parent_id, "author_name": name}
-    ))
-    if reply["outcome"] == "no_parent":
-        raise validation_error("parent_id", "parent_id: no comment with this id on this post")
+    try:
+        reply = await _answer(_stub(env, post).add_comment(
+            {"user_id": claims.sub, "markdown": body.markdown, "html": html, "parent_id": body.parent_id, "author_name": name}
+        ))
+        if reply["outcome"] == "no_parent":
+            raise validation_error("parent_id", "parent_id: no comment with this id on this post")
+    except HttpError:
+        await rate_limit.give_back(env, Rule.COMMENT, rate_limit.user_subject(claims.sub))
+        raise
     comment = reply["comment"]
     comment["author_name"] = name
     return json_response(

@@ -11,7 +11,6 @@ public page is never an error and the bytes are the same for everyone.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from email.message import Message
@@ -33,7 +32,6 @@ from grove.settings import Settings, settings_from
 from grove.tenancy import NO_BLOG_HERE, tenant_from_host
 
 T = TypeVar("T")
-log = logging.getLogger("grove.visit")
 
 
 @dataclass
@@ -177,20 +175,11 @@ async def _guarded_caller(
             raise taken
     except BaseException:
         if alongside is not None and isinstance(taken, dict) and taken["allowed"]:
-            await _give_back(env, alongside.per_user, rate_limit.user_subject(signed.sub))
+            await rate_limit.give_back(env, alongside.per_user, rate_limit.user_subject(signed.sub))
         raise
     if alongside is not None and taken is not None and not taken["allowed"]:
         raise rate_limit.rate_limited(alongside.per_user, taken)
     return caller, found
-
-
-async def _give_back(env: Env, rule: Rule, subject: str) -> None:
-    try:
-        await rate_limit.give_back(env, rule, subject)
-    except Exception:
-        # The request is refused either way; the user keeps one unit fewer until the window
-        # moves on, which is all a lost give-back costs.
-        log.warning("could not give back a %s unit", rule.value, exc_info=True)
 
 
 async def _refused(visit: Visit, subject: str, error: BaseException, *, cookie_sent: bool) -> BaseException:
