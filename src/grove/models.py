@@ -6,7 +6,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 from typing_extensions import TypedDict  # pydantic reads it on Python < 3.12 (the API document)
 
 from grove.path_params import TAG_MAX_CHARS
@@ -142,7 +149,7 @@ class ThemeUpdate(GroveModel):
 class ConfigUpdate(PartialUpdate):
     """``PUT /api/config``: what an owner may change."""
 
-    display_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
+    display_name: NameText | None = None
     theme: ThemeUpdate | None = None
 
     def theme_patch(self) -> dict[str, Any]:
@@ -344,7 +351,25 @@ class PublishReply(GroveModel):
 # --- accounts and sign-in -------------------------------------------------------------------
 
 MemberRole = Literal["owner", "author"]
-DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+# Characters that reorder or hide the text shown after a name (Unicode's bidirectional
+# embeddings, overrides and isolates, UAX #9 §2; the implicit marks), plus control characters:
+# a name showing "‮moc.elgoog" would read as another name in bylines and comments.
+_NAME_REFUSED = frozenset(
+    [*map(chr, range(0x00, 0x20)), "\x7f", *map(chr, range(0x80, 0xA0)),
+     "\u061c", "\u200e", "\u200f", *map(chr, range(0x202A, 0x202F)), *map(chr, range(0x2066, 0x206A))]
+)
+
+
+def _shown_as_typed(name: str) -> str:
+    if any(ch in _NAME_REFUSED for ch in name):
+        raise ValueError("a name may not hold control or text-direction characters")
+    return name
+
+
+NameText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), AfterValidator(_shown_as_typed)
+]
+DisplayName = NameText
 # Checked again by grove.addresses (the exact rule); the bound keeps hostile input small.
 EmailText = Annotated[str, StringConstraints(max_length=320)]
 NextText = Annotated[str, StringConstraints(max_length=4000)]

@@ -83,6 +83,7 @@ async def test_owner_only(client, auth, platform):
     [
         ({}, "body"),
         ({"display_name": ""}, "display_name"),
+        ({"display_name": "Autumn\u202e"}, "display_name"),  # reorders what follows it
         ({"display_name": None}, "body"),
         ({"theme": {"accent": "red; background: url(x)"}}, "theme.accent"),
         ({"theme": {"font": "Comic Sans"}}, "theme.font"),

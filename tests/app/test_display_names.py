@@ -84,7 +84,8 @@ async def test_comments_carry_their_authors_names(create_post, client, auth):
 
 async def test_renaming_needs_a_signed_in_account_a_name_and_the_sites_own_page(client, auth, sign_in):
     assert (await client.patch("/api/me", json={"display_name": "Nobody"})).status_code == 401
-    for body in ({"display_name": "   "}, {"display_name": "x" * 101}, {}, {"display_name": "Ok", "email": "a@b.c"}):
+    hostile = ({"display_name": "Ada\u202eeta"}, {"display_name": "Ada\u2066x"}, {"display_name": "Ada\nLovelace"}, {"display_name": "\u200fAda"})
+    for body in ({"display_name": "   "}, {"display_name": "x" * 101}, {}, {"display_name": "Ok", "email": "a@b.c"}, *hostile):
         reply = await client.patch("/api/me", json=body, headers=auth())
         assert reply.status_code == 422, body
         assert reply.json()["error"]["code"] == "validation_error"
