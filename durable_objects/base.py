@@ -8,6 +8,7 @@ Batched delivery of buffered rows through the alarm lives next door (``buffered_
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import TypedDict, TypeVar
 
@@ -16,6 +17,7 @@ from grove.platform import DurableObject, lasting_callback
 
 T = TypeVar("T")
 
+_TABLE_NAME = re.compile(r"CREATE TABLE IF NOT EXISTS (\w+)")
 _IDENTITY_SCHEMA = """CREATE TABLE IF NOT EXISTS object_identity (
              id INTEGER PRIMARY KEY CHECK (id = 1),
              name TEXT NOT NULL
@@ -53,6 +55,16 @@ class GroveDurableObject(DurableObject):
         cursor: SqlCursor[_NameRow] = self.sql.exec("SELECT name FROM object_identity WHERE id = 1")
         rows = cursor.toArray()
         return rows[0]["name"] if rows else None
+
+    async def erase(self) -> None:
+        """Forget everything this object keeps (every table of ``SCHEMA``, and its alarm), when
+        what it belongs to is deleted. Its name stays, so an alarm or call that still arrives
+        finds an empty object rather than a broken one."""
+        for statement in self.SCHEMA:
+            table = _TABLE_NAME.match(statement.strip())
+            if table is not None:
+                self.sql.exec(f"DELETE FROM {table.group(1)}")
+        await self.storage.deleteAlarm()
 
     @property
     def object_name(self) -> str:

@@ -287,6 +287,11 @@ class PostContentDO(GroveDurableObject):
             "r2_sha256": self._meta(_R2_SHA_KEY),
         }
 
+    async def forget(self) -> None:
+        """The post was deleted: drop its versions, drafts and storage record, after any write
+        in progress (the same exclusive sections as every write)."""
+        await self.exclusive(self.erase)
+
     # --- RPC: moves between D1 and R2 (grove.content_moves) ---------------------------------
 
     async def migrate_to_r2(self, tier: str) -> MoveReply:

@@ -337,6 +337,16 @@ class PostMetaDO(GroveDurableObject):
             await self.view_totals.append([{"id": new_id(), "at_ms": at_ms}])
         return {"counted": True}
 
+    async def forget(self) -> None:
+        """The post was deleted: drop its reactions, comments (buffered ones too: they must not
+        reach D1 after the post's rows left it), views and presence, and close its sockets."""
+        await self.erase()
+        for ws in self.ctx.getWebSockets():
+            try:
+                ws.close(1000, "The post was deleted.")
+            except Exception:
+                pass  # already closing
+
     async def stats(self) -> PostStats:
         totals = self._view_totals()
         return {**totals, "reactions": self._counts(), "comments": self._stat("comments") or 0}

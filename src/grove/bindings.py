@@ -146,6 +146,8 @@ class DurableObjectStorage(Protocol):
 
     async def setAlarm(self, scheduled_time_ms: int) -> None: ...
 
+    async def deleteAlarm(self) -> None: ...
+
 
 class DurableObjectState(Protocol):
     """A Durable Object's ``ctx``."""

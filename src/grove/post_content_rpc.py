@@ -176,6 +176,8 @@ class PostContentStub(Protocol):
 
     async def content_location(self) -> ContentLocation: ...
 
+    async def forget(self) -> None: ...
+
 
 def object_name(tenant: str, post_id: str) -> str:
     return f"{POST_CONTENT_OBJECT_PREFIX}{tenant}:{post_id}"

@@ -11,12 +11,14 @@ Errors are ``HttpError``s with the API's codes; a write D1 could not take is a 5
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable
 from typing import Any
 
 from grove.bindings import Env
 from grove.d1_limits import D1_MAX_ROW_BYTES
+from grove.engagement import object_name as post_meta_object_name
 from grove.errors import HttpError, not_found, validation_error
 from grove.fanout import post_changed
 from grove.ids import new_id
@@ -167,7 +169,22 @@ async def delete(env: Env, settings: Settings, tenant: str, slug: str) -> Delete
     )
     if deleted.published_at_ms is not None:
         await post_changed(env, deleted.id, deleted.author_id)
+    await _forget_objects(env, tenant, deleted.id)
     return deleted
+
+
+async def _forget_objects(env: Env, tenant: str, post_id: str) -> None:
+    """Empty the deleted post's two objects (versions and drafts; reactions, comments still
+    buffered, views, sockets). D1 no longer has the post, so nothing can reach them by its
+    slug; this is so that nothing a reader or author wrote outlives it. Best effort: the
+    delete stands either way, and what an object keeps is unreachable."""
+    meta = env.POST_META.get(env.POST_META.idFromName(post_meta_object_name(tenant, post_id)))
+    outcomes = await asyncio.gather(
+        post_content_stub(env, tenant, post_id).forget(), meta.forget(), return_exceptions=True
+    )
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            log.error("a deleted post's object could not be emptied (%s/%s)", tenant, post_id, exc_info=outcome)
 
 
 async def upsert(

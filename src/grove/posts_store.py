@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, TypedDict
 
 from grove.authors import name_column
-from grove.bindings import D1Database, D1PreparedStatement, Env, R2Bucket, SqlValue
+from grove.bindings import D1Database, D1PreparedStatement, D1Result, Env, R2Bucket, SqlValue
 from grove.markdown import RenderedMarkdown
 from grove.models import (
     AuthorPost,
@@ -449,13 +449,22 @@ async def update_post(
 
 
 async def delete_post(env: Env, tenant: str, slug: str) -> DeletedPost | None:
+    """Delete the post at ``slug`` with its comments and reactions in D1, in one batch (one
+    transaction: none of them outlives the others)."""
+    post = "(SELECT id FROM posts WHERE tenant = ?1 AND slug = ?2)"
     delete: D1PreparedStatement[DeletedRow] = env.DB.prepare(
         "DELETE FROM posts WHERE tenant = ?1 AND slug = ?2"
         " RETURNING id, author_id, slug, status, published_at_ms, r2_key"
     )
-    row = await delete.bind(tenant, slug).first()
-    if row is None:
+    results: list[D1Result[DeletedRow]] = await env.DB.batch([
+        env.DB.prepare(f"DELETE FROM comments WHERE tenant = ?1 AND post_id = {post}").bind(tenant, slug),
+        env.DB.prepare(f"DELETE FROM post_reactions WHERE tenant = ?1 AND post_id = {post}").bind(tenant, slug),
+        delete.bind(tenant, slug),
+    ])
+    rows = results[-1]["results"]
+    if not rows:
         return None
+    row = rows[0]
     if row["r2_key"]:
         await env.CONTENT.delete(row["r2_key"])
     return DeletedPost(

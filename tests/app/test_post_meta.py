@@ -301,6 +301,30 @@ async def test_a_refused_comment_spends_nothing_of_the_users_limit(client, auth,
     assert codes == [201, 201, 429]
 
 
+async def test_deleting_a_post_takes_its_comments_reactions_and_objects_data_with_it(client, auth, create_post, post, platform, d1_rows, meta_object):
+    ada = reader(auth, "ada")
+    await comment(client, ada, "Flushed before the delete.")
+    assert (await client.post("/api/posts/spring-beds/reactions", json={"type": "like"}, headers=ada)).status_code == 200
+    await platform.runtime.advance(REACTION_FLUSH.max_wait_ms)  # the comments' and the reactions' flushes
+    assert len(await d1_rows("SELECT id FROM comments WHERE post_id = ?1", post["id"])) == 1
+    assert len(await d1_rows("SELECT * FROM post_reactions WHERE post_id = ?1", post["id"])) == 1
+    await comment(client, ada, "Still in the object's buffer.")
+    assert (await client.delete("/api/posts/spring-beds", headers=auth())).status_code == 200
+    await platform.runtime.advance(HOUR_MS)  # any flush the object still had due
+    assert await d1_rows("SELECT id FROM comments WHERE post_id = ?1", post["id"]) == []
+    assert await d1_rows("SELECT * FROM post_reactions WHERE post_id = ?1", post["id"]) == []
+    meta = await meta_object(post["id"])
+    for table in ("reactions", "pending_comments", "stats"):
+        assert meta.sql.exec(f"SELECT COUNT(*) AS n FROM {table}").one()["n"] == 0, table
+    env = platform.runtime.worker().env
+    content = env.POST_CONTENT.get(env.POST_CONTENT.idFromName(f"post-content:autumn:{post['id']}"))
+    assert (await content.list_versions(None, 20))["versions"] == []
+    # A new post at the address starts with nothing of the old one's.
+    await create_post("Spring Beds", "Again.")
+    assert (await client.get("/api/posts/spring-beds/comments")).json()["comments"] == []
+    assert sum((await client.get("/api/posts/spring-beds/reactions")).json()["counts"].values()) == 0
+
+
 async def test_hide_by_owner_or_post_author_and_delete_by_the_comment_author(client, auth, post, platform, d1_rows, clock):
     ada, bo = reader(auth, "ada"), reader(auth, "bo")
     first = await comment(client, ada, "one")

@@ -91,6 +91,31 @@ async def test_comments_are_listed_at_once_flushed_in_a_batch_and_moderated(edge
     assert draft.status == 404
 
 
+async def test_deleting_the_post_empties_its_rows_in_d1_and_its_object(edge):
+    """One D1 batch takes the post's comments and reactions with it; the post's object forgets
+    what it holds (a buffered comment must never reach D1 after its post is gone)."""
+    await _published(edge)
+    post_id, meta = "autumn-spring-beds", "post-meta:autumn:autumn-spring-beds"
+    await edge.env.DB.prepare(
+        "INSERT INTO comments (id, tenant, post_id, user_id, markdown, html, created_at_ms) VALUES ('c1', 'autumn', ?1, 'u1', 'x', 'x', 1)"
+    ).bind(post_id).run()
+    await edge.env.DB.prepare(
+        "INSERT INTO post_reactions (post_id, tenant, user_id, reaction_type, created_at_ms) VALUES (?1, 'autumn', 'u1', 'like', 1)"
+    ).bind(post_id).run()
+    reader = bearer(SECRET, edge.now_ms(), tenant="autumn", role="reader", user="u2")
+    url = edge.url("autumn", "/api/posts/spring-beds")
+    assert (await edge.fetch("POST", f"{url}/reactions", headers=reader, body=json.dumps({"type": "love"}))).status == 200
+    assert (await edge.fetch("POST", f"{url}/comments", headers=reader, body=json.dumps({"markdown": "buffered"}))).status == 201
+    owner = bearer(SECRET, edge.now_ms(), tenant="autumn", role="owner")
+    deleted = await edge.fetch("DELETE", url, headers=owner)
+    assert deleted.status in (200, 204), deleted.text()
+    for table in ("comments", "post_reactions"):
+        left = await edge.env.DB.prepare(f"SELECT COUNT(*) AS n FROM {table} WHERE post_id = ?1").bind(post_id).first()
+        assert left["n"] == 0, table
+    for table in ("reactions", "pending_comments"):
+        assert (await edge.do_sql("POST_META", meta, f"SELECT COUNT(*) AS n FROM {table}"))[0]["n"] == 0, table
+
+
 async def test_views_are_de_duplicated_and_counted_in_the_stats(edge):
     await _published(edge)
     url = edge.url("autumn", "/api/posts/spring-beds/views")
