@@ -146,8 +146,9 @@ class Lane {
 
   #freshState() {
     this.generation++;
-    // Generations restart at 1 on every run: clear all of it (DO files too), not just persist/.
-    fs.rmSync(this.stateDir, { recursive: true, force: true });
+    // Generations restart at 1 on every run: clear every generation a previous run left (its
+    // last one is never removed), DO files too, or a later test meets that run's objects.
+    fs.rmSync(path.join(this.work, "state"), { recursive: true, force: true });
     const root = path.join(this.stateDir, "persist");
     fs.cpSync(this.template, root, { recursive: true });
     return root;
