@@ -28,6 +28,7 @@ with backoff while D1 fails, removed only after D1 took them (so sinks are idemp
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import secrets
@@ -342,10 +343,9 @@ class PostMetaDO(GroveDurableObject):
         reach D1 after the post's rows left it), views and presence, and close its sockets."""
         await self.erase()
         for ws in self.ctx.getWebSockets():
-            try:
+            # A socket its reader is closing already refuses a second close: nothing to do.
+            with contextlib.suppress(Exception):
                 ws.close(1000, "The post was deleted.")
-            except Exception:
-                pass  # already closing
 
     async def stats(self) -> PostStats:
         totals = self._view_totals()

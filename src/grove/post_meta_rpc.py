@@ -11,7 +11,10 @@ from typing import TYPE_CHECKING, Literal, NotRequired, Protocol
 
 from typing_extensions import TypedDict  # pydantic reads it on Python < 3.12 (the API document)
 
+from grove.engagement import object_name
+
 if TYPE_CHECKING:  # grove.bindings imports this module; the platform imports grove.bindings
+    from grove.bindings import Env
     from grove.platform import Request, Response
 
 CommentState = Literal["visible", "hidden", "deleted"]
@@ -122,3 +125,8 @@ class PostMetaStub(Protocol):
     async def stats(self) -> PostStats: ...
 
     async def fetch(self, request: Request) -> Response: ...
+
+
+def post_meta_stub(env: Env, tenant: str, post_id: str) -> PostMetaStub:
+    """The post's PostMetaDO, by post id (``grove.engagement.object_name``)."""
+    return env.POST_META.get(env.POST_META.idFromName(object_name(tenant, post_id)))

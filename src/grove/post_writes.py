@@ -18,7 +18,6 @@ from typing import Any
 
 from grove.bindings import Env
 from grove.d1_limits import D1_MAX_ROW_BYTES
-from grove.engagement import object_name as post_meta_object_name
 from grove.errors import HttpError, not_found, validation_error
 from grove.fanout import post_changed
 from grove.ids import new_id
@@ -27,6 +26,7 @@ from grove.markdown import RenderedMarkdown, render_markdown
 from grove.models import AuthorPost, PostCreate
 from grove.post_content_rpc import PostWriteReply, RenderedArgs
 from grove.post_drafts import post_content_stub
+from grove.post_meta_rpc import post_meta_stub
 from grove.posts_store import DeletedPost, delete_post, old_slugs, read_post_ref
 from grove.settings import Settings
 from grove.slugs import slugify
@@ -178,9 +178,9 @@ async def _forget_objects(env: Env, tenant: str, post_id: str) -> None:
     buffered, views, sockets). D1 no longer has the post, so nothing can reach them by its
     slug; this is so that nothing a reader or author wrote outlives it. Best effort: the
     delete stands either way, and what an object keeps is unreachable."""
-    meta = env.POST_META.get(env.POST_META.idFromName(post_meta_object_name(tenant, post_id)))
     outcomes = await asyncio.gather(
-        post_content_stub(env, tenant, post_id).forget(), meta.forget(), return_exceptions=True
+        post_content_stub(env, tenant, post_id).forget(), post_meta_stub(env, tenant, post_id).forget(),
+        return_exceptions=True,
     )
     for outcome in outcomes:
         if isinstance(outcome, BaseException):

@@ -36,7 +36,6 @@ from grove.engagement import (
     CommentCreate,
     ReactionToggle,
     decode_cursor,
-    object_name,
 )
 from grove.errors import (
     HttpError,
@@ -60,6 +59,7 @@ from grove.post_meta_rpc import (
     PostStats,
     Reactions,
     ReactionToggled,
+    post_meta_stub,
 )
 from grove.request_body import parse_model, read_body, read_json
 from grove.router import Router
@@ -141,8 +141,7 @@ async def _published(visit: Visit, slug: str, *, with_author: bool = False) -> P
 
 
 def _stub(env: Env, post: PostRef) -> PostMetaStub:
-    namespace = env.POST_META
-    return namespace.get(namespace.idFromName(object_name(post.tenant, post.id)))
+    return post_meta_stub(env, post.tenant, post.id)
 
 
 async def _answer(call: Awaitable[T]) -> T:
